@@ -1,0 +1,115 @@
+"""Mapping throughput: decode + map findings/s on a realistic mixed corpus, against orjson decode alone.
+
+    python bench/mapping.py [--findings 24000] [--repeat 3] [--pascal]
+
+The corpus is every fixture finding (GuardDuty camelCase, ASFF, OCSF; boto3 PascalCase GuardDuty only with
+``--pascal``), each copied with a fresh id until ``--findings`` is reached, written as NDJSON of EventBridge
+events as the forwarder delivers them. Prints findings/s for decode alone and for decode + map (one core,
+this process) and their ratio. The figures go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests import golden
+from threatlake.pipeline.mapping import IngestContext, map_bytes
+from threatlake.sources import source_for
+from threatlake.sources.envelope import unwrap
+
+_DETAIL_TYPES = {
+    "guardduty": ("aws.guardduty", "GuardDuty Finding"),
+    "securityhub": ("aws.securityhub", "Security Hub Findings - Imported"),
+    "securityhub_ocsf": ("aws.securityhub", "Findings Imported V2"),
+}
+
+
+def _templates(pascal: bool) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path in golden.inputs():
+        for line in path.read_bytes().splitlines() if path.suffix == ".ndjson" else [path.read_bytes()]:
+            for item in unwrap(orjson.loads(line)):
+                if not isinstance(item, Exception):
+                    name = source_for(item).name
+                    boto3_spelling = name == "guardduty" and "SchemaVersion" in item.raw
+                    if name in _DETAIL_TYPES and (pascal or not boto3_spelling):
+                        found.append((name, item.raw))
+    return found
+
+
+def corpus(count: int, pascal: bool = False) -> bytes:
+    templates = _templates(pascal)
+    lines = []
+    for index in range(count):
+        name, raw = templates[index % len(templates)]
+        finding = dict(raw)
+        for key in ("id", "Id"):
+            if key in finding:
+                finding[key] = f"{finding[key]}-{index}"
+        source, detail_type = _DETAIL_TYPES[name]
+        detail: dict[str, Any] = finding if name == "guardduty" else {"findings": [finding]}
+        envelope = {
+            "version": "0",
+            "id": f"bench-{index}",
+            "detail-type": detail_type,
+            "source": source,
+            "account": "123456789012",
+            "time": "2026-11-01T00:00:00Z",
+            "region": "eu-west-1",
+            "resources": [],
+            "detail": detail,
+        }
+        lines.append(orjson.dumps(envelope))
+    return b"\n".join(lines)
+
+
+def _best(repeat: int, work: Any) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        gc.disable()  # the same for both paths: measure the work, not the collector's passes
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+        gc.enable()
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--findings", type=int, default=24_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--pascal",
+        action="store_true",
+        help="include boto3 PascalCase GuardDuty findings (EventBridge never sends them)",
+    )
+    args = parser.parse_args()
+    data = corpus(args.findings, args.pascal)
+    lines = data.split(b"\n")
+    ctx = IngestContext(received_at=datetime(2027, 1, 1, tzinfo=UTC))
+
+    decode_only = _best(args.repeat, lambda: [orjson.loads(line) for line in lines])
+    batch = map_bytes(data, ctx)
+    assert not batch.rejections, batch.rejections[:3]
+    full = _best(args.repeat, lambda: map_bytes(data, ctx))
+
+    n = batch.findings
+    print(f"corpus: {n} findings, {len(batch.events)} events, {len(data) / 1e6:.1f} MB NDJSON")
+    print(f"orjson decode only : {n / decode_only:10,.0f} findings/s")
+    print(f"decode + map       : {n / full:10,.0f} findings/s  ({len(batch.events) / full:,.0f} events/s)")
+    print(f"ratio (map/decode) : {decode_only / full:10.2f}")
+
+
+if __name__ == "__main__":
+    main()

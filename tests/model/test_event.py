@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from threatlake.model import FIELDS, FieldType, event_id, format_timestamp, parse_timestamp
+
+
+def test_parse_timestamp_forms() -> None:
+    expected = datetime(2025, 8, 22, 1, 40, 10, 6000, tzinfo=UTC)
+    assert parse_timestamp("2025-08-22T01:40:10.006Z") == expected
+    assert parse_timestamp("2025-08-22T03:40:10.006+02:00") == expected
+    assert parse_timestamp("2025-08-22T01:40:10.006") == expected
+    assert parse_timestamp(1755826810.006) == expected
+    assert parse_timestamp(1755826810006) == expected
+    assert parse_timestamp(1.6e9) == datetime(2020, 9, 13, 12, 26, 40, tzinfo=UTC)
+    for bad in ("", "yesterday", None, True, [], {}, float("inf"), 1e300):
+        assert parse_timestamp(bad) is None
+
+
+def test_format_timestamp_has_nanosecond_digits() -> None:
+    assert (
+        format_timestamp(datetime(2025, 8, 22, 1, 40, 10, 6000, tzinfo=UTC))
+        == "2025-08-22T01:40:10.006000000Z"
+    )
+
+
+def test_event_id_is_deterministic_and_sensitive() -> None:
+    base = {"event.provider": "Amazon GuardDuty", "finding.id": "f1", "timestamp": "t1", "object.id": "o1"}
+    assert event_id(base) == event_id(dict(base))
+    assert len(event_id(base)) == 32
+    for key in ("event.provider", "finding.id", "timestamp", "object.id"):
+        assert event_id({**base, key: "other"}) != event_id(base)
+    vuln = {**base, "vulnerability.id": "CVE-1", "component.name": "openssl", "component.version": "1"}
+    assert event_id(vuln) != event_id({**vuln, "component.version": "2"})
+    # Fields outside the identity do not change it.
+    assert event_id({**base, "finding.title": "x"}) == event_id(base)
+
+
+def test_catalogue_names_are_unique_and_typed() -> None:
+    assert len(FIELDS) > 60
+    assert FIELDS["timestamp"].type is FieldType.TIMESTAMP
+    assert FIELDS["actor.ips"].type is FieldType.STRING_ARRAY
+    assert all(name == spec.name and spec.doc for name, spec in FIELDS.items())

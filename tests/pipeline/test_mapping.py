@@ -1,0 +1,114 @@
+"""The mapping stage: shared fields, version time, clamping, and no good finding lost to a bad one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from threatlake.pipeline.mapping import IngestContext, map_bytes, map_documents
+
+RECEIVED = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+CTX = IngestContext(received_at=RECEIVED, source="/platform/ingest/v1/security.events", connection="prod")
+
+
+def _asff(finding_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "SchemaVersion": "2018-10-08",
+        "Id": finding_id,
+        "ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/securityhub",
+        "GeneratorId": "security-control/S3.1",
+        "AwsAccountId": "123456789012",
+        "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+        "CreatedAt": "2026-05-01T00:00:00.000Z",
+        "UpdatedAt": "2026-05-02T00:00:00.000Z",
+        "Severity": {"Label": "HIGH"},
+        "Title": "S3 general purpose buckets should have block public access settings enabled",
+        "Description": "d",
+        "Resources": [{"Type": "AwsAccount", "Id": "AWS::::Account:123456789012"}],
+        **extra,
+    }
+
+
+def _eventbridge(findings: list[dict[str, Any]], time: str = "2026-05-03T00:00:00Z") -> dict[str, Any]:
+    return {
+        "detail-type": "Security Hub Findings - Imported",
+        "source": "aws.securityhub",
+        "time": time,
+        "region": "eu-west-1",
+        "account": "123456789012",
+        "detail": {"findings": findings},
+    }
+
+
+def test_shared_fields_are_set_once_for_every_event() -> None:
+    batch = map_documents([_asff("a")], CTX)
+    (event,) = batch.events
+    assert event["event.kind"] == "SECURITY_EVENT"
+    assert event["cloud.provider"] == "aws"
+    assert event["dt.system.bucket"] == "default_securityevents"
+    assert event["dt.openpipeline.source"] == "/platform/ingest/v1/security.events"
+    assert event["dt.ingest.connection"] == "prod"
+    assert event["dt.ingest.time"] == "2026-06-01T12:00:00.000000000Z"
+    assert orjson.loads(event["dt.raw_data"]) == _asff("a")
+    assert len(event["event.id"]) == 32
+    assert all(value not in ("", None, []) for value in event.values())
+
+
+def test_version_time_prefers_updated_then_envelope_then_receive() -> None:
+    updated = map_documents([_eventbridge([_asff("a")])], CTX).events[0]
+    assert updated["timestamp"] == "2026-05-02T00:00:00.000000000Z"
+    no_updated = {key: value for key, value in _asff("b").items() if key != "UpdatedAt"}
+    from_envelope = map_documents([_eventbridge([no_updated])], CTX).events[0]
+    assert from_envelope["timestamp"] == "2026-05-03T00:00:00.000000000Z"
+    bare = map_documents([no_updated], CTX).events[0]
+    assert bare["timestamp"] == "2026-06-01T12:00:00.000000000Z"
+
+
+def test_future_times_are_clamped_to_receive_plus_ten_minutes() -> None:
+    future = _asff("a", UpdatedAt=(RECEIVED + timedelta(days=3)).isoformat())
+    near = _asff("b", UpdatedAt=(RECEIVED + timedelta(minutes=9)).isoformat())
+    events = {e["finding.id"]: e["timestamp"] for e in map_documents([future, near], CTX).events}
+    assert events == {"a": "2026-06-01T12:10:00.000000000Z", "b": "2026-06-01T12:09:00.000000000Z"}
+
+
+def test_same_version_twice_gives_the_same_id_and_a_new_version_a_new_one() -> None:
+    first = map_documents([_asff("a")], CTX).events[0]["event.id"]
+    again = map_documents([_asff("a")], IngestContext(received_at=RECEIVED + timedelta(hours=1))).events[0]
+    newer = map_documents([_asff("a", UpdatedAt="2026-05-09T00:00:00Z")], CTX).events[0]
+    assert again["event.id"] == first
+    assert newer["event.id"] != first
+
+
+def test_envelope_region_and_account_fill_gaps() -> None:
+    finding = {key: value for key, value in _asff("a").items() if key != "AwsAccountId"}
+    (event,) = map_documents([_eventbridge([finding])], CTX).events
+    assert event["aws.account.id"] == "123456789012"
+    assert event["aws.region"] == "eu-west-1"
+
+
+def test_one_bad_finding_never_loses_its_neighbours() -> None:
+    body = orjson.dumps(_eventbridge([_asff("a"), {**_asff("b"), "Resources": "nope"}, 3, _asff("c")]))
+    batch = map_bytes(body, CTX, "batch.json")
+    assert sorted(e["finding.id"] for e in batch.events) == ["a", "c"]
+    assert [r.location for r in batch.rejections] == [
+        "batch.json detail.findings[1].Resources",
+        "batch.json detail.findings[2]",
+    ]
+    assert batch.findings == 3
+
+
+def test_unknown_objects_are_custom_events_and_scalars_are_rejected() -> None:
+    batch = map_bytes(b'{"hello": "world"}\n42\n', CTX, "x.ndjson")
+    (event,) = batch.events
+    assert event["event.provider"] == "Custom"
+    assert "event.type" not in event
+    assert "cloud.provider" not in event
+    assert [str(r) for r in batch.rejections] == ["x.ndjson line 2: expected a JSON object or array, got int"]
+
+
+def test_undecodable_body_is_one_located_rejection() -> None:
+    batch = map_bytes(b'{"a": ', CTX, "body")
+    assert batch.events == []
+    assert [str(r) for r in batch.rejections] == ["body byte 6: invalid JSON: unexpected end of data"]

@@ -1,0 +1,71 @@
+"""Imports point down (architecture.md): model ← sources ← pipeline; model ← query; model ← store."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "threatlake"
+
+# package -> the threatlake packages it may import (besides itself and threatlake.errors)
+ALLOWED: dict[str, set[str]] = {
+    "model": set(),
+    "sources": {"model"},
+    "pipeline": {"model", "sources", "query"},
+    "query": {"model"},
+    "store": {"model"},
+    "forwarder": set(),
+}
+# Layers that must never touch the network, the disk, the clock or the environment.
+PURE = ("model", "sources", "pipeline", "query")
+IMPURE_MODULES = {
+    "socket",
+    "http",
+    "urllib",
+    "requests",
+    "httpx",
+    "subprocess",
+    "duckdb",
+    "os",
+    "pathlib",
+    "time",
+}
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _modules(package: str) -> list[Path]:
+    root = PACKAGE / package
+    return sorted(root.rglob("*.py")) if root.is_dir() else []
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_imports_point_down(package: str) -> None:
+    allowed = ALLOWED[package] | {package, "errors"}
+    wrong = []
+    for path in _modules(package):
+        for name in _imports(path):
+            parts = name.split(".")
+            if parts[0] == "threatlake" and len(parts) > 1 and parts[1] not in allowed:
+                wrong.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("package", PURE)
+def test_core_does_no_io(package: str) -> None:
+    wrong = []
+    for path in _modules(package):
+        for name in _imports(path):
+            if name.split(".")[0] in IMPURE_MODULES:
+                wrong.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    assert wrong == []

@@ -1,0 +1,5 @@
+import sys
+
+from threatlake.cli import main
+
+sys.exit(main())

@@ -1,0 +1,50 @@
+"""The ``threatlake`` command line: one module per command, one registry.
+
+Each command module exposes ``HELP`` (one line), ``configure(parser)`` and ``run(args) -> int``. Exit status:
+0 success, 1 when some input was rejected, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from threatlake.cli import map as map_command
+from threatlake.cli import serve
+from threatlake.errors import ThreatlakeError
+
+__all__ = ["COMMANDS", "main"]
+
+COMMANDS: dict[str, ModuleType] = {
+    "map": map_command,
+    "serve": serve,
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="threatlake", description="Threat observability for GuardDuty and Security Hub.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module in COMMANDS.items():
+        sub = commands.add_parser(name, help=module.HELP, description=module.HELP)
+        module.configure(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = COMMANDS[args.command].run
+    try:
+        return run(args)
+    except ThreatlakeError as error:
+        print(f"threatlake {args.command}: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,41 @@
+"""What an event is: field names and types, risk levels, severity normalization. Imports nothing else."""
+
+from threatlake.model.event import (
+    DEFAULT_BUCKET,
+    EVENT_KIND,
+    Event,
+    EventType,
+    Provider,
+    event_id,
+    format_timestamp,
+    parse_timestamp,
+)
+from threatlake.model.fields import FIELDS, Field, FieldType
+from threatlake.model.risk import (
+    LEVEL_SCORE,
+    RiskLevel,
+    asff_level,
+    generic_level,
+    guardduty_level,
+    ocsf_level,
+)
+
+__all__ = [
+    "DEFAULT_BUCKET",
+    "EVENT_KIND",
+    "FIELDS",
+    "LEVEL_SCORE",
+    "Event",
+    "EventType",
+    "Field",
+    "FieldType",
+    "Provider",
+    "RiskLevel",
+    "asff_level",
+    "event_id",
+    "format_timestamp",
+    "generic_level",
+    "guardduty_level",
+    "ocsf_level",
+    "parse_timestamp",
+]

@@ -1,0 +1,271 @@
+"""AWS Security Hub findings in ASFF (the AWS Security Finding Format): recognition, routing, common fields.
+
+A finding yields one event per affected resource (model.md §4). ``Types[0]`` picks the event type from
+``_ROUTES``; ``_ROWS`` gives each event type its finding-wide fields as rows, and every row is merged into the
+event of every resource (a vulnerability finding has one row per vulnerability × vulnerable package). An
+unmapped finding (``event.type`` null) yields exactly one event, about its first resource.
+
+Decisions where model.md is silent:
+- Routing compares whole path segments, so a type that stops at the category (Control Tower writes
+  ``Software and Configuration Checks/Industry and Regulatory Standards``) routes like one with a classifier.
+- A detection or vulnerability finding that carries a ``Compliance`` block also gets the compliance fields:
+  FSBP files some control findings under ``Effects/Data Exposure/…`` and ``compliance.*`` should see them.
+- ``object.id`` of an ``AwsIamAccessKey`` is the bare access key id (ASFF writes
+  ``AWS::IAM::AccessKey:AKIA…``), the id GuardDuty and Security Hub v2 use; ``aws.resource.id`` keeps ``Id``.
+- ``object.name``: the resource's own name in its ``Details`` (``_NAME_KEYS``), else its ``Name`` tag, else
+  the last segment of its id; an ECR image is ``repository:tag`` (``repository@digest`` without a tag).
+- ``product.*`` without ``CompanyName``/``ProductName``: the ``product/<company>/<product>`` part of
+  ``ProductArn``, AWS's own products under their console names (``_AWS_PRODUCTS``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from threatlake.errors import SourceError
+from threatlake.model import LEVEL_SCORE, Event, EventType, Provider, RiskLevel, asff_level
+from threatlake.sources.reader import number, obj, objs, text, texts
+from threatlake.sources.securityhub_compliance import asff_compliance
+from threatlake.sources.securityhub_detection import asff_detection
+from threatlake.sources.securityhub_vulnerability import asff_image, asff_vulnerabilities
+from threatlake.sources.source import Finding, Source
+
+__all__ = ["LEVEL_LABEL", "SOURCE", "route"]
+
+_ROUTES: tuple[tuple[str, EventType], ...] = (
+    ("Software and Configuration Checks/Vulnerabilities", EventType.VULNERABILITY),
+    ("Software and Configuration Checks/Industry and Regulatory Standards", EventType.COMPLIANCE),
+    ("TTPs", EventType.DETECTION),
+    ("Effects", EventType.DETECTION),
+    ("Unusual Behaviors", EventType.DETECTION),
+)
+
+_ROWS: dict[EventType, Callable[[dict[str, Any]], list[Event]]] = {
+    EventType.DETECTION: lambda raw: [asff_detection(raw)],
+    EventType.VULNERABILITY: asff_vulnerabilities,
+    EventType.COMPLIANCE: lambda raw: [asff_compliance(raw)],
+}
+
+# The ASFF label of a level, for a finding that has only Severity.Normalized.
+LEVEL_LABEL: dict[RiskLevel, str | None] = {
+    RiskLevel.CRITICAL: "CRITICAL",
+    RiskLevel.HIGH: "HIGH",
+    RiskLevel.MEDIUM: "MEDIUM",
+    RiskLevel.LOW: "LOW",
+    RiskLevel.NONE: "INFORMATIONAL",
+    RiskLevel.NOT_AVAILABLE: None,
+}
+
+# ProductArn ``product/aws/<slug>`` → the product's name as CompanyName/ProductName spell it.
+_AWS_PRODUCTS = {
+    "securityhub": "Security Hub",
+    "default": "Security Hub",
+    "guardduty": "GuardDuty",
+    "inspector": "Inspector",
+    "macie": "Macie",
+    "config": "Config",
+    "access-analyzer": "IAM Access Analyzer",
+    "health": "Health",
+    "firewall-manager": "Firewall Manager",
+    "ssm-patch-manager": "Systems Manager Patch Manager",
+    "detective": "Detective",
+}
+
+# Resources[].Details.<Type> keys that hold the resource's own name, in order of preference.
+_NAME_KEYS: dict[str, tuple[str, ...]] = {
+    "AwsIamAccessKey": ("PrincipalName", "UserName"),
+    "AwsIamUser": ("UserName",),
+    "AwsIamRole": ("RoleName",),
+    "AwsIamGroup": ("GroupName",),
+    "AwsIamPolicy": ("PolicyName",),
+    "AwsLambdaFunction": ("FunctionName",),
+    "AwsRdsDbInstance": ("DBInstanceIdentifier",),
+    "AwsRdsDbCluster": ("DbClusterIdentifier",),
+    "AwsEc2SecurityGroup": ("GroupName",),
+    "AwsEksCluster": ("Name",),
+    "AwsEcsCluster": ("ClusterName",),
+    "AwsCodeBuildProject": ("Name",),
+    "AwsCloudTrailTrail": ("Name",),
+    "AwsSnsTopic": ("TopicName",),
+    "AwsSqsQueue": ("QueueName",),
+}
+
+_ACCESS_KEY_PREFIX = "AWS::IAM::AccessKey:"
+
+
+def route(first_type: str) -> EventType | None:
+    """The event type of a finding whose ``Types[0]`` is ``first_type`` (model.md §4)."""
+    for prefix, event_type in _ROUTES:
+        if first_type.startswith(prefix) and first_type[len(prefix) : len(prefix) + 1] in ("", "/"):
+            return event_type
+    return None
+
+
+def _detect(raw: dict[str, Any]) -> bool:
+    # GuardDuty's PascalCase findings also carry SchemaVersion, but never ProductArn; they have Type/Service.
+    return (
+        isinstance(raw.get("SchemaVersion"), str)
+        and isinstance(raw.get("ProductArn"), str)
+        and "class_uid" not in raw
+        and "Type" not in raw
+        and "Service" not in raw
+    )
+
+
+def _map(finding: Finding) -> list[Event]:
+    raw = finding.raw
+    finding_id = text(raw, "Id")
+    if finding_id is None:
+        raise SourceError("missing finding id", "Id")
+    types = texts(raw, "Types")
+    event_type = route(types[0]) if types else None
+    product_arn = text(raw, "ProductArn")
+    base = _common(raw, finding_id, types, event_type, product_arn=product_arn, account=finding.account)
+    resources = _resources(raw)
+    if event_type is None:
+        rows: list[Event] = [{}]
+        resources = resources[:1]
+    else:
+        rows = _ROWS[event_type](raw)
+        if event_type is not EventType.COMPLIANCE and obj(raw, "Compliance") is not None:
+            compliance = asff_compliance(raw)
+            rows = [row | compliance for row in rows]
+    region = text(raw, "Region")
+    fallback_region = _arn_part(product_arn, 3) or finding.region
+    events: list[Event] = []
+    for where, resource in resources or [("Resources", {})]:
+        event = base | _resource(resource, where, event_type)
+        event["aws.region"] = region or event["aws.region"] or fallback_region
+        events.extend(event | row for row in rows)
+    return events
+
+
+def _common(
+    raw: dict[str, Any],
+    finding_id: str,
+    types: list[str],
+    event_type: EventType | None,
+    *,
+    product_arn: str | None,
+    account: str | None,
+) -> Event:
+    label = normalized = None
+    severity = obj(raw, "Severity")
+    if severity is not None:
+        label = text(severity, "Label", "Severity")
+        normalized = number(severity, "Normalized", "Severity")
+    level = asff_level(label, normalized)
+    workflow = obj(raw, "Workflow")
+    company, product = _product(product_arn)
+    title, description = text(raw, "Title"), text(raw, "Description")
+    return {
+        "event.type": event_type.value if event_type else None,
+        "event.provider": Provider.SECURITY_HUB.value,
+        "event.name": title,
+        "event.description": description,
+        "product.vendor": text(raw, "CompanyName") or company,
+        "product.name": text(raw, "ProductName") or product,
+        "finding.id": finding_id,
+        "finding.title": title,
+        "finding.description": description,
+        "finding.type": types[0] if types else None,
+        "finding.types": types,
+        "finding.severity": label or LEVEL_LABEL[level],
+        "finding.score": normalized,
+        "finding.time.created": text(raw, "CreatedAt"),
+        "finding.time.updated": text(raw, "UpdatedAt"),
+        "finding.status": (text(workflow, "Status", "Workflow") if workflow else None)
+        or text(raw, "WorkflowState"),
+        "finding.record_state": text(raw, "RecordState"),
+        "finding.url": text(raw, "SourceUrl"),
+        "dt.security.risk.level": level.value,
+        "dt.security.risk.score": LEVEL_SCORE[level],
+        "aws.account.id": text(raw, "AwsAccountId") or account,
+    }
+
+
+def _resources(raw: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Each resource with its path; indices are those of the input even when null entries are skipped."""
+    resources = objs(raw, "Resources")
+    value = raw.get("Resources")
+    if isinstance(value, dict):
+        return [("Resources", value)]
+    if isinstance(value, list) and len(value) != len(resources):
+        return [(f"Resources[{index}]", item) for index, item in enumerate(value) if item is not None]
+    return [(f"Resources[{index}]", item) for index, item in enumerate(resources)]
+
+
+def _resource(resource: dict[str, Any], where: str, event_type: EventType | None) -> Event:
+    kind = text(resource, "Type", where)
+    resource_id = text(resource, "Id", where)
+    details = obj(resource, "Details", where)
+    own_where = f"{where}.Details.{kind}"
+    own = obj(details, kind, f"{where}.Details") if details is not None and kind else None
+    fields: Event = {
+        "object.id": _object_id(kind, resource_id),
+        "object.type": kind,
+        "aws.resource.id": resource_id,
+        "aws.resource.type": kind,
+        "aws.region": text(resource, "Region", where),
+        "aws.availability_zone": text(own, "AvailabilityZone", own_where) if own else None,
+    }
+    name = None
+    if kind == "AwsEcrContainerImage":
+        image = asff_image(own, own_where) if own else {}
+        name = _image_name(image)
+        if event_type is EventType.VULNERABILITY:
+            fields.update(image)
+            fields["object.type"] = "CONTAINER_IMAGE"
+    elif own is not None:
+        name = next(
+            (found for key in _NAME_KEYS.get(kind or "", ()) if (found := text(own, key, own_where))), None
+        )
+    if name is None:
+        tags = obj(resource, "Tags", where)
+        name = text(tags, "Name", f"{where}.Tags") if tags else None
+    fields["object.name"] = fields["aws.resource.name"] = name or _last_segment(resource_id)
+    return fields
+
+
+def _object_id(kind: str | None, resource_id: str | None) -> str | None:
+    if kind == "AwsIamAccessKey" and resource_id and resource_id.startswith(_ACCESS_KEY_PREFIX):
+        key_id = resource_id[len(_ACCESS_KEY_PREFIX) :]
+        if key_id and key_id != "null":
+            return key_id
+    return resource_id
+
+
+def _image_name(image: Event) -> str | None:
+    repository = image.get("container_image.repository")
+    if not repository:
+        return None
+    tags, digest = image.get("container_image.tags"), image.get("container_image.digest")
+    return f"{repository}:{tags[0]}" if tags else f"{repository}@{digest}" if digest else repository
+
+
+def _last_segment(resource_id: str | None) -> str | None:
+    if not resource_id:
+        return None
+    separator = "/" if "/" in resource_id else ":"
+    return resource_id.rsplit(separator, 1)[-1] or None
+
+
+def _arn_part(arn: str | None, index: int) -> str | None:
+    if not arn or not arn.startswith("arn:"):
+        return None
+    parts = arn.split(":", 5)
+    return parts[index] or None if len(parts) == 6 else None
+
+
+def _product(product_arn: str | None) -> tuple[str | None, str | None]:
+    path = (_arn_part(product_arn, 5) or "").split("/")
+    if len(path) < 3 or path[0] != "product":
+        return None, None
+    company, product = path[1], path[2]
+    if company == "aws":
+        return "AWS", _AWS_PRODUCTS.get(product, product)
+    return company or None, product or None
+
+
+SOURCE = Source(name="securityhub", provider=Provider.SECURITY_HUB.value, detect=_detect, map=_map)
