@@ -30,7 +30,7 @@ def inputs() -> list[Path]:
 
 
 def golden_path(path: Path) -> Path:
-    return GOLDEN / path.relative_to(FIXTURES).with_suffix(".ndjson")
+    return GOLDEN / path.relative_to(FIXTURES).with_suffix(".json")
 
 
 def map_file(path: Path) -> Batch:
@@ -38,11 +38,9 @@ def map_file(path: Path) -> Batch:
 
 
 def render(batch: Batch) -> bytes:
-    lines = []
-    for event in batch.events:
-        shown = {key: value for key, value in event.items() if key != "dt.raw_data"}
-        lines.append(orjson.dumps(shown, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
-    return b"\n".join(lines) + b"\n"
+    """The events as an indented JSON array with sorted keys: one field per line, for reviewable diffs."""
+    shown = [{key: value for key, value in event.items() if key != "dt.raw_data"} for event in batch.events]
+    return orjson.dumps(shown, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
 
 
 def regenerate() -> int:

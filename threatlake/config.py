@@ -62,12 +62,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store", str, "duckdb", "store backend: `duckdb` (embedded, in the data directory)"),
     Setting("max_body_bytes", _positive_int, 10 * MIB, "largest accepted request body, as sent (413 above)"),
     Setting("max_decompressed_bytes", _positive_int, 64 * MIB, "largest request body after gzip (413 above)"),
-    Setting(
-        "max_json_depth", _positive_int, 64, "deepest JSON nesting accepted in a body (400 above)"
-    ),
+    Setting("max_json_depth", _positive_int, 64, "deepest JSON nesting accepted in a body (400 above)"),
     Setting("writer_queue_batches", _positive_int, 64, "ingest batches waiting for the writer before 429"),
     Setting("query_timeout_seconds", _positive_float, 60.0, "longest a query may run"),
     Setting("max_result_records", _positive_int, 1000, "records a query returns when it sets no limit"),
+    Setting("result_records_limit", _positive_int, 100_000, "most records a query may ask for (maxResultRecords)"),
+    Setting("query_workers", _positive_int, 4, "queries that run at the same time (threads)"),
     Setting("result_ttl_seconds", _positive_float, 300.0, "how long a finished query's result can be polled"),
     Setting("load_samples", _bool, True, "load the bundled sample findings on first start"),
     Setting("admin_password", str, "", "initial admin password (printed once when empty)"),
@@ -87,6 +87,8 @@ class Config:
     writer_queue_batches: int = 64
     query_timeout_seconds: float = 60.0
     max_result_records: int = 1000
+    result_records_limit: int = 100_000
+    query_workers: int = 4
     result_ttl_seconds: float = 300.0
     load_samples: bool = True
     admin_password: str = ""

@@ -38,5 +38,5 @@ def test_raw_data_is_the_original_finding() -> None:
 
 def test_every_golden_file_has_a_fixture() -> None:
     expected = {golden.golden_path(p) for p in FILES}
-    stale = [p for p in golden.GOLDEN.rglob("*.ndjson") if p not in expected]
+    stale = [p for p in golden.GOLDEN.rglob("*.json") if p not in expected]
     assert stale == []

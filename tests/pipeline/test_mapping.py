@@ -81,6 +81,16 @@ def test_same_version_twice_gives_the_same_id_and_a_new_version_a_new_one() -> N
     assert newer["event.id"] != first
 
 
+def test_a_finding_without_version_time_is_identified_by_its_content() -> None:
+    bare = {key: value for key, value in _asff("a").items() if key != "UpdatedAt"}
+    later = IngestContext(received_at=RECEIVED + timedelta(hours=2))
+    first, again = (map_documents([bare], ctx).events[0] for ctx in (CTX, later))
+    assert first["timestamp"] != again["timestamp"]
+    assert first["event.id"] == again["event.id"]
+    changed = map_documents([{**bare, "Title": "other"}], CTX).events[0]
+    assert changed["event.id"] != first["event.id"]
+
+
 def test_envelope_region_and_account_fill_gaps() -> None:
     finding = {key: value for key, value in _asff("a").items() if key != "AwsAccountId"}
     (event,) = map_documents([_eventbridge([finding])], CTX).events

@@ -11,7 +11,9 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
+from threatlake.cli import ingest as ingest_command
 from threatlake.cli import map as map_command
+from threatlake.cli import query as query_command
 from threatlake.cli import serve
 from threatlake.errors import ThreatlakeError
 
@@ -19,6 +21,8 @@ __all__ = ["COMMANDS", "main"]
 
 COMMANDS: dict[str, ModuleType] = {
     "map": map_command,
+    "ingest": ingest_command,
+    "query": query_command,
     "serve": serve,
 }
 

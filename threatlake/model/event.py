@@ -49,9 +49,16 @@ _ID_FIELDS = (
 )
 
 
-def event_id(event: Event) -> str:
-    """A deterministic id: the same finding version about the same object always hashes the same."""
-    key = "\x1f".join(str(event.get(name) or "") for name in _ID_FIELDS)
+def event_id(event: Event, version: str | None = None) -> str:
+    """A deterministic id: the same finding version about the same object always hashes the same.
+
+    ``version`` stands in for ``timestamp`` when the finding carries no version time of its own (its
+    timestamp is then the receive time, which differs on every delivery): pass a digest of its content.
+    """
+    values = [str(event.get(name) or "") for name in _ID_FIELDS]
+    if version is not None:
+        values[_ID_FIELDS.index("timestamp")] = version
+    key = "\x1f".join(values)
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 

@@ -6,6 +6,7 @@ fields every event shares (model.md §1) are set here, once, after the source ma
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -125,8 +126,10 @@ def _map_into(batch: Batch, items: Iterable[Finding | SourceError], ctx: IngestC
         }
         envelope_time = parse_timestamp(item.envelope_time)
         for mapped in events:
-            version = parse_timestamp(mapped.get("finding.time.updated")) or envelope_time or ctx.received_at
-            mapped["timestamp"] = format_timestamp(min(version, horizon))
+            version = parse_timestamp(mapped.get("finding.time.updated")) or envelope_time
+            # Without a version time, the content identifies the version, so re-sending it stores nothing new.
+            content = None if version else hashlib.blake2b(raw_data.encode(), digest_size=16).hexdigest()
+            mapped["timestamp"] = format_timestamp(min(version or ctx.received_at, horizon))
             mapped.update(shared)
             if not mapped.get("aws.region"):
                 mapped["aws.region"] = item.region
@@ -134,7 +137,7 @@ def _map_into(batch: Batch, items: Iterable[Finding | SourceError], ctx: IngestC
                 mapped["aws.account.id"] = item.account
             # Absent, never empty: drop None, "" and [] (but keep 0, 0.0 and False).
             event = {key: value for key, value in mapped.items() if value or value is False or value == 0}
-            event["event.id"] = event_id(event)
+            event["event.id"] = event_id(event, content)
             batch.events.append(event)
 
 

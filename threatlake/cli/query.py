@@ -1,0 +1,150 @@
+"""``threatlake query [--data-dir DIR] [--from T] [--to T] [--format table|json|csv|ndjson] 'DQL'``.
+
+Compiles the DQL for the store's dialect, runs it and prints the records. ``--from``/``--to`` set the default
+timeframe of a query that names none (an ISO 8601 time, or a relative one such as ``-7d``, ``-2h``, ``now``);
+without them a query covers the last 2 hours. ``json`` prints the API's ``result`` object (records, types,
+metadata); ``ndjson`` one record per line; ``csv`` and ``table`` one row per record with a header. Values are
+formatted as the API formats them (longs and timestamps as strings). Exit 0, or 2 on a bad query or option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from threatlake.cli.ingest import open_configured_store
+from threatlake.config import load_config
+from threatlake.errors import ConfigError
+from threatlake.model import parse_timestamp
+from threatlake.query import compile_query, to_result
+
+__all__ = ["FORMATS", "HELP", "configure", "parse_time", "run"]
+
+HELP = "run a DQL query against the store and print the result"
+
+_RELATIVE = re.compile(r"(?:now\(?\)?)?\s*-\s*(\d+)\s*(ms|s|m|h|d|w)")
+_UNITS = {"ms": "milliseconds", "s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_CELL_WIDTH = 60
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("query", metavar="DQL", help="the query, e.g. 'fetch security.events | limit 10'")
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
+    )
+    parser.add_argument("--from", dest="start", metavar="T", help="default timeframe start (ISO 8601 or -7d)")
+    parser.add_argument("--to", dest="end", metavar="T", help="default timeframe end (ISO 8601 or -1h; now)")
+    parser.add_argument("--format", choices=sorted(FORMATS), default="table", help="output format")
+
+
+def parse_time(text: str, now: datetime) -> datetime:
+    """An absolute ISO 8601 time (naive means UTC), ``now``, or ``-<n><unit>`` before ``now``."""
+    stripped = text.strip()
+    if stripped in ("now", "now()"):
+        return now
+    relative = _RELATIVE.fullmatch(stripped)
+    if relative:
+        return now - timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1))})
+    parsed = parse_timestamp(stripped)
+    if parsed is None:
+        raise ConfigError(f"not a time: {text!r} (use ISO 8601, 'now' or a relative time such as -7d)")
+    return parsed
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(data_dir=args.data_dir)
+    now = datetime.now(UTC)
+    start = parse_time(args.start, now) if args.start else None
+    end = parse_time(args.end, now) if args.end else None
+    store = open_configured_store(config)
+    try:
+        compiled = compile_query(
+            args.query,
+            dialect=store.dialect,
+            now=now,
+            default_from=start,
+            default_to=end,
+            max_records=config.max_result_records,
+        )
+        started = time.perf_counter()
+        table = store.execute(compiled.sql, compiled.params)
+        elapsed_ms = int((time.perf_counter() - started) * 1000)
+    finally:
+        store.close()
+    result = to_result(compiled, table, scanned_records=table.num_rows, execution_ms=elapsed_ms)
+    FORMATS[args.format](result)
+    for notification in result.get("metadata", {}).get("grail", {}).get("notifications", []):
+        print(f"threatlake query: {notification.get('message', notification)}", file=sys.stderr)
+    return 0
+
+
+def _print_json(result: dict[str, Any]) -> None:
+    sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+
+
+def _print_ndjson(result: dict[str, Any]) -> None:
+    out = sys.stdout.buffer
+    for record in result["records"]:
+        out.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+
+
+def _header(records: list[dict[str, Any]]) -> list[str]:
+    """Every field of any record, in order of first appearance (raw events are sparse)."""
+    return list(dict.fromkeys(name for record in records for name in record))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return orjson.dumps(value).decode()
+
+
+def _print_csv(result: dict[str, Any]) -> None:
+    records = result["records"]
+    header = _header(records)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    for record in records:
+        writer.writerow([_cell(record.get(name)) for name in header])
+
+
+def _print_table(result: dict[str, Any]) -> None:
+    records = result["records"]
+    header = _header(records)
+    if not header:
+        print("(no records)")
+        return
+    rows = [[_short(_cell(record.get(name))) for name in header] for record in records]
+    widths = [max([len(name), *(len(row[index]) for row in rows)]) for index, name in enumerate(header)]
+    print("  ".join(name.ljust(width) for name, width in zip(header, widths, strict=True)).rstrip())
+    print("  ".join("-" * width for width in widths))
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print(f"({len(records)} record{'s' if len(records) != 1 else ''})")
+
+
+def _short(text: str) -> str:
+    flat = text.replace("\n", " ")
+    return flat if len(flat) <= _CELL_WIDTH else flat[: _CELL_WIDTH - 1] + "…"
+
+
+FORMATS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "table": _print_table,
+    "json": _print_json,
+    "csv": _print_csv,
+    "ndjson": _print_ndjson,
+}

@@ -1,0 +1,81 @@
+"""What every store backend offers: the one small protocol the rest of Threatlake programs against.
+
+A backend is a same-shaped module (``duckdb`` now, ``clickhouse`` later) registered in ``threatlake.store``.
+Callers never see a database connection: they write events, run compiled SQL with bound parameters, manage
+buckets and sweep retention. ``dialect`` names the SQL dialect the query compiler must target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+import pyarrow as pa
+
+from threatlake.model import Event
+
+__all__ = ["Bucket", "Params", "Store", "WriteResult"]
+
+Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """The outcome of one write: how many events were newly stored, how many were already there.
+
+    ``duplicates`` counts both events whose ``event.id`` was stored before and repeats inside the batch, so
+    ``stored + duplicates`` is always the number of events handed to ``write``.
+    """
+
+    stored: int = 0
+    duplicates: int = 0
+
+    def __add__(self, other: WriteResult) -> WriteResult:
+        return WriteResult(self.stored + other.stored, self.duplicates + other.duplicates)
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A named home for events with its own retention (``dt.system.bucket`` names it on each event)."""
+
+    name: str
+    retention_days: int
+    created: datetime
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A place events are durably stored and queried."""
+
+    @property
+    def dialect(self) -> str:
+        """The sqlglot dialect name the query compiler targets (``"duckdb"``, ``"clickhouse"``)."""
+        ...
+
+    def write(self, events: Iterable[Event]) -> WriteResult:
+        """Store ``events``; an event whose ``event.id`` is already stored is a duplicate, not re-inserted.
+
+        Returns once the new events are durable (committed); the ``latest`` table is updated in the same
+        transaction.
+        """
+        ...
+
+    def execute(self, sql: str, params: Params = None) -> pa.Table:
+        """Run one read-only statement with bound parameters on a connection of its own."""
+        ...
+
+    def list_buckets(self) -> list[Bucket]: ...
+
+    def create_bucket(self, name: str, retention_days: int, *, now: datetime) -> Bucket: ...
+
+    def delete_bucket(self, name: str) -> int:
+        """Delete a bucket and every event in it; returns how many events were deleted."""
+        ...
+
+    def sweep_retention(self, now: datetime) -> int:
+        """Delete the events older than their bucket's retention at ``now``; returns how many were deleted."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,121 @@
+"""The stored shape of events: one typed column per catalogue field, plus ``extra`` for every other key.
+
+This is a contract with the query compiler (``threatlake.query``): table ``events`` has one column per
+``FIELDS`` entry, named exactly by the dotted name (a quoted identifier), typed string→VARCHAR, long→BIGINT,
+double→DOUBLE, boolean→BOOLEAN, timestamp→TIMESTAMP (UTC, naive, µs), array<string>→VARCHAR[]; and a
+JSON column ``extra`` holding the non-catalogue keys as an object keyed by dotted name. Table ``latest`` has
+the same columns and holds, per ``LATEST_KEY``, the row with the greatest timestamp. Table ``buckets`` names
+the buckets and their retention. Every statement here is a sqlglot tree; backends render it in their dialect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from threatlake.model.fields import FIELDS, FieldType
+
+__all__ = [
+    "BUCKETS",
+    "COLUMNS",
+    "EVENTS",
+    "EXTRA",
+    "LATEST",
+    "LATEST_KEY",
+    "SQL_TYPES",
+    "ZSTD_COLUMNS",
+    "Column",
+    "buckets_ddl",
+    "column",
+    "events_ddl",
+    "identifier",
+]
+
+EVENTS = "events"
+LATEST = "latest"
+BUCKETS = "buckets"
+EXTRA = "extra"
+
+#: The identity of a finding's state: the newest row per key wins in ``latest``.
+LATEST_KEY: tuple[str, ...] = ("finding.id", "object.id", "vulnerability.id", "component.name")
+
+#: Long free texts, stored with zstd (see ``_event_column_def``).
+ZSTD_COLUMNS = frozenset(
+    {"dt.raw_data", "event.description", "finding.description", "vulnerability.description", EXTRA}
+)
+
+SQL_TYPES: dict[FieldType, str] = {
+    FieldType.STRING: "VARCHAR",
+    FieldType.LONG: "BIGINT",
+    FieldType.DOUBLE: "DOUBLE",
+    FieldType.BOOLEAN: "BOOLEAN",
+    FieldType.TIMESTAMP: "TIMESTAMP",
+    FieldType.STRING_ARRAY: "VARCHAR[]",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One stored column: its name (a dotted field name, or ``extra``), catalogue type and SQL type."""
+
+    name: str
+    type: FieldType | None
+    sql_type: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    *(Column(field.name, field.type, SQL_TYPES[field.type]) for field in FIELDS.values()),
+    Column(EXTRA, None, "JSON"),
+)
+
+
+def identifier(name: str) -> exp.Identifier:
+    """A quoted identifier: dotted field names are one name, never a path."""
+    return exp.to_identifier(name, quoted=True)
+
+
+def column(name: str, table: str | None = None) -> exp.Column:
+    """A quoted column reference, optionally qualified by a table alias."""
+    return exp.Column(this=identifier(name), table=identifier(table) if table else None)
+
+
+def _column_def(name: str, sql_type: str, *constraints: exp.Expr) -> exp.ColumnDef:
+    return exp.ColumnDef(
+        this=identifier(name),
+        kind=exp.DataType.build(sql_type, dialect="duckdb"),
+        constraints=[exp.ColumnConstraint(kind=constraint) for constraint in constraints],
+    )
+
+
+def _event_column_def(col: Column, *, unique_id: bool) -> exp.ColumnDef:
+    if unique_id and col.name == "event.id":
+        return _column_def(col.name, col.sql_type, exp.PrimaryKeyColumnConstraint())
+    if col.name in ZSTD_COLUMNS:
+        # DuckDB's default string compression spends most of a commit analysing these long texts;
+        # zstd writes them several times faster and smaller. (sqlglot has no node for the clause.)
+        return _column_def(col.name, col.sql_type, exp.Var(this="USING COMPRESSION ZSTD"))
+    return _column_def(col.name, col.sql_type)
+
+
+def events_ddl(table: str, *, unique_id: bool) -> exp.Create:
+    """``CREATE TABLE IF NOT EXISTS`` for ``events`` or ``latest`` (same columns).
+
+    ``unique_id`` makes ``event.id`` the primary key (``events``); ``latest`` holds one row per finding key
+    instead, so its ids are unique by construction and it carries no index.
+    """
+    definitions = [_event_column_def(col, unique_id=unique_id) for col in COLUMNS]
+    return exp.Create(
+        this=exp.Schema(this=exp.to_table(table), expressions=definitions), kind="TABLE", exists=True
+    )
+
+
+def buckets_ddl() -> exp.Create:
+    definitions = [
+        _column_def("name", "VARCHAR", exp.PrimaryKeyColumnConstraint()),
+        _column_def("retention_days", "INTEGER", exp.NotNullColumnConstraint()),
+        _column_def("created", "TIMESTAMP", exp.NotNullColumnConstraint()),
+    ]
+    return exp.Create(
+        this=exp.Schema(this=exp.to_table(BUCKETS), expressions=definitions), kind="TABLE", exists=True
+    )

@@ -1,0 +1,187 @@
+"""The statements a store runs to write, fold ``latest``, manage buckets and sweep retention.
+
+Each is a sqlglot tree over names we own (tables, quoted columns); every value is a ``?`` parameter. Trees are
+rendered once per store in its dialect and reused, since they never change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+from sqlglot import exp
+
+from threatlake.model import DEFAULT_BUCKET
+from threatlake.store.schema import BUCKETS, COLUMNS, EVENTS, LATEST, LATEST_KEY, column, identifier
+
+__all__ = ["ROW", "Statements"]
+
+ROW = "_threatlake_row"
+_ID = "event.id"
+_TIME = "timestamp"
+_BUCKET = "dt.system.bucket"
+
+
+def _table(name: str, alias: str | None = None) -> exp.Table:
+    table = exp.Table(this=identifier(name))
+    return table.as_(identifier(alias)) if alias else table  # type: ignore[return-value]
+
+
+def _columns(table: str | None = None) -> list[exp.Expr]:
+    return [column(col.name, table) for col in COLUMNS]
+
+
+def _insert(target: str, source: exp.Select) -> exp.Insert:
+    return exp.Insert(
+        this=exp.Schema(this=_table(target), expressions=[identifier(col.name) for col in COLUMNS]),
+        expression=source,
+    )
+
+
+def _same_key(left: str, right: str) -> exp.Expr:
+    """Both rows describe the same finding state (a missing key part matches a missing one)."""
+    return exp.and_(
+        *(exp.NullSafeEQ(this=column(name, left), expression=column(name, right)) for name in LATEST_KEY)
+    )
+
+
+def _version(table: str) -> exp.Expr:
+    """A row's version time; a row without one is older than any row with one."""
+    floor = exp.Cast(this=exp.Literal.string("-infinity"), to=exp.DataType.build("TIMESTAMP"))
+    return exp.func("COALESCE", column(_TIME, table), floor)
+
+
+def _newer(new: str, old: str) -> exp.Expr:
+    """``new`` supersedes ``old``: a later version, or the same one with a greater id (a stable tie-break)."""
+    later = exp.GT(this=_version(new), expression=_version(old))
+    same = exp.EQ(this=_version(new), expression=_version(old))
+    return exp.or_(later, exp.and_(same, exp.GT(this=column(_ID, new), expression=column(_ID, old))))
+
+
+def _bucket_is(table: str | None = None) -> exp.Expr:
+    """An event's bucket: ``dt.system.bucket``, or the default bucket when the event names none."""
+    bucket = exp.func("COALESCE", column(_BUCKET, table), exp.Literal.string(DEFAULT_BUCKET))
+    return exp.EQ(this=bucket, expression=exp.Placeholder())
+
+
+class Statements:
+    """Every statement, rendered by ``render`` (a backend's ``tree → SQL text`` in its dialect)."""
+
+    def __init__(self, render: Callable[[exp.Expr], str]) -> None:
+        self._render = cache(lambda key: render(_TREES[key[0]](key[1])))
+
+    def known_ids(self, staging: str) -> str:
+        """The ids of ``staging`` that ``events`` already holds."""
+        return self._render(("known_ids", staging))
+
+    def insert_events(self, fresh: str) -> str:
+        return self._render(("insert_events", fresh))
+
+    def winner_rows(self, fresh: str) -> str:
+        """The ``ROW`` column of the newest row per finding key of ``fresh`` (one row per key)."""
+        return self._render(("winner_rows", fresh))
+
+    def fold_latest(self, winners: str) -> list[str]:
+        """Upsert ``winners`` (one row per finding key) into ``latest``; older never replaces newer."""
+        return [self._render((name, winners)) for name in ("drop_superseded", "insert_winners")]
+
+    def list_buckets(self) -> str:
+        return self._render(("list_buckets", ""))
+
+    def insert_bucket(self) -> str:
+        return self._render(("insert_bucket", ""))
+
+    def delete_bucket(self) -> str:
+        return self._render(("delete_bucket", ""))
+
+    def delete_events(self, table: str) -> str:
+        return self._render(("delete_events", table))
+
+    def expire(self, table: str) -> str:
+        """Delete the rows of one bucket (param 1) older than a cutoff (param 2)."""
+        return self._render(("expire", table))
+
+
+def _known_ids(staging: str) -> exp.Expr:
+    ids = exp.select(column(_ID)).from_(_table(staging))
+    return (
+        exp.select(column(_ID, "e"))
+        .from_(_table(EVENTS, "e"))
+        .where(exp.In(this=column(_ID, "e"), query=exp.Subquery(this=ids)))
+    )
+
+
+def _winner_rows(fresh: str) -> exp.Expr:
+    """The ``ROW`` numbers of the newest row per finding key in ``fresh``."""
+    rank = exp.Window(
+        this=exp.func("ROW_NUMBER"),
+        partition_by=[column(name) for name in LATEST_KEY],
+        order=exp.Order(
+            expressions=[
+                exp.Ordered(this=column(_TIME), desc=True, nulls_first=False),
+                exp.Ordered(this=column(_ID), desc=True, nulls_first=False),
+            ]
+        ),
+    )
+    return (
+        exp.select(column(ROW))
+        .from_(_table(fresh))
+        .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)))
+    )
+
+
+def _drop_superseded(winners: str) -> exp.Expr:
+    return exp.Delete(
+        this=_table(LATEST),
+        using=[_table(winners, "w")],
+        where=exp.Where(this=exp.and_(_same_key("w", LATEST), _newer("w", LATEST))),
+    )
+
+
+def _insert_winners(winners: str) -> exp.Expr:
+    held = exp.select(exp.Literal.number(1)).from_(_table(LATEST, "l")).where(_same_key("l", "w"))
+    absent = exp.Not(this=exp.Exists(this=held))
+    return _insert(LATEST, exp.select(*_columns("w")).from_(_table(winners, "w")).where(absent))
+
+
+def _delete_where(table: str, condition: exp.Expr) -> exp.Expr:
+    return exp.Delete(this=_table(table), where=exp.Where(this=condition))
+
+
+_BUCKET_COLUMNS = ("name", "retention_days", "created")
+
+
+def _list_buckets(_: str) -> exp.Expr:
+    names = [column(name) for name in _BUCKET_COLUMNS]
+    return exp.select(*names).from_(_table(BUCKETS)).order_by(column("name"))
+
+
+def _insert_bucket(_: str) -> exp.Expr:
+    placeholders = exp.Tuple(expressions=[exp.Placeholder() for _ in _BUCKET_COLUMNS])
+    return exp.Insert(
+        this=exp.Schema(this=_table(BUCKETS), expressions=[identifier(name) for name in _BUCKET_COLUMNS]),
+        expression=exp.Values(expressions=[placeholders]),
+    )
+
+
+def _delete_bucket(_: str) -> exp.Expr:
+    return _delete_where(BUCKETS, exp.EQ(this=column("name"), expression=exp.Placeholder()))
+
+
+def _expire(table: str) -> exp.Expr:
+    older = exp.LT(this=column(_TIME), expression=exp.Placeholder())
+    return _delete_where(table, exp.and_(_bucket_is(), older))
+
+
+_TREES: dict[str, Callable[[str], exp.Expr]] = {
+    "known_ids": _known_ids,
+    "insert_events": lambda fresh: _insert(EVENTS, exp.select(*_columns()).from_(_table(fresh))),
+    "winner_rows": _winner_rows,
+    "drop_superseded": _drop_superseded,
+    "insert_winners": _insert_winners,
+    "list_buckets": _list_buckets,
+    "insert_bucket": _insert_bucket,
+    "delete_bucket": _delete_bucket,
+    "delete_events": lambda table: _delete_where(table, _bucket_is()),
+    "expire": _expire,
+}
