@@ -17,6 +17,7 @@ ALLOWED: dict[str, set[str]] = {
     "query": {"model"},
     "store": {"model"},
     "forwarder": set(),
+    "aws": {"model"},
 }
 # Layers that must never touch the network, the disk, the clock or the environment.
 PURE = ("model", "sources", "pipeline", "query")

@@ -66,7 +66,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("writer_queue_batches", _positive_int, 64, "ingest batches waiting for the writer before 429"),
     Setting("query_timeout_seconds", _positive_float, 60.0, "longest a query may run"),
     Setting("max_result_records", _positive_int, 1000, "records a query returns when it sets no limit"),
-    Setting("result_records_limit", _positive_int, 100_000, "most records a query may ask for (maxResultRecords)"),
+    Setting(
+        "result_records_limit", _positive_int, 100_000, "most records a query may ask for (maxResultRecords)"
+    ),
     Setting("query_workers", _positive_int, 4, "queries that run at the same time (threads)"),
     Setting("result_ttl_seconds", _positive_float, 300.0, "how long a finished query's result can be polled"),
     Setting("load_samples", _bool, True, "load the bundled sample findings on first start"),

@@ -4,7 +4,17 @@
     ├── SourceError                 a document or finding that cannot be decoded or mapped (terminal)
     ├── QueryError                  a DQL query that cannot be parsed, typed or compiled (terminal)
     ├── StoreError                  the store failed to read or write (``retryable`` tells which)
-    └── ConfigError                 a setting with an invalid value (terminal)
+    ├── ConfigError                 a setting with an invalid value (terminal)
+    ├── RequestError                a request the API cannot serve as sent (terminal)
+    │   ├── BodyTooLargeError       a body over a size limit, as sent or decompressed
+    │   ├── MediaTypeError          a content type or encoding the endpoint does not accept
+    │   ├── NotFoundError           a resource (token, query) that does not exist
+    │   ├── ConflictError           a resource that already exists (a connection name)
+    │   └── ResultGoneError         a query result that expired or was cancelled
+    ├── AuthError                   a missing, malformed, unknown or revoked token
+    │   └── ScopeError              a valid token without the scope the endpoint needs
+    └── UnavailableError            the service cannot take the request now (retryable; ``retry_after``)
+        └── OverloadedError         the writer queue is full: back off and retry
 
 Retryability is explicit: ``error.retryable`` is True only when sending the same input again may succeed.
 HTTP status mapping happens in exactly one place, the web layer's error handler.
@@ -12,7 +22,23 @@ HTTP status mapping happens in exactly one place, the web layer's error handler.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "QueryError", "SourceError", "StoreError", "ThreatlakeError"]
+__all__ = [
+    "AuthError",
+    "BodyTooLargeError",
+    "ConfigError",
+    "ConflictError",
+    "MediaTypeError",
+    "NotFoundError",
+    "OverloadedError",
+    "QueryError",
+    "RequestError",
+    "ResultGoneError",
+    "ScopeError",
+    "SourceError",
+    "StoreError",
+    "ThreatlakeError",
+    "UnavailableError",
+]
 
 
 class ThreatlakeError(Exception):
@@ -68,3 +94,53 @@ class StoreError(ThreatlakeError):
 
 class ConfigError(ThreatlakeError):
     """A setting with an invalid value; names the setting and its environment variable."""
+
+
+class RequestError(ThreatlakeError):
+    """A request the API cannot serve as sent; ``details`` says where (a field, a byte offset, an index)."""
+
+    def __init__(self, message: str, details: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.details: dict[str, object] = details or {}
+
+
+class BodyTooLargeError(RequestError):
+    """A request body over a size limit (as sent, or after decompression)."""
+
+
+class MediaTypeError(RequestError):
+    """A content type or content encoding the endpoint does not accept."""
+
+
+class NotFoundError(RequestError):
+    """A resource that does not exist (a token id, a query request token)."""
+
+
+class ConflictError(RequestError):
+    """A resource that cannot be created because one with the same name exists (a connection)."""
+
+
+class ResultGoneError(RequestError):
+    """A query result that is no longer kept: expired after its time to live, or cancelled."""
+
+
+class AuthError(ThreatlakeError):
+    """A request without a usable token: missing, malformed, unknown or revoked."""
+
+
+class ScopeError(AuthError):
+    """A valid token that lacks the scope the endpoint needs."""
+
+
+class UnavailableError(ThreatlakeError):
+    """The service cannot take the request now (starting, stopping, busy); retry after ``retry_after`` s."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OverloadedError(UnavailableError):
+    """The writer queue is full: the store cannot keep up with ingest right now."""

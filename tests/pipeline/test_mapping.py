@@ -118,6 +118,12 @@ def test_unknown_objects_are_custom_events_and_scalars_are_rejected() -> None:
     assert [str(r) for r in batch.rejections] == ["x.ndjson line 2: expected a JSON object or array, got int"]
 
 
+def test_values_orjson_cannot_write_still_keep_the_raw_finding() -> None:
+    finding = _asff("a", ProductFields={"big": 2**70, 7: "non-string key"})
+    (event,) = map_documents([finding], CTX).events
+    assert '"big":1180591620717411303424' in event["dt.raw_data"]
+
+
 def test_undecodable_body_is_one_located_rejection() -> None:
     batch = map_bytes(b'{"a": ', CTX, "body")
     assert batch.events == []

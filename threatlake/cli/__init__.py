@@ -11,10 +11,13 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
+from threatlake.cli import backfill as backfill_command
+from threatlake.cli import connection as connection_command
 from threatlake.cli import ingest as ingest_command
 from threatlake.cli import map as map_command
 from threatlake.cli import query as query_command
 from threatlake.cli import serve
+from threatlake.cli import token as token_command
 from threatlake.errors import ThreatlakeError
 
 __all__ = ["COMMANDS", "main"]
@@ -24,6 +27,9 @@ COMMANDS: dict[str, ModuleType] = {
     "ingest": ingest_command,
     "query": query_command,
     "serve": serve,
+    "token": token_command,
+    "connection": connection_command,
+    "backfill": backfill_command,
 }
 
 

@@ -1,27 +1,38 @@
-"""``threatlake serve``: the HTTP service (ingest and query API). Not built yet: see the service issue."""
+"""``threatlake serve [--data-dir DIR] [--host H] [--port P] [--no-samples]``: the HTTP service.
+
+Ingest and query API on http://127.0.0.1:8080 by default (see docs/api.md). The first start creates the
+admin user and an ingest token and prints them once, and stores the bundled samples unless ``--no-samples``.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
+
+from threatlake.config import load_config
 
 __all__ = ["HELP", "configure", "run"]
 
-HELP = "run the Threatlake service on http://127.0.0.1:8080 (not built yet)"
+HELP = "run the Threatlake service (ingest and query API) on http://127.0.0.1:8080"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data-dir", default=None, help="data directory (default: $THREATLAKE_DATA_DIR or ./var)"
+        "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--host", metavar="H", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", metavar="P", type=int, help="port to listen on (default 8080)")
+    parser.add_argument(
+        "--no-samples", action="store_true", help="do not load the bundled sample findings on first start"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    print(
-        "threatlake serve: the HTTP service is not built yet. Meanwhile: `threatlake map FILE`\n"
-        "shows how your findings map; see README.md.",
-        file=sys.stderr,
+    from threatlake.web.server import serve  # the web stack loads only for this command
+
+    config = load_config(
+        data_dir=args.data_dir,
+        host=args.host,
+        port=args.port,
+        load_samples=False if args.no_samples else None,
     )
-    return 1
+    return serve(config)

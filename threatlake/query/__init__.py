@@ -10,7 +10,8 @@ Pure: never touches disk, network or clock (``now`` is passed in). The caller ru
 from __future__ import annotations
 
 from threatlake.query.compiler import CompiledQuery, compile_query, verify
+from threatlake.query.expression import NOW, EventExpressions
 from threatlake.query.parser import parse
 from threatlake.query.result import to_result
 
-__all__ = ["CompiledQuery", "compile_query", "parse", "to_result", "verify"]
+__all__ = ["NOW", "CompiledQuery", "EventExpressions", "compile_query", "parse", "to_result", "verify"]

@@ -5,6 +5,7 @@ Pure: the caller reads the bytes. Limits are arguments so the service and the CL
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,7 @@ __all__ = ["DEFAULT_MAX_DECOMPRESSED", "Document", "decode"]
 DEFAULT_MAX_DECOMPRESSED = 64 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1024 * 1024
+_NOT_JSON_WHITESPACE = re.compile(rb"[^ \t\n\r]")
 
 # A decoded document and where it came from ("" for a whole JSON body, "line 3" for NDJSON).
 Document = tuple[str, Any]
@@ -37,6 +39,9 @@ def decode(
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     if not data.strip():
+        return
+    if _ndjson_for_sure(data):
+        yield from _ndjson(data)
         return
     try:
         yield "", orjson.loads(data)
@@ -59,6 +64,21 @@ def _ndjson(data: bytes) -> Iterator[Document | SourceError]:
             yield f"line {number}", orjson.loads(line)
         except orjson.JSONDecodeError as error:
             yield SourceError(_reason(error), f"line {number} (byte {start + error.pos})")
+
+
+def _ndjson_for_sure(data: bytes) -> bool:
+    """True when the first line is a JSON object on its own and more than JSON whitespace follows it.
+
+    Parsing the whole body would then fail (one value, then trailing data), so it is not attempted: orjson
+    reads the whole body before it fails, a cost as large as decoding many lines.
+    """
+    end = data.find(b"\n")
+    if end < 0 or not _NOT_JSON_WHITESPACE.search(data, end):
+        return False
+    try:
+        return isinstance(orjson.loads(data[:end]), dict)
+    except orjson.JSONDecodeError:
+        return False
 
 
 def _looks_like_ndjson(data: bytes) -> bool:

@@ -21,6 +21,7 @@ Decisions where model.md is silent:
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from threatlake.errors import SourceError
@@ -92,6 +93,7 @@ _NAME_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 _ACCESS_KEY_PREFIX = "AWS::IAM::AccessKey:"
+_PROVIDER = Provider.SECURITY_HUB.value
 
 
 def route(first_type: str) -> EventType | None:
@@ -100,6 +102,18 @@ def route(first_type: str) -> EventType | None:
         if first_type.startswith(prefix) and first_type[len(prefix) : len(prefix) + 1] in ("", "/"):
             return event_type
     return None
+
+
+# Findings repeat few types, severities and product ARNs: what is derived from them alone is computed once
+# per distinct value (enum members hash and read ``.value`` in Python, which adds up per finding).
+_route = lru_cache(maxsize=1024)(route)
+
+
+@lru_cache(maxsize=1024)
+def _level(label: str | None, normalized: float | None) -> tuple[str | None, str, float | None]:
+    """``finding.severity``, ``dt.security.risk.level`` and ``dt.security.risk.score`` of a Severity."""
+    level = asff_level(label, normalized)
+    return label or LEVEL_LABEL[level], level.value, LEVEL_SCORE[level]
 
 
 def _detect(raw: dict[str, Any]) -> bool:
@@ -119,7 +133,7 @@ def _map(finding: Finding) -> list[Event]:
     if finding_id is None:
         raise SourceError("missing finding id", "Id")
     types = texts(raw, "Types")
-    event_type = route(types[0]) if types else None
+    event_type = _route(types[0]) if types else None
     product_arn = text(raw, "ProductArn")
     base = _common(raw, finding_id, types, event_type, product_arn=product_arn, account=finding.account)
     resources = _resources(raw)
@@ -155,13 +169,13 @@ def _common(
     if severity is not None:
         label = text(severity, "Label", "Severity")
         normalized = number(severity, "Normalized", "Severity")
-    level = asff_level(label, normalized)
+    severity_label, level_value, score = _level(label, normalized)
     workflow = obj(raw, "Workflow")
     company, product = _product(product_arn)
     title, description = text(raw, "Title"), text(raw, "Description")
     return {
         "event.type": event_type.value if event_type else None,
-        "event.provider": Provider.SECURITY_HUB.value,
+        "event.provider": _PROVIDER,
         "event.name": title,
         "event.description": description,
         "product.vendor": text(raw, "CompanyName") or company,
@@ -171,7 +185,7 @@ def _common(
         "finding.description": description,
         "finding.type": types[0] if types else None,
         "finding.types": types,
-        "finding.severity": label or LEVEL_LABEL[level],
+        "finding.severity": severity_label,
         "finding.score": normalized,
         "finding.time.created": text(raw, "CreatedAt"),
         "finding.time.updated": text(raw, "UpdatedAt"),
@@ -179,8 +193,8 @@ def _common(
         or text(raw, "WorkflowState"),
         "finding.record_state": text(raw, "RecordState"),
         "finding.url": text(raw, "SourceUrl"),
-        "dt.security.risk.level": level.value,
-        "dt.security.risk.score": LEVEL_SCORE[level],
+        "dt.security.risk.level": level_value,
+        "dt.security.risk.score": score,
         "aws.account.id": text(raw, "AwsAccountId") or account,
     }
 
@@ -251,6 +265,7 @@ def _last_segment(resource_id: str | None) -> str | None:
     return resource_id.rsplit(separator, 1)[-1] or None
 
 
+@lru_cache(maxsize=1024)
 def _arn_part(arn: str | None, index: int) -> str | None:
     if not arn or not arn.startswith("arn:"):
         return None
@@ -258,6 +273,7 @@ def _arn_part(arn: str | None, index: int) -> str | None:
     return parts[index] or None if len(parts) == 6 else None
 
 
+@lru_cache(maxsize=1024)
 def _product(product_arn: str | None) -> tuple[str | None, str | None]:
     path = (_arn_part(product_arn, 5) or "").split("/")
     if len(path) < 3 or path[0] != "product":

@@ -12,6 +12,7 @@ import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -40,6 +41,7 @@ ARROW_SCHEMA = pa.schema(
 
 _TYPES: dict[str, FieldType] = {col.name: col.type for col in COLUMNS if col.type is not None}
 _UTC_NS = pa.timestamp("ns", tz="UTC")
+_CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError)
 
 
 class _Unfit:
@@ -72,7 +74,10 @@ def to_table(events: list[Event]) -> pa.Table:
     """A table with ``ARROW_SCHEMA`` holding ``events`` (in an order of its choosing).
 
     Events are grouped by their set of keys (a mapper emits few shapes), so each group is transposed by
-    ``itemgetter`` and ``zip`` in C rather than by a dictionary lookup per event and column.
+    ``itemgetter`` and ``zip`` in C rather than by a dictionary lookup per event and column. The groups of a
+    column are then joined and converted by one ``pa.array`` call: per-call overhead, not the values,
+    dominated when every group was converted on its own. Only a column holding a value Arrow refuses is
+    converted group by group, so coercion sees the same groups of values it always has.
     """
     shapes: dict[tuple[str, ...], list[Event]] = {}
     for event in events:
@@ -80,35 +85,68 @@ def to_table(events: list[Event]) -> pa.Table:
     groups: dict[frozenset[str], list[Event]] = {}
     for keys, members in shapes.items():
         groups.setdefault(frozenset(keys), []).extend(members)
-    with _gc_paused():
-        tables = [_group_table(sorted(keys), members) for keys, members in groups.items()]
-    if not tables:
+    if not groups:
         return ARROW_SCHEMA.empty_table()
-    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-
-
-def _group_table(keys: list[str], events: list[Event]) -> pa.Table:
-    """The table of events that all have exactly ``keys``."""
-    known = [key for key in keys if key in _TYPES]
-    present: dict[str, Sequence[Any]]
-    if len(known) > 1:
-        present = dict(zip(known, zip(*map(itemgetter(*known), events), strict=True), strict=True))
-    else:
-        present = {key: [event[key] for event in events] for key in known}
-    size = len(events)
-    unfit: dict[int, dict[str, Any]] = {}
-    arrays = [
-        _array(name, ftype, list(present[name]), unfit)
-        if name in present
-        else pa.nulls(size, ARROW_TYPES[ftype])
-        for name, ftype in _TYPES.items()
-    ]
-    extra_keys = [key for key in keys if key not in _TYPES]
-    if extra_keys or unfit:
-        arrays.append(pa.array(_extra(events, extra_keys, unfit), type=pa.string()))
-    else:
-        arrays.append(pa.nulls(size, pa.string()))
+    with _gc_paused():
+        ordered = [(sorted(keys), members) for keys, members in groups.items()]
+        columns = [_transpose(keys, members) for keys, members in ordered]
+        rows = [event for _, members in ordered for event in members]
+        unfit: dict[int, dict[str, Any]] = {}
+        arrays = [_column(name, ftype, columns, unfit) for name, ftype in _TYPES.items()]
+        extra_keys = sorted({key for keys, _ in ordered for key in keys if key not in _TYPES})
+        if extra_keys or unfit:
+            arrays.append(pa.array(_extra(rows, extra_keys, unfit), type=pa.string()))
+        else:
+            arrays.append(pa.nulls(len(rows), pa.string()))
     return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
+
+
+# One group's catalogue columns (name → its values) and its size.
+_Group = tuple[dict[str, Sequence[Any]], int]
+
+
+def _transpose(keys: list[str], events: list[Event]) -> _Group:
+    """The catalogue columns of events that all have exactly ``keys``."""
+    known = [key for key in keys if key in _TYPES]
+    if len(known) > 1:
+        return dict(zip(known, zip(*map(itemgetter(*known), events), strict=True), strict=True)), len(events)
+    return {key: [event[key] for event in events] for key in known}, len(events)
+
+
+def _column(name: str, ftype: FieldType, groups: list[_Group], unfit: dict[int, dict[str, Any]]) -> pa.Array:
+    values: list[Any] = []
+    for columns, size in groups:
+        present = columns.get(name)
+        values.extend(present if present is not None else repeat(None, size))
+    if not any(name in columns for columns, _ in groups):
+        return pa.nulls(len(values), ARROW_TYPES[ftype])
+    try:
+        return _fast_array(ftype, values)
+    except _CONVERSION_ERRORS:
+        pass
+    chunks: list[pa.Array] = []
+    offset = 0
+    for columns, size in groups:  # as each group was always converted: on its own
+        present = columns.get(name)
+        if present is None:
+            chunks.append(pa.nulls(size, ARROW_TYPES[ftype]))
+        else:
+            local: dict[int, dict[str, Any]] = {}
+            chunks.append(_array(name, ftype, list(present), local))
+            for row, bad in local.items():
+                unfit.setdefault(offset + row, {}).update(bad)
+        offset += size
+    return pa.concat_arrays(chunks)
+
+
+def _fast_array(ftype: FieldType, values: list[Any]) -> pa.Array:
+    """The column when every value converts as it is (raises otherwise)."""
+    if ftype is FieldType.TIMESTAMP:
+        parsed = pc.cast(pa.array(values, type=pa.string()), _UTC_NS)
+        return pc.cast(parsed, pa.timestamp("us"), safe=False)
+    if ftype is FieldType.STRING_ARRAY and any(isinstance(value, str) for value in values):
+        raise TypeError("Arrow would split a string into characters")
+    return pa.array(values, type=ARROW_TYPES[ftype])
 
 
 @contextmanager
@@ -164,7 +202,7 @@ def _extra(events: list[Event], keys: list[str], unfit: dict[int, dict[str, Any]
     """The JSON object of each event's non-catalogue keys (and unfit values), or None when there are none."""
     extra: list[str | None] = []
     for row, event in enumerate(events):
-        obj = {key: event[key] for key in keys}
+        obj = {key: event[key] for key in keys if key in event}
         bad = unfit.get(row)
         if bad:
             obj.update(bad)

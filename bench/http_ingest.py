@@ -1,0 +1,160 @@
+"""HTTP ingest benchmark: a real ``threatlake serve``, N concurrent clients posting gzip EventBridge batches.
+
+Prints sustained findings/s acknowledged with a durable 202, p50/p99 request latency and the server's RSS.
+Usage: ``python bench/http_ingest.py [--seconds 30] [--clients 8] [--batch 100]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import gzip
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from threatlake.store.settings import open_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "tests" / "fixtures" / "samples"
+INGEST = "/platform/ingest/v1/security.events"
+
+
+def _templates() -> list[dict[str, Any]]:
+    found = []
+    for path in sorted(SAMPLES.rglob("*.json")):
+        doc = orjson.loads(path.read_bytes())
+        if isinstance(doc, dict) and "detail-type" in doc:
+            found.append(doc)
+    return found
+
+
+def _vary(event: dict[str, Any], number: int) -> dict[str, Any]:
+    copied = copy.deepcopy(event)
+    detail = copied["detail"]
+    for key in ("id", "Id"):
+        if key in detail:
+            detail[key] = f"{detail[key]}-{number}"
+    for finding in detail.get("findings", []):
+        finding["Id"] = f"{finding.get('Id', '')}-{number}"
+    return copied
+
+
+def _bodies(count: int, batch: int) -> list[tuple[bytes, int]]:
+    templates = _templates()
+    bodies = []
+    number = 0
+    for _ in range(count):
+        events = []
+        for _ in range(batch):
+            events.append(_vary(templates[number % len(templates)], number))
+            number += 1
+        findings = sum(max(1, len(event["detail"].get("findings", []))) for event in events)
+        bodies.append((gzip.compress(orjson.dumps(events), 6), findings))
+    return bodies
+
+
+def _rss_mib(pid: int) -> tuple[float, float]:
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+async def _client(
+    url: str,
+    token: str,
+    *,
+    bodies: list[tuple[bytes, int]],
+    start: int,
+    step: int,
+    until: float,
+    out: dict[str, Any],
+) -> None:
+    headers = {
+        "Authorization": f"Api-Token {token}",
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+    }
+    index = start
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        while time.monotonic() < until:
+            body, findings = bodies[index % len(bodies)]
+            index += step
+            sent = time.perf_counter()
+            response = await client.post(INGEST, content=body, headers=headers)
+            out["latencies"].append(time.perf_counter() - sent)
+            if response.status_code == 202:
+                out["findings"] += findings
+            else:
+                out["refused"][response.status_code] = out["refused"].get(response.status_code, 0) + 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=100, help="EventBridge events per request")
+    parser.add_argument("--port", type=int, default=18765)
+    args = parser.parse_args()
+    bodies = _bodies(max(200, int(args.seconds * 40)), args.batch)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        settings = open_settings(data)
+        _, token = settings.create_token(["openpipeline.events_security"], now=datetime.now(UTC))
+        settings.create_user("admin", "bench", now=datetime.now(UTC))  # not a first start: no samples
+        settings.close()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "threatlake", "serve", "--data-dir", str(data), "--port", str(args.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={"THREATLAKE_LOG_LEVEL": "WARNING", "PATH": "/usr/bin:/bin"},
+        )
+        url = f"http://127.0.0.1:{args.port}"
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(f"{url}/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            out: dict[str, Any] = {"latencies": [], "findings": 0, "refused": {}}
+            started = time.monotonic()
+            until = started + args.seconds
+
+            async def run() -> None:
+                await asyncio.gather(
+                    *(
+                        _client(url, token, bodies=bodies, start=n, step=args.clients, until=until, out=out)
+                        for n in range(args.clients)
+                    )
+                )
+
+            asyncio.run(run())
+            elapsed = time.monotonic() - started
+            rss, peak = _rss_mib(server.pid)
+        finally:
+            server.terminate()
+            server.wait(60)
+    latencies = sorted(out["latencies"])
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    print(f"{args.clients} clients, {args.batch} events/request (gzip), {elapsed:.1f} s")
+    print(f"sustained: {out['findings'] / elapsed:,.0f} findings/s acknowledged (durable 202)")
+    print(f"requests:  {len(latencies)}; refused: {out['refused'] or 'none'}")
+    print(f"latency:   p50 {p50:.0f} ms, p99 {p99:.0f} ms")
+    print(f"server RSS: {rss:.0f} MiB (peak {peak:.0f} MiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,403 @@
+"""Pipeline definitions: the YAML a user writes, read into frozen dataclasses with every problem located.
+
+A pipeline is a name, the endpoint it serves and an ordered list of processors (``docs/pipelines.md``)::
+
+    name: prod
+    endpoint: builtin            # or the name of a custom endpoint
+    processors:
+      - type: drop
+        condition: dt.security.risk.level == "NONE"
+      - type: route
+        condition: aws.account.id == "123456789012"
+        bucket: long_retention
+
+Reading checks the structure (types, keys, names); the DQL inside is checked when the pipeline is compiled
+(``processors.compile_pipeline``). Both report ``PipelineError``: every problem with the file, line and column
+of the YAML value, the path of the key (``processors[2].condition``) and, for DQL, the line and column inside
+the expression. Pure: the caller reads the files and passes their text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml  # type: ignore[import-untyped]  # no stubs: the package pins PyYAML alone
+
+from threatlake.errors import ConfigError
+
+__all__ = [
+    "BUILTIN",
+    "NAME",
+    "PROCESSOR_TYPES",
+    "PROTECTED_FIELDS",
+    "Drop",
+    "Expression",
+    "FieldsAdd",
+    "FieldsRemove",
+    "FieldsRename",
+    "Filter",
+    "PipelineDefinition",
+    "PipelineError",
+    "Position",
+    "Problem",
+    "Processor",
+    "Route",
+    "parse_pipeline",
+]
+
+#: The endpoint name of ``/platform/ingest/v1/security.events`` (every other name is a custom endpoint).
+BUILTIN = "builtin"
+#: Pipeline, endpoint and bucket names: like custom endpoint names.
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-:@]{0,199}")
+_PATTERN = re.compile(r"[A-Za-z_*][A-Za-z0-9_.\-:@*]{0,199}")
+#: Fields a processor may not add, remove or rename: the identity, time and bucket of an event.
+PROTECTED_FIELDS = frozenset({"event.id", "timestamp", "dt.system.bucket"})
+_MAX_PROCESSORS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a value is in the YAML source (1-based)."""
+
+    source: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.source or '<pipeline>'}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a definition. ``query_line``/``query_column`` point inside a DQL expression."""
+
+    position: Position
+    path: str
+    message: str
+    query_line: int = 0
+    query_column: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.position}: {self.path}: {self.message}"
+            if self.path
+            else f"{self.position}: {self.message}"
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "source": self.position.source,
+            "line": self.position.line,
+            "column": self.position.column,
+            "path": self.path,
+            "message": self.message,
+        }
+        if self.query_line:
+            out |= {"queryLine": self.query_line, "queryColumn": self.query_column}
+        return out
+
+
+class PipelineError(ConfigError):
+    """A pipeline definition that cannot be used; ``problems`` lists every located problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems: tuple[Problem, ...] = tuple(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    """DQL text as written, with where it was written."""
+
+    text: str
+    position: Position
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """Remove the events where ``condition`` is true (null and false keep the event)."""
+
+    condition: Expression
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """Keep only the events where ``condition`` is true (null and false drop the event)."""
+
+    condition: Expression
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class FieldsAdd:
+    """Set fields to DQL expressions, in order (a later field sees the earlier ones)."""
+
+    fields: tuple[tuple[str, Expression], ...]
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class FieldsRemove:
+    """Remove fields by name or ``*`` pattern (``aws.resource.*``)."""
+
+    names: tuple[str, ...]
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class FieldsRename:
+    """Rename fields: ``(new, old)`` pairs."""
+
+    renames: tuple[tuple[str, str], ...]
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Send the events where ``condition`` is true to ``bucket`` (``dt.system.bucket``)."""
+
+    condition: Expression
+    bucket: str
+    position: Position
+
+
+Processor = Drop | Filter | FieldsAdd | FieldsRemove | FieldsRename | Route
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineDefinition:
+    name: str
+    endpoint: str = BUILTIN
+    description: str = ""
+    processors: tuple[Processor, ...] = ()
+    source: str = field(default="", compare=False)  # the file name (or request) it was read from
+
+
+# -- reading YAML ------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Walks the composed YAML nodes (which keep their positions), collecting every problem."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def pos(self, node: yaml.Node) -> Position:
+        return Position(self.source, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def problem(self, node: yaml.Node, path: str, message: str) -> None:
+        self.problems.append(Problem(self.pos(node), path, message))
+
+    def mapping(self, node: yaml.Node, path: str, allowed: tuple[str, ...]) -> dict[str, yaml.Node] | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, path, f"Expected a mapping with keys {', '.join(allowed)}")
+            return None
+        out: dict[str, yaml.Node] = {}
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else None
+            where = f"{path}.{name}" if path else str(name)
+            if name not in allowed:
+                self.problem(key, where, f"Unknown key {name!r}; expected one of {', '.join(allowed)}")
+            elif name in out:
+                self.problem(key, where, f"Duplicate key {name!r}")
+            else:
+                out[name] = value
+        return out
+
+    def scalar(self, node: yaml.Node | None, path: str, what: str, parent: yaml.Node) -> str | None:
+        if node is None:
+            self.problem(parent, path, f"Missing {what}")
+            return None
+        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+            self.problem(node, path, f"Expected {what}")
+            return None
+        return str(node.value)
+
+    def name(self, node: yaml.Node | None, path: str, what: str, parent: yaml.Node) -> str | None:
+        text = self.scalar(node, path, what, parent)
+        if text is not None and not NAME.fullmatch(text):
+            assert node is not None
+            self.problem(
+                node, path, f"Invalid {what} {text[:100]!r}: 1 to 100 letters, digits, '.', '_' or '-'"
+            )
+            return None
+        return text
+
+    def field_name(
+        self, node: yaml.Node, path: str, *, pattern: bool = False, change: str = ""
+    ) -> str | None:
+        text = self.scalar(node, path, "a field name", node)
+        if text is None:
+            return None
+        if not (_PATTERN if pattern else _FIELD).fullmatch(text):
+            self.problem(node, path, f"Invalid field name {text[:100]!r}")
+            return None
+        if change and text in PROTECTED_FIELDS:
+            self.problem(node, path, f"Field {text!r} cannot be {change}")
+            return None
+        return text
+
+    def expression(self, node: yaml.Node | None, path: str, parent: yaml.Node) -> Expression | None:
+        text = self.scalar(node, path, "a DQL expression", parent)
+        if text is None:
+            return None
+        assert node is not None
+        if not text.strip():
+            self.problem(node, path, "Expected a DQL expression")
+            return None
+        return Expression(text, self.pos(node), path)
+
+
+_KEYS: dict[str, tuple[str, ...]] = {
+    "drop": ("type", "condition"),
+    "filter": ("type", "condition"),
+    "fieldsAdd": ("type", "fields"),
+    "fieldsRemove": ("type", "fields"),
+    "fieldsRename": ("type", "fields"),
+    "route": ("type", "condition", "bucket"),
+}
+#: Every processor type, in the order the documentation lists them.
+PROCESSOR_TYPES: tuple[str, ...] = tuple(_KEYS)
+_ALL_KEYS = ("type", "condition", "fields", "bucket")
+
+
+def _processor(r: _Reader, node: yaml.Node, path: str) -> Processor | None:
+    keys = r.mapping(node, path, _ALL_KEYS)
+    if keys is None:
+        return None
+    kind = r.scalar(keys.get("type"), f"{path}.type", "a processor type", node)
+    if kind is None:
+        return None
+    if kind not in _KEYS:
+        choices = ", ".join(PROCESSOR_TYPES)
+        r.problem(keys["type"], f"{path}.type", f"Unknown processor type {kind!r}; expected one of {choices}")
+        return None
+    for key, value in keys.items():
+        if key not in _KEYS[kind]:
+            r.problem(value, f"{path}.{key}", f"A {kind} processor has no {key!r}")
+    where = r.pos(node)
+    if kind in ("drop", "filter", "route"):
+        condition = r.expression(keys.get("condition"), f"{path}.condition", node)
+        if kind == "route":
+            bucket = r.name(keys.get("bucket"), f"{path}.bucket", "bucket name", node)
+            return Route(condition, bucket, where) if condition and bucket else None
+        if condition is None:
+            return None
+        return Drop(condition, where) if kind == "drop" else Filter(condition, where)
+    fields = keys.get("fields")
+    if fields is None:
+        r.problem(node, f"{path}.fields", "Missing fields")
+        return None
+    if kind == "fieldsRemove":
+        return _fields_remove(r, fields, f"{path}.fields", where)
+    return _fields_mapping(r, kind, fields, f"{path}.fields", where)
+
+
+def _fields_remove(r: _Reader, node: yaml.Node, path: str, where: Position) -> Processor | None:
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    names: list[str] = []
+    for index, item in enumerate(items):
+        item_path = f"{path}[{index}]" if isinstance(node, yaml.SequenceNode) else path
+        name = r.field_name(item, item_path, pattern=True)
+        if name is None:
+            continue
+        regex = re.compile("^" + ".*".join(re.escape(part) for part in name.split("*")) + "$")
+        protected = sorted(f for f in PROTECTED_FIELDS if regex.match(f))
+        if protected:
+            r.problem(item, item_path, f"Field {protected[0]!r} cannot be removed")
+            continue
+        names.append(name)
+    if not items:
+        r.problem(node, path, "Expected at least one field name")
+    return FieldsRemove(tuple(names), where) if names and len(names) == len(items) else None
+
+
+def _fields_mapping(r: _Reader, kind: str, node: yaml.Node, path: str, where: Position) -> Processor | None:
+    if not isinstance(node, yaml.MappingNode) or not node.value:
+        what = "new.name: <DQL expression>" if kind == "fieldsAdd" else "new.name: old.name"
+        r.problem(node, path, f"Expected a mapping {what}")
+        return None
+    before = len(r.problems)
+    seen: set[str] = set()
+    adds: list[tuple[str, Expression]] = []
+    renames: list[tuple[str, str]] = []
+    for key, value in node.value:
+        name = r.field_name(key, path, change="set" if kind == "fieldsAdd" else "renamed")
+        if name is None:
+            continue
+        item_path = f"{path}.{name}"
+        if name in seen:
+            r.problem(key, item_path, f"Field {name!r} appears twice")
+            continue
+        seen.add(name)
+        if kind == "fieldsAdd":
+            expression = r.expression(value, item_path, key)
+            if expression is not None:
+                adds.append((name, expression))
+        else:
+            old = r.field_name(value, item_path, change="renamed")
+            if old is not None:
+                renames.append((name, old))
+    if len(r.problems) > before:
+        return None
+    return FieldsAdd(tuple(adds), where) if kind == "fieldsAdd" else FieldsRename(tuple(renames), where)
+
+
+_TOP = ("name", "description", "endpoint", "processors")
+
+
+def parse_pipeline(text: str, source: str = "", *, name: str | None = None) -> PipelineDefinition:
+    """Read one pipeline from YAML (JSON is YAML too). ``name``, when given (a file's stem, a URL), must match
+    the ``name`` key, which may then be left out. Raises ``PipelineError`` listing every problem."""
+    r = _Reader(source)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise PipelineError(
+            [Problem(Position(source, line, column), "", f"Invalid YAML: {error.problem}")]
+        ) from None
+    except yaml.YAMLError as error:
+        raise PipelineError([Problem(Position(source, 1, 1), "", f"Invalid YAML: {error}")]) from None
+    except RecursionError:
+        raise PipelineError(
+            [Problem(Position(source, 1, 1), "", "Invalid YAML: nested too deeply")]
+        ) from None
+    if root is None:
+        raise PipelineError([Problem(Position(source, 1, 1), "", "Empty pipeline definition")])
+    keys = r.mapping(root, "", _TOP)
+    if keys is None:
+        raise PipelineError(r.problems)
+    pipeline_name = name
+    if "name" in keys or name is None:
+        pipeline_name = r.name(keys.get("name"), "name", "pipeline name", root)
+        if name is not None and pipeline_name is not None and pipeline_name != name:
+            r.problem(keys["name"], "name", f"The name {pipeline_name!r} does not match {name!r}")
+    endpoint = BUILTIN
+    if "endpoint" in keys:
+        endpoint = r.name(keys["endpoint"], "endpoint", "endpoint name", root) or BUILTIN
+    description = ""
+    if "description" in keys:
+        description = r.scalar(keys["description"], "description", "a text", root) or ""
+    processors: list[Processor] = []
+    items = keys.get("processors")
+    if items is not None and not (isinstance(items, yaml.ScalarNode) and items.tag.endswith(":null")):
+        if not isinstance(items, yaml.SequenceNode):
+            r.problem(items, "processors", "Expected a list of processors")
+        elif len(items.value) > _MAX_PROCESSORS:
+            r.problem(items, "processors", f"A pipeline has at most {_MAX_PROCESSORS} processors")
+        else:
+            for index, item in enumerate(items.value):
+                processor = _processor(r, item, f"processors[{index}]")
+                if processor is not None:
+                    processors.append(processor)
+    if r.problems:
+        raise PipelineError(r.problems)
+    assert pipeline_name is not None
+    return PipelineDefinition(pipeline_name, endpoint, description, tuple(processors), source)

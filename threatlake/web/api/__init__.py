@@ -1,0 +1,1 @@
+"""The ``/platform/...`` API resources: one module per resource, each exporting its ``ROUTES``."""

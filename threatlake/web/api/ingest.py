@@ -1,0 +1,137 @@
+"""Ingest: ``POST /platform/ingest/v1/security.events`` (and its aliases and custom endpoints).
+
+A request is read within the limits, decoded, unwrapped and mapped (off the event loop), passed through the
+pipeline of its endpoint (docs/pipelines.md; none by default), and handed to the writer; the
+202 goes out only once the writer's commit containing its events has returned. Every malformed finding is
+reported with its location (array index); its neighbours are still stored. A body where nothing could be
+used is a 400 listing every error.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from threatlake.errors import RequestError, SourceError
+from threatlake.model import Event
+from threatlake.pipeline.mapping import Batch, IngestContext, Rejection, map_findings
+from threatlake.sources import Finding
+from threatlake.sources.envelope import unwrap
+from threatlake.web.auth import authorize
+from threatlake.web.body import Body, Limits, decode_body, read_body
+
+__all__ = ["CUSTOM_SCOPE", "INGEST_PATHS", "ROUTES", "SCOPE", "map_body"]
+
+SCOPE = "openpipeline.events_security"
+CUSTOM_SCOPE = "openpipeline.events_security.custom"
+INGEST_PATHS = ("/platform/ingest/v1/security.events", "/platform/ingest/v1/events.security")
+CUSTOM_PATHS = (
+    "/platform/ingest/custom/security.events/{name}",
+    "/platform/ingest/custom/events.security/{name}",
+)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_INDEX = re.compile(r"^\[(\d+)\]")
+_MAX_ERRORS = 100  # errors listed in one response; the counts are always complete
+
+
+def map_body(body: Body, ctx: IngestContext) -> tuple[Batch, int]:
+    """Unwrap and map every document of ``body``; undecodable parts and bad findings become rejections.
+
+    Returns the batch and how many findings were accepted (mapped without error)."""
+    findings: list[Finding] = []
+    rejections = list(body.rejections)
+    for location, document in body.documents:
+        for item in unwrap(document, location):
+            if isinstance(item, SourceError):
+                rejections.append(Rejection(item.location, item.reason))
+            else:
+                findings.append(item)
+    batch = map_findings(findings, ctx)
+    accepted = batch.findings - len(batch.rejections)
+    batch.rejections[:0] = rejections
+    return batch, accepted
+
+
+def _error(rejection: Rejection) -> dict[str, Any]:
+    entry: dict[str, Any] = {"location": rejection.location, "message": rejection.reason}
+    index = _INDEX.match(rejection.location)
+    if index:
+        entry["index"] = int(index.group(1))
+    return entry
+
+
+async def _ingest(request: Request, source: str, scope: str, endpoint: str | None = None) -> Response:
+    started = time.perf_counter()
+    token = authorize(request, scope)
+    state = request.app.state
+    config = state.config
+    limits = Limits(config.max_body_bytes, config.max_decompressed_bytes, config.max_json_depth)
+    data = await read_body(request, config.max_body_bytes)
+    ctx = IngestContext(
+        received_at=datetime.now(UTC),
+        source=source,
+        connection=token.connection,
+        max_decompressed=config.max_decompressed_bytes,
+    )
+    pipeline = state.pipelines.for_endpoint(endpoint)
+    headers = request.headers
+
+    def work() -> tuple[Batch, int, list[Event], int]:
+        body = decode_body(data, headers.get("content-type"), headers.get("content-encoding"), limits)
+        batch, accepted = map_body(body, ctx)
+        if not batch.events:
+            return batch, accepted, [], 0
+        processed = pipeline.apply(batch.events, state.batch_executor, now=ctx.received_at)
+        return batch, accepted, processed.events, processed.dropped
+
+    batch, accepted, events, dropped = await run_in_threadpool(work)
+    rejected = len(batch.rejections)
+    errors = [_error(rejection) for rejection in batch.rejections[:_MAX_ERRORS]]
+    state.metrics.count_received(events, rejected, token.connection)
+    request.state.accepted, request.state.rejected = accepted, rejected
+    if not accepted and rejected:
+        raise RequestError(
+            f"No finding in the body could be used ({rejected} rejected): {batch.rejections[0]}",
+            {"rejected": rejected, "errors": errors},
+        )
+    if not accepted and not rejected:
+        raise RequestError("The body holds no findings")
+    written = await state.writer.write(events)
+    request.state.events = len(events)
+    state.metrics.ingest_seconds.observe(time.perf_counter() - started)
+    body = {
+        "accepted": accepted,
+        "rejected": rejected,
+        "events": len(events),
+        "dropped": dropped,
+        "stored": written.stored,
+        "duplicates": written.duplicates,
+        "errors": errors,
+    }
+    return Response(orjson.dumps(body), 202, media_type="application/json")
+
+
+async def ingest(request: Request) -> Response:
+    return await _ingest(request, request.url.path, SCOPE)
+
+
+async def ingest_custom(request: Request) -> Response:
+    name = request.path_params["name"]
+    if not _NAME.fullmatch(name):
+        raise RequestError(
+            "A custom endpoint name has 1 to 100 letters, digits, '.', '_' or '-'", {"name": name[:100]}
+        )
+    return await _ingest(request, request.url.path, CUSTOM_SCOPE, endpoint=name)
+
+
+ROUTES = [Route(path, ingest, methods=["POST"]) for path in INGEST_PATHS] + [
+    Route(path, ingest_custom, methods=["POST"]) for path in CUSTOM_PATHS
+]

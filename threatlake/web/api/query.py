@@ -1,0 +1,174 @@
+"""Query: ``/platform/storage/query/v1/query:execute|poll|cancel|verify``.
+
+``execute`` compiles the DQL (errors come back at once as 400 with line and column), starts a job on the
+query thread pool and waits up to ``requestTimeoutMilliseconds`` for it: SUCCEEDED with the result, else
+RUNNING with a request token to ``poll`` (long polling) or ``cancel``. Results are kept
+``result_ttl_seconds``.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from threatlake.errors import QueryError, RequestError, StoreError
+from threatlake.model import parse_timestamp
+from threatlake.query import CompiledQuery, compile_query, to_result, verify
+from threatlake.web.auth import authorize
+from threatlake.web.body import read_body
+from threatlake.web.jobs import QueryJobs
+
+__all__ = ["BASE", "DEFAULT_REQUEST_TIMEOUT_MS", "ROUTES", "SCOPE"]
+
+SCOPE = "storage:security.events:read"
+BASE = "/platform/storage/query/v1"
+DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+_MAX_QUERY_BODY = 1024 * 1024
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status, media_type="application/json")
+
+
+async def _object(request: Request) -> dict[str, Any]:
+    data = await read_body(request, _MAX_QUERY_BODY)
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise RequestError(
+            f"Invalid JSON body at byte {error.pos}: {error.msg}", {"offset": error.pos}
+        ) from None
+    if not isinstance(value, dict):
+        raise RequestError("The body must be a JSON object")
+    return value
+
+
+def _string(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise RequestError(f"'{name}' must be a {'non-empty ' if required else ''}string", {"field": name})
+    return value
+
+
+def _integer(value: Any, name: str, default: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RequestError(f"'{name}' must be a whole number of at least 0", {"field": name})
+    return value
+
+
+def _time(body: dict[str, Any], name: str) -> datetime | None:
+    text = _string(body, name)
+    if text is None:
+        return None
+    parsed = parse_timestamp(text)
+    if parsed is None:
+        raise RequestError(f"'{name}' must be an ISO 8601 time, got {text[:40]!r}", {"field": name})
+    return parsed
+
+
+async def execute(request: Request) -> Response:
+    authorize(request, SCOPE)
+    state = request.app.state
+    config = state.config
+    body = await _object(request)
+    text = _string(body, "query", required=True) or ""
+    start, end = _time(body, "defaultTimeframeStart"), _time(body, "defaultTimeframeEnd")
+    _string(body, "timezone")  # accepted; results are always in UTC
+    records = min(
+        _integer(body.get("maxResultRecords"), "maxResultRecords", config.max_result_records),
+        config.result_records_limit,
+    )
+    wait_ms = _integer(
+        body.get("requestTimeoutMilliseconds"), "requestTimeoutMilliseconds", DEFAULT_REQUEST_TIMEOUT_MS
+    )
+    now = datetime.now(UTC)
+    store = state.store
+
+    def compile_it() -> CompiledQuery:
+        return compile_query(
+            text, dialect=store.dialect, now=now, default_from=start, default_to=end, max_records=records
+        )
+
+    compiled = await run_in_threadpool(compile_it)
+    metrics = state.metrics
+
+    def run() -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            table = store.execute(compiled.sql, compiled.params)
+        except StoreError as error:
+            raise QueryError(f"The query failed: {error.message}") from None
+        elapsed = time.perf_counter() - started
+        metrics.query_seconds.observe(elapsed)
+        return to_result(compiled, table, scanned_records=table.num_rows, execution_ms=int(elapsed * 1000))
+
+    jobs: QueryJobs = state.jobs
+    job = jobs.start(run)
+    await jobs.wait(job, wait_ms / 1000)
+    return _json(jobs.response(job), 202)
+
+
+def _token(request: Request) -> str:
+    token = request.query_params.get("request-token")
+    if not token:
+        raise RequestError("Missing query parameter 'request-token'", {"field": "request-token"})
+    return token
+
+
+async def poll(request: Request) -> Response:
+    authorize(request, SCOPE)
+    jobs: QueryJobs = request.app.state.jobs
+    job = jobs.get(_token(request))
+    wait_ms = _integer(
+        request.query_params.get("request-timeout-milliseconds"), "request-timeout-milliseconds", 0
+    )
+    await jobs.wait(job, min(wait_ms, 60_000) / 1000)
+    return _json(jobs.response(job))
+
+
+async def cancel(request: Request) -> Response:
+    authorize(request, SCOPE)
+    jobs: QueryJobs = request.app.state.jobs
+    job = jobs.cancel(_token(request))
+    if job.done() and not job.future.cancelled():
+        return _json(jobs.response(job))
+    return Response(status_code=202)
+
+
+def _notification(error: QueryError) -> dict[str, Any]:
+    position = {"line": error.line, "column": error.column}
+    return {
+        "severity": "ERROR",
+        "notificationType": "SYNTAX_ERROR",
+        "message": error.message,
+        "syntaxPosition": {"start": position, "end": position},
+    }
+
+
+async def verify_query(request: Request) -> Response:
+    authorize(request, SCOPE)
+    body = await _object(request)
+    text = _string(body, "query", required=True) or ""
+    errors = await run_in_threadpool(verify, text)
+    return _json({"valid": not errors, "notifications": [_notification(error) for error in errors]})
+
+
+ROUTES = [
+    Route(f"{BASE}/query:execute", execute, methods=["POST"]),
+    Route(f"{BASE}/query:poll", poll, methods=["GET"]),
+    Route(f"{BASE}/query:cancel", cancel, methods=["POST"]),
+    Route(f"{BASE}/query:verify", verify_query, methods=["POST"]),
+]

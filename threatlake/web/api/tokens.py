@@ -1,0 +1,71 @@
+"""Tokens: ``GET/POST /platform/tokens`` and ``DELETE /platform/tokens/{id}``.
+
+A created token's full text is in the creation response only; listing shows everything but the secret.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from threatlake.errors import RequestError
+from threatlake.store.settings import DEFAULT_CONNECTION, Settings
+from threatlake.web.auth import authorize
+from threatlake.web.body import read_body
+
+__all__ = ["ROUTES"]
+
+_MAX_BODY = 64 * 1024
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status, media_type="application/json")
+
+
+async def list_tokens(request: Request) -> Response:
+    authorize(request, "settings:read")
+    settings: Settings = request.app.state.settings
+    return _json({"tokens": [token.as_dict() for token in settings.list_tokens()]})
+
+
+async def create_token(request: Request) -> Response:
+    authorize(request, "settings:write")
+    try:
+        body = orjson.loads(await read_body(request, _MAX_BODY))
+    except orjson.JSONDecodeError as error:
+        raise RequestError(
+            f"Invalid JSON body at byte {error.pos}: {error.msg}", {"offset": error.pos}
+        ) from None
+    if not isinstance(body, dict):
+        raise RequestError("The body must be a JSON object")
+    scopes = body.get("scopes")
+    if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
+        raise RequestError("'scopes' must be a list of scope names", {"field": "scopes"})
+    name = body.get("name", "")
+    connection = body.get("connection", DEFAULT_CONNECTION)
+    if not isinstance(name, str) or len(name) > 100:
+        raise RequestError("'name' must be a string of at most 100 characters", {"field": "name"})
+    if not isinstance(connection, str):
+        raise RequestError("'connection' must be a string", {"field": "connection"})
+    settings: Settings = request.app.state.settings
+    record, token = settings.create_token(scopes, now=datetime.now(UTC), name=name, connection=connection)
+    return _json({**record.as_dict(), "token": token}, 201)
+
+
+async def revoke_token(request: Request) -> Response:
+    authorize(request, "settings:write")
+    settings: Settings = request.app.state.settings
+    record = settings.revoke_token(request.path_params["id"], now=datetime.now(UTC))
+    return _json(record.as_dict())
+
+
+ROUTES = [
+    Route("/platform/tokens", list_tokens, methods=["GET"]),
+    Route("/platform/tokens", create_token, methods=["POST"]),
+    Route("/platform/tokens/{id}", revoke_token, methods=["DELETE"]),
+]

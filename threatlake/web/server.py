@@ -1,0 +1,125 @@
+"""Running the service: open the store and the settings, bootstrap a first start, serve with uvicorn.
+
+On the first start (no user yet) the admin user and an ingest token are created and printed once on
+stdout, and the bundled samples are stored (unless ``load_samples`` is off). uvicorn's ``Server`` handles
+SIGINT/SIGTERM gracefully: it stops accepting, lets requests in flight finish, then the app's lifespan
+drains the writer queue, so every acknowledged event is stored before the process exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import TextIO
+
+import uvicorn
+
+from threatlake.config import Config
+from threatlake.pipeline.mapping import IngestContext, map_bytes
+from threatlake.samples import sample_files
+from threatlake.store import Store, WriteResult, open_store
+from threatlake.store.pipelines import FilePipelines
+from threatlake.store.settings import DEFAULT_CONNECTION, Settings, open_settings
+from threatlake.web.app import create_app
+from threatlake.web.ops import JsonFormatter
+
+__all__ = ["ADMIN_USER", "GRACEFUL_SHUTDOWN_SECONDS", "bootstrap", "load_samples", "serve"]
+
+ADMIN_USER = "admin"
+GRACEFUL_SHUTDOWN_SECONDS = 30
+SAMPLES_CONNECTION = "samples"
+
+log = logging.getLogger("threatlake.server")
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Like uvicorn's, without re-raising the signal afterwards: ``serve`` closes the store, exits 0."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+
+
+def bootstrap(settings: Settings, config: Config, out: TextIO) -> None:
+    """First start: the admin user and an ingest token, printed once."""
+    now = datetime.now(UTC)
+    password = config.admin_password or secrets.token_urlsafe(18)
+    settings.create_user(ADMIN_USER, password, now=now, admin=True)
+    _, token = settings.create_token(
+        ["openpipeline.events_security"], now=now, name="first-start ingest", connection=DEFAULT_CONNECTION
+    )
+    shown = "(from THREATLAKE_ADMIN_PASSWORD)" if config.admin_password else password
+    out.write(
+        "Threatlake first start: these secrets are shown once; keep them now.\n"
+        f"  admin user:     {ADMIN_USER}\n"
+        f"  admin password: {shown}\n"
+        f"  ingest token:   {token}\n"
+        f"    (scope openpipeline.events_security, connection {DEFAULT_CONNECTION!r})\n"
+        "  more tokens:    threatlake token create --scope storage:security.events:read\n"
+    )
+    out.flush()
+
+
+def load_samples(store: Store) -> WriteResult:
+    """Store the bundled sample findings (connection ``samples``)."""
+    ctx = IngestContext(
+        received_at=datetime.now(UTC), source="threatlake samples", connection=SAMPLES_CONNECTION
+    )
+    events = []
+    for name, data in sample_files():
+        events.extend(map_bytes(data, ctx, name).events)
+    return store.write(events)
+
+
+def serve(config: Config, *, out: TextIO = sys.stdout) -> int:
+    configure_logging(config.log_level)
+    store = open_store(config.data_dir if config.store == "duckdb" else config.store)
+    settings = open_settings(config.data_dir)
+    try:
+        if not settings.has_users():
+            bootstrap(settings, config, out)
+            if config.load_samples:
+                written = load_samples(store)
+                log.info("samples loaded", extra={"fields": {"stored": written.stored}})
+        app = create_app(config, store, settings, pipeline_repository=FilePipelines(config.data_dir))
+        server = _Server(
+            uvicorn.Config(
+                app,
+                host=config.host,
+                port=config.port,
+                log_config=None,
+                access_log=False,
+                lifespan="on",
+                server_header=False,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            )
+        )
+        server.run()
+        return 0 if server.started else 1
+    finally:
+        store.close()
+        settings.close()
