@@ -2,6 +2,7 @@
 
     ThreatlakeError                 root; every error says what, where and why
     ├── SourceError                 a document or finding that cannot be decoded or mapped (terminal)
+    │   └── SizeLimitError          input over a size limit, as sent or inflated
     ├── QueryError                  a DQL query that cannot be parsed, typed or compiled (terminal)
     ├── StoreError                  the store failed to read or write (``retryable`` tells which)
     ├── ConfigError                 a setting with an invalid value (terminal)
@@ -34,6 +35,7 @@ __all__ = [
     "RequestError",
     "ResultGoneError",
     "ScopeError",
+    "SizeLimitError",
     "SourceError",
     "StoreError",
     "ThreatlakeError",
@@ -54,22 +56,30 @@ class ThreatlakeError(Exception):
 class SourceError(ThreatlakeError):
     """Input that cannot be decoded or mapped.
 
-    ``location`` points into the input: a file name, a byte offset, an array index or a JSON path
-    (``[3].detail.findings[1]``), so the user can find the offending finding.
+    ``location`` points into the input: a file name, a line, an array index or a JSON path
+    (``[3].detail.findings[1]``), so the user can find the offending finding; ``offset`` is the byte offset
+    in the (decompressed) body when the error is a decoding one.
     """
 
-    def __init__(self, message: str, location: str = "") -> None:
+    def __init__(self, message: str, location: str = "", *, offset: int | None = None) -> None:
         super().__init__(f"{location}: {message}" if location else message)
         self.reason = message
         self.location = location
+        self.offset = offset
 
     def at(self, prefix: str, separator: str = " ") -> SourceError:
         """The same error, located inside ``prefix``: a file name (joined by a space) or an outer JSON path
         (``separator="."``). An inner location that starts with an index joins with no separator."""
         inner = self.location
         if not prefix or not inner:
-            return SourceError(self.reason, prefix or inner)
-        return SourceError(self.reason, prefix + (inner if inner.startswith("[") else separator + inner))
+            location = prefix or inner
+        else:
+            location = prefix + (inner if inner.startswith("[") else separator + inner)
+        return type(self)(self.reason, location, offset=self.offset)
+
+
+class SizeLimitError(SourceError):
+    """Input over a size limit (a body too large, or one that inflates past the limit)."""
 
 
 class QueryError(ThreatlakeError):

@@ -127,4 +127,4 @@ def test_values_orjson_cannot_write_still_keep_the_raw_finding() -> None:
 def test_undecodable_body_is_one_located_rejection() -> None:
     batch = map_bytes(b'{"a": ', CTX, "body")
     assert batch.events == []
-    assert [str(r) for r in batch.rejections] == ["body byte 6: invalid JSON: unexpected end of data"]
+    assert [str(r) for r in batch.rejections] == ["body: invalid JSON at byte 6: unexpected end of data"]

@@ -1,6 +1,7 @@
-"""Bytes to JSON documents: gzip, a JSON value, or NDJSON, with byte offsets in every error.
+"""Bytes to JSON documents: gzip, one JSON value, or NDJSON, with a byte offset in every error.
 
-Pure: the caller reads the bytes. Limits are arguments so the service and the CLI share one decoder.
+The one decoder of the project: the CLI (which sniffs the framing) and the ingest endpoint (which knows it
+from the request headers) both use it. Pure: the caller reads the bytes and passes the limits.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from threatlake.errors import SourceError
+from threatlake.errors import SizeLimitError, SourceError
 
 __all__ = ["DEFAULT_MAX_DECOMPRESSED", "Document", "decode"]
 
@@ -26,34 +27,41 @@ Document = tuple[str, Any]
 
 
 def decode(
-    data: bytes, *, max_decompressed: int = DEFAULT_MAX_DECOMPRESSED
+    data: bytes,
+    *,
+    max_decompressed: int = DEFAULT_MAX_DECOMPRESSED,
+    max_depth: int | None = None,
+    ndjson: bool | None = None,
+    gzip: bool | None = None,
 ) -> Iterator[Document | SourceError]:
     """Yield each JSON document of ``data``, or a located ``SourceError`` for each undecodable part.
 
-    A gzip body is inflated first (never beyond ``max_decompressed`` bytes). A body that is one JSON value
-    yields it; otherwise, when one of its first lines is a JSON object on its own, the body is read as NDJSON,
-    line by line, so one bad line loses only itself.
+    ``gzip``: inflate (never beyond ``max_decompressed`` bytes, else ``SizeLimitError``); None sniffs the
+    gzip magic. ``ndjson``: one document per line, so a bad line loses only itself; False reads one JSON
+    value; None reads one value unless one of the first lines is a JSON object on its own. ``max_depth``
+    bounds the nesting of every document. Errors name the byte offset (``invalid JSON at byte 18: ...``).
     """
-    if data[:2] == _GZIP_MAGIC:
+    if gzip or (gzip is None and data[:2] == _GZIP_MAGIC):
         data = _gunzip(data, max_decompressed)
+    elif len(data) > max_decompressed:
+        raise SizeLimitError(f"body exceeds the limit of {max_decompressed} bytes", "body")
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     if not data.strip():
         return
-    if _ndjson_for_sure(data):
-        yield from _ndjson(data)
+    if ndjson or (ndjson is None and _ndjson_for_sure(data)):
+        yield from _ndjson(data, max_depth)
         return
     try:
-        yield "", orjson.loads(data)
-        return
-    except orjson.JSONDecodeError as whole_error:
-        if not _looks_like_ndjson(data):
-            yield SourceError(_reason(whole_error), f"byte {whole_error.pos}")
-            return
-    yield from _ndjson(data)
+        yield "", _loads(data, max_depth, 0)
+    except SourceError as whole_error:
+        if ndjson is None and _looks_like_ndjson(data):
+            yield from _ndjson(data, max_depth)
+        else:
+            yield whole_error
 
 
-def _ndjson(data: bytes) -> Iterator[Document | SourceError]:
+def _ndjson(data: bytes, max_depth: int | None) -> Iterator[Document | SourceError]:
     offset = 0
     for number, line in enumerate(data.split(b"\n"), start=1):
         start = offset
@@ -61,9 +69,44 @@ def _ndjson(data: bytes) -> Iterator[Document | SourceError]:
         if not line.strip():
             continue
         try:
-            yield f"line {number}", orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            yield SourceError(_reason(error), f"line {number} (byte {start + error.pos})")
+            yield f"line {number}", _loads(line, max_depth, start)
+        except SourceError as error:
+            yield error.at(f"line {number}")
+
+
+def _loads(data: bytes, max_depth: int | None, base: int) -> Any:
+    """One JSON value; a SourceError naming the byte offset (``base`` + position) of what is wrong."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise _json_error(data, error, base) from None
+    if max_depth is not None and _too_deep(value, max_depth):
+        raise SourceError(f"JSON nested deeper than {max_depth} levels", offset=base)
+    return value
+
+
+def _json_error(data: bytes, error: orjson.JSONDecodeError, base: int) -> SourceError:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return SourceError(f"invalid UTF-8 at byte {base + bad.start}", offset=base + bad.start)
+    offset = base + len(text[: error.pos].encode())  # orjson counts characters, users count bytes
+    if "depth limit" in error.msg:
+        return SourceError(f"JSON nested too deeply (at byte {offset})", offset=offset)
+    return SourceError(f"invalid JSON at byte {offset}: {error.msg}", offset=offset)
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    if not isinstance(value, dict | list):
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _ndjson_for_sure(data: bytes) -> bool:
@@ -93,10 +136,6 @@ def _looks_like_ndjson(data: bytes) -> bool:
     return False
 
 
-def _reason(error: orjson.JSONDecodeError) -> str:
-    return f"invalid JSON: {error.msg}"
-
-
 def _gunzip(data: bytes, limit: int) -> bytes:
     """Inflate every gzip member of ``data``, refusing to produce more than ``limit`` bytes."""
     out = bytearray()
@@ -108,7 +147,7 @@ def _gunzip(data: bytes, limit: int) -> bytes:
             while True:
                 out += chunk
                 if len(out) > limit:
-                    raise SourceError(f"decompressed body exceeds the limit of {limit} bytes", "gzip")
+                    raise SizeLimitError(f"decompressed body exceeds the limit of {limit} bytes", "gzip")
                 if inflater.eof or (not inflater.unconsumed_tail and not chunk):
                     break
                 chunk = inflater.decompress(inflater.unconsumed_tail, _CHUNK)

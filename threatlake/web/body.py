@@ -1,29 +1,26 @@
 """Request bodies: size limits while streaming, content type and encoding, gzip, JSON and NDJSON, depth.
 
 Limits are enforced before work is spent: the declared ``Content-Length`` up front, the bytes actually
-received while streaming, the inflated size while decompressing (a gzip bomb stops at the limit), and the
-nesting depth (orjson refuses anything over 1024 levels itself; the configured limit is checked on the
-parsed containers, which costs a few microseconds per finding).
+received while streaming; then the one decoder (``sources.decode``) bounds the inflated size (a gzip bomb
+stops at the limit) and the nesting depth.
 """
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 
-from threatlake.errors import BodyTooLargeError, MediaTypeError, RequestError
+from threatlake.errors import BodyTooLargeError, MediaTypeError, RequestError, SourceError
 from threatlake.pipeline.mapping import Rejection
+from threatlake.sources.decode import decode
 
 __all__ = ["JSON_TYPES", "Body", "Limits", "decode_body", "read_body"]
 
 JSON_TYPES = ("application/json",)
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
 _ENCODINGS = ("", "identity", "gzip", "x-gzip")
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +65,10 @@ def _media_type(content_type: str | None) -> str:
 
 
 def decode_body(data: bytes, content_type: str | None, content_encoding: str | None, limits: Limits) -> Body:
-    """Check the type and encoding, inflate, and parse ``data`` into located JSON documents."""
+    """Check the type and encoding, then decode ``data`` (sources.decode) into located JSON documents.
+
+    A JSON body that cannot be decoded is a 400 naming the byte offset; an NDJSON line that cannot be decoded
+    is a rejection and the other lines go on; a body over a size limit is a 413 (``SizeLimitError``)."""
     media = _media_type(content_type)
     if media not in JSON_TYPES + NDJSON_TYPES:
         raise MediaTypeError(
@@ -78,95 +78,22 @@ def decode_body(data: bytes, content_type: str | None, content_encoding: str | N
     encoding = (content_encoding or "").strip().lower()
     if encoding not in _ENCODINGS:
         raise MediaTypeError(f"Unsupported content encoding {encoding!r}: send gzip or identity")
-    if encoding in ("gzip", "x-gzip"):
-        data = _gunzip(data, limits.max_decompressed)
-    elif len(data) > limits.max_decompressed:
-        raise BodyTooLargeError(f"Body is over the limit of {limits.max_decompressed} bytes")
-    if data[:3] == b"\xef\xbb\xbf":
-        data = data[3:]
-    if not data.strip():
-        raise RequestError("Empty body: send a JSON object, a JSON array or NDJSON")
-    if media in NDJSON_TYPES:
-        return _ndjson(data, limits.max_depth)
-    value = _loads(data, limits.max_depth, 0)
-    if isinstance(value, list):
-        return Body([(f"[{index}]", item) for index, item in enumerate(value)])
-    return Body([("", value)])
-
-
-def _gunzip(data: bytes, limit: int) -> bytes:
-    """Inflate every gzip member of ``data``, never more than ``limit`` bytes in all."""
-    out: list[bytes] = []
-    size = 0
-    rest = data
-    while rest:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            while rest and not inflater.eof:
-                piece = inflater.decompress(rest, min(_CHUNK, limit - size + 1))
-                size += len(piece)
-                if size > limit:
-                    raise BodyTooLargeError(
-                        f"Body inflates to more than the limit of {limit} bytes", {"limit": limit}
-                    )
-                out.append(piece)
-                rest = inflater.unconsumed_tail
-        except zlib.error as error:
-            raise RequestError(f"Invalid gzip body: {error}") from None
-        if not inflater.eof:
-            raise RequestError("Invalid gzip body: truncated")
-        rest = inflater.unused_data
-    return b"".join(out)
-
-
-def _loads(data: bytes, max_depth: int, base: int) -> Any:
-    """One JSON value; RequestError naming the byte offset (``base`` + position) of what is wrong."""
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        raise _json_error(data, error, base) from None
-    if _too_deep(value, max_depth):
-        raise RequestError(f"JSON nested deeper than {max_depth} levels", {"maxDepth": max_depth})
-    return value
-
-
-def _json_error(data: bytes, error: orjson.JSONDecodeError, base: int) -> RequestError:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        offset = base + bad.start
-        return RequestError(f"Invalid UTF-8 at byte {offset}", {"offset": offset})
-    if "depth limit" in error.msg:
-        return RequestError("JSON nested too deeply", {"offset": base + len(text[: error.pos].encode())})
-    offset = base + len(text[: error.pos].encode())
-    return RequestError(f"Invalid JSON at byte {offset}: {error.msg}", {"offset": offset})
-
-
-def _too_deep(value: Any, limit: int) -> bool:
-    if not isinstance(value, dict | list):
-        return False
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
-
-
-def _ndjson(data: bytes, max_depth: int) -> Body:
-    """One document per line; a bad line is a rejection and the other lines go on."""
+    ndjson = media in NDJSON_TYPES
     body = Body()
-    offset = 0
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        start = offset
-        offset += len(line) + 1
-        if not line.strip():
-            continue
-        location = f"line {number}"
-        try:
-            body.documents.append((location, _loads(line, max_depth, start)))
-        except RequestError as error:
-            body.rejections.append(Rejection(location, error.message))
+    for item in decode(
+        data,
+        max_decompressed=limits.max_decompressed,
+        max_depth=limits.max_depth,
+        ndjson=ndjson,
+        gzip=encoding in ("gzip", "x-gzip"),
+    ):
+        if not isinstance(item, SourceError):
+            body.documents.append(item)
+        elif ndjson:
+            body.rejections.append(Rejection(item.location, item.reason))
+        else:
+            details: dict[str, object] = {"offset": item.offset} if item.offset is not None else {}
+            raise RequestError(item.reason[:1].upper() + item.reason[1:], details)
+    if not body.documents and not body.rejections:
+        raise RequestError("Empty body: send a JSON object, a JSON array or NDJSON")
     return body

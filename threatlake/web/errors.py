@@ -27,6 +27,7 @@ from threatlake.errors import (
     RequestError,
     ResultGoneError,
     ScopeError,
+    SizeLimitError,
     SourceError,
     StoreError,
     ThreatlakeError,
@@ -40,6 +41,7 @@ log = logging.getLogger("threatlake.web")
 #: Most specific class first: the first ``isinstance`` match decides the status.
 STATUS: tuple[tuple[type[ThreatlakeError], int], ...] = (
     (BodyTooLargeError, 413),
+    (SizeLimitError, 413),
     (MediaTypeError, 415),
     (NotFoundError, 404),
     (ConflictError, 409),
@@ -75,7 +77,8 @@ def _details(error: ThreatlakeError) -> dict[str, Any]:
     if isinstance(error, RequestError):
         return dict(error.details)
     if isinstance(error, SourceError):
-        return {"location": error.location} if error.location else {}
+        found = {"location": error.location, "offset": error.offset}
+        return {key: value for key, value in found.items() if value not in ("", None)}
     if isinstance(error, ScopeError):
         return {}
     return {}
