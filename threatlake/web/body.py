@@ -16,7 +16,7 @@ from threatlake.errors import BodyTooLargeError, MediaTypeError, RequestError, S
 from threatlake.pipeline.mapping import Rejection
 from threatlake.sources.decode import decode
 
-__all__ = ["JSON_TYPES", "Body", "Limits", "decode_body", "read_body"]
+__all__ = ["JSON_TYPES", "Body", "Limits", "decode_body", "read_body", "read_json_object"]
 
 JSON_TYPES = ("application/json",)
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
@@ -58,6 +58,18 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise BodyTooLargeError(f"Body is over the limit of {limit} bytes", {"limit": limit})
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
+    """A small JSON object body (a settings resource); RequestError naming the byte offset otherwise."""
+    data = await read_body(request, limit)
+    for item in decode(data, max_decompressed=limit, ndjson=False, gzip=False):
+        if isinstance(item, SourceError):
+            details: dict[str, object] = {"offset": item.offset} if item.offset is not None else {}
+            raise RequestError(f"Invalid body: {item.reason}", details)
+        if isinstance(item[1], dict):
+            return item[1]
+    raise RequestError("The body must be a JSON object")
 
 
 def _media_type(content_type: str | None) -> str:

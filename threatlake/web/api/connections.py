@@ -32,7 +32,7 @@ from threatlake.model import Event
 from threatlake.store import WriteResult
 from threatlake.store.settings import Settings
 from threatlake.web.auth import authorize
-from threatlake.web.body import read_body
+from threatlake.web.body import read_json_object
 
 __all__ = ["ROUTES", "ConnectionCounters"]
 
@@ -128,14 +128,7 @@ async def list_connections(request: Request) -> Response:
 
 async def create_connection(request: Request) -> Response:
     authorize(request, "settings:write")
-    try:
-        body = orjson.loads(await read_body(request, _MAX_BODY))
-    except orjson.JSONDecodeError as error:
-        raise RequestError(
-            f"Invalid JSON body at byte {error.pos}: {error.msg}", {"offset": error.pos}
-        ) from None
-    if not isinstance(body, dict):
-        raise RequestError("The body must be a JSON object")
+    body = await read_json_object(request, _MAX_BODY)
     for field in ("integration", "name"):
         if not isinstance(body.get(field), str):
             raise RequestError(f"'{field}' must be a string", {"field": field})

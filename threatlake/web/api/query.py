@@ -22,7 +22,7 @@ from threatlake.errors import QueryError, RequestError, StoreError
 from threatlake.model import parse_timestamp
 from threatlake.query import CompiledQuery, compile_query, to_result, verify
 from threatlake.web.auth import authorize
-from threatlake.web.body import read_body
+from threatlake.web.body import read_json_object
 from threatlake.web.jobs import QueryJobs
 
 __all__ = ["BASE", "DEFAULT_REQUEST_TIMEOUT_MS", "ROUTES", "SCOPE"]
@@ -35,19 +35,6 @@ _MAX_QUERY_BODY = 1024 * 1024
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, media_type="application/json")
-
-
-async def _object(request: Request) -> dict[str, Any]:
-    data = await read_body(request, _MAX_QUERY_BODY)
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        raise RequestError(
-            f"Invalid JSON body at byte {error.pos}: {error.msg}", {"offset": error.pos}
-        ) from None
-    if not isinstance(value, dict):
-        raise RequestError("The body must be a JSON object")
-    return value
 
 
 def _string(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
@@ -83,7 +70,7 @@ async def execute(request: Request) -> Response:
     authorize(request, SCOPE)
     state = request.app.state
     config = state.config
-    body = await _object(request)
+    body = await read_json_object(request, _MAX_QUERY_BODY)
     text = _string(body, "query", required=True) or ""
     start, end = _time(body, "defaultTimeframeStart"), _time(body, "defaultTimeframeEnd")
     _string(body, "timezone")  # accepted; results are always in UTC
@@ -160,7 +147,7 @@ def _notification(error: QueryError) -> dict[str, Any]:
 
 async def verify_query(request: Request) -> Response:
     authorize(request, SCOPE)
-    body = await _object(request)
+    body = await read_json_object(request, _MAX_QUERY_BODY)
     text = _string(body, "query", required=True) or ""
     errors = await run_in_threadpool(verify, text)
     return _json({"valid": not errors, "notifications": [_notification(error) for error in errors]})

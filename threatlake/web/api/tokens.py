@@ -16,7 +16,7 @@ from starlette.routing import Route
 from threatlake.errors import RequestError
 from threatlake.store.settings import DEFAULT_CONNECTION, Settings
 from threatlake.web.auth import authorize
-from threatlake.web.body import read_body
+from threatlake.web.body import read_json_object
 
 __all__ = ["ROUTES"]
 
@@ -35,14 +35,7 @@ async def list_tokens(request: Request) -> Response:
 
 async def create_token(request: Request) -> Response:
     authorize(request, "settings:write")
-    try:
-        body = orjson.loads(await read_body(request, _MAX_BODY))
-    except orjson.JSONDecodeError as error:
-        raise RequestError(
-            f"Invalid JSON body at byte {error.pos}: {error.msg}", {"offset": error.pos}
-        ) from None
-    if not isinstance(body, dict):
-        raise RequestError("The body must be a JSON object")
+    body = await read_json_object(request, _MAX_BODY)
     scopes = body.get("scopes")
     if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
         raise RequestError("'scopes' must be a list of scope names", {"field": "scopes"})
