@@ -15,6 +15,7 @@ delivers them) into a temporary directory. Prints:
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import tempfile
 import time
@@ -26,6 +27,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from threatlake.cli import GC_THRESHOLDS
 from threatlake.cli.ingest import BATCH_SIZE, ingest
 from threatlake.cli.inputs import read_inputs
 from threatlake.pipeline.mapping import IngestContext, map_bytes
@@ -98,6 +100,7 @@ def corpus(count: int, files: int, directory: Path) -> None:
 
 
 def main() -> None:
+    gc.set_threshold(*GC_THRESHOLDS)  # as `threatlake ingest` runs (cli.main sets it)
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--findings", type=int, default=60_000)
     parser.add_argument("--files", type=int, default=12)

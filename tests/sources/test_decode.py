@@ -53,7 +53,8 @@ def test_depth_and_plain_size_limits() -> None:
     assert isinstance(error, SourceError) and "nested deeper than 3" in error.reason
     assert list(decode(b"[[[1]]]", max_depth=3)) == [("", [[[1]]])]
     with pytest.raises(SizeLimitError):
-        list(decode(b"[1, 2, 3]", max_decompressed=4))
+        list(decode(gzip.compress(b"[1, 2, 3]"), max_decompressed=4))
+    assert list(decode(b"[1, 2, 3]", max_decompressed=4)) == [("", [1, 2, 3])]  # only inflation is bounded
 
 
 def test_invalid_utf8_is_an_error_not_a_crash() -> None:

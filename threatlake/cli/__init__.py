@@ -7,6 +7,7 @@ Each command module exposes ``HELP`` (one line), ``configure(parser)`` and ``run
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
@@ -48,7 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Ingest allocates millions of short-lived, acyclic objects (decoded JSON, event dicts, Arrow input): with
+# the default threshold (700) the cyclic collector runs thousands of passes that free nothing and cost a
+# third of the mapping time. Set once, at the edge, for every command (the service included).
+GC_THRESHOLDS = (200_000, 50, 100)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    gc.set_threshold(*GC_THRESHOLDS)
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = COMMANDS[args.command].run
     try:

@@ -42,9 +42,7 @@ def decode(
     bounds the nesting of every document. Errors name the byte offset (``invalid JSON at byte 18: ...``).
     """
     if gzip or (gzip is None and data[:2] == _GZIP_MAGIC):
-        data = _gunzip(data, max_decompressed)
-    elif len(data) > max_decompressed:
-        raise SizeLimitError(f"body exceeds the limit of {max_decompressed} bytes", "body")
+        data = _gunzip(data, max_decompressed)  # plain bodies are bounded by whoever read them
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     if not data.strip():

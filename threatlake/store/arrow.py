@@ -8,9 +8,7 @@ coerced to its column's type is kept, unchanged, in ``extra`` rather than lost.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import repeat
 from operator import itemgetter
@@ -87,17 +85,16 @@ def to_table(events: list[Event]) -> pa.Table:
         groups.setdefault(frozenset(keys), []).extend(members)
     if not groups:
         return ARROW_SCHEMA.empty_table()
-    with _gc_paused():
-        ordered = [(sorted(keys), members) for keys, members in groups.items()]
-        columns = [_transpose(keys, members) for keys, members in ordered]
-        rows = [event for _, members in ordered for event in members]
-        unfit: dict[int, dict[str, Any]] = {}
-        arrays = [_column(name, ftype, columns, unfit) for name, ftype in _TYPES.items()]
-        extra_keys = sorted({key for keys, _ in ordered for key in keys if key not in _TYPES})
-        if extra_keys or unfit:
-            arrays.append(pa.array(_extra(rows, extra_keys, unfit), type=pa.string()))
-        else:
-            arrays.append(pa.nulls(len(rows), pa.string()))
+    ordered = [(sorted(keys), members) for keys, members in groups.items()]
+    columns = [_transpose(keys, members) for keys, members in ordered]
+    rows = [event for _, members in ordered for event in members]
+    unfit: dict[int, dict[str, Any]] = {}
+    arrays = [_column(name, ftype, columns, unfit) for name, ftype in _TYPES.items()]
+    extra_keys = sorted({key for keys, _ in ordered for key in keys if key not in _TYPES})
+    if extra_keys or unfit:
+        arrays.append(pa.array(_extra(rows, extra_keys, unfit), type=pa.string()))
+    else:
+        arrays.append(pa.nulls(len(rows), pa.string()))
     return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
 
 
@@ -147,19 +144,6 @@ def _fast_array(ftype: FieldType, values: list[Any]) -> pa.Array:
     if ftype is FieldType.STRING_ARRAY and any(isinstance(value, str) for value in values):
         raise TypeError("Arrow would split a string into characters")
     return pa.array(values, type=ARROW_TYPES[ftype])
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building a batch allocates millions of short-lived objects; cyclic GC passes over them cost more than
-    the build itself and free nothing (the values are all reachable)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _array(name: str, ftype: FieldType, values: list[Any], unfit: dict[int, dict[str, Any]]) -> pa.Array:
