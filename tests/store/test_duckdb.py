@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -234,3 +235,12 @@ def test_a_second_writing_process_gets_a_retryable_error(tmp_path: Path) -> None
             [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True
         )
     assert done.stdout.strip() == "True"
+
+
+def test_a_query_past_its_timeout_is_interrupted_in_the_engine(store: Store) -> None:
+    runaway = "SELECT count(*) FROM range(1000000) a, range(1000000) b WHERE (a.range * b.range) % 7 = 3"
+    started = time.perf_counter()
+    with pytest.raises(StoreError, match=r"interrupted after the timeout of 0\.3 seconds"):
+        store.execute(runaway, timeout=0.3)
+    assert time.perf_counter() - started < 10  # the engine stopped; 10^12 rows would take hours
+    assert store.execute("SELECT 1 AS one", timeout=5).to_pylist() == [{"one": 1}]

@@ -34,7 +34,7 @@ class GatedStore:
         self.ids |= new
         return WriteResult(len(new), len(batch) - len(new))
 
-    def execute(self, sql: str, params: Any = None) -> pa.Table:
+    def execute(self, sql: str, params: Any = None, *, timeout: float | None = None) -> pa.Table:
         self.gate.wait(10)
         self.executed += 1
         return pa.table({"n": pa.array([7], pa.int64())})

@@ -120,16 +120,24 @@ class DuckDBStore:
 
     # -- reading -----------------------------------------------------------------------------------------
 
-    def execute(self, sql: str, params: Params = None) -> pa.Table:
+    def execute(self, sql: str, params: Params = None, *, timeout: float | None = None) -> pa.Table:
         self._check_open()
         cursor = self._conn.cursor()
+        # The engine stops at the timeout (not just the caller's wait): a runaway query frees its thread.
+        timer = threading.Timer(timeout, cursor.interrupt) if timeout is not None else None
+        if timer is not None:
+            timer.start()
         try:
             bound: Any = list(params) if isinstance(params, list | tuple) else params
             relation = cursor.sql(sql, params=bound)
             return relation.to_arrow_table() if relation is not None else pa.table({})
+        except duckdb.InterruptException:
+            raise StoreError(f"query interrupted after the timeout of {timeout:g} seconds") from None
         except duckdb.Error as error:
             raise StoreError(f"query failed: {error}") from None
         finally:
+            if timer is not None:
+                timer.cancel()
             cursor.close()
 
     # -- buckets and retention ---------------------------------------------------------------------------

@@ -62,8 +62,9 @@ class Store(Protocol):
         """
         ...
 
-    def execute(self, sql: str, params: Params = None) -> pa.Table:
-        """Run one read-only statement with bound parameters on a connection of its own."""
+    def execute(self, sql: str, params: Params = None, *, timeout: float | None = None) -> pa.Table:
+        """Run one read-only statement with bound parameters on a connection of its own; past ``timeout``
+        seconds the engine is interrupted and ``StoreError`` says so."""
         ...
 
     def list_buckets(self) -> list[Bucket]: ...

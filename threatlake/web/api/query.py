@@ -91,11 +91,12 @@ async def execute(request: Request) -> Response:
 
     compiled = await run_in_threadpool(compile_it)
     metrics = state.metrics
+    timeout = state.config.query_timeout_seconds
 
     def run() -> dict[str, Any]:
         started = time.perf_counter()
         try:
-            table = store.execute(compiled.sql, compiled.params)
+            table = store.execute(compiled.sql, compiled.params, timeout=timeout)
         except StoreError as error:
             raise QueryError(f"The query failed: {error.message}") from None
         elapsed = time.perf_counter() - started
