@@ -70,6 +70,9 @@ SETTINGS: tuple[Setting, ...] = (
         "result_records_limit", _positive_int, 100_000, "most records a query may ask for (maxResultRecords)"
     ),
     Setting("query_workers", _positive_int, 4, "queries that run at the same time (threads)"),
+    Setting(
+        "retention_sweep_seconds", _positive_float, 3600.0, "how often the service deletes expired events"
+    ),
     Setting("result_ttl_seconds", _positive_float, 300.0, "how long a finished query's result can be polled"),
     Setting("load_samples", _bool, True, "load the bundled sample findings on first start"),
     Setting("admin_password", str, "", "initial admin password (printed once when empty)"),
@@ -91,6 +94,7 @@ class Config:
     max_result_records: int = 1000
     result_records_limit: int = 100_000
     query_workers: int = 4
+    retention_sweep_seconds: float = 3600.0
     result_ttl_seconds: float = 300.0
     load_samples: bool = True
     admin_password: str = ""

@@ -177,6 +177,14 @@ def test_retention_sweep_deletes_only_expired_events_of_each_bucket(store: Store
     assert store.sweep_retention(datetime(2026, 9, 25, tzinfo=UTC)) == 2
 
 
+def test_retention_counts_from_arrival_not_from_the_finding_time(store: Store) -> None:
+    """A finding from years ago, ingested (or backfilled) recently, is kept its bucket's retention."""
+    arrived = {"dt.ingest.time": "2025-09-29T00:00:00Z"}
+    store.write([make_event("old-but-new-here", "2019-01-01T00:00:00Z", arrived)])
+    assert store.sweep_retention(datetime(2025, 9, 30, tzinfo=UTC)) == 0
+    assert store.sweep_retention(datetime(2026, 9, 30, tzinfo=UTC)) == 1
+
+
 def test_execute_binds_parameters(store: Store) -> None:
     store.write([make_event("a"), make_event("b")])
     by_position = store.execute('SELECT "finding.id" AS f FROM events WHERE "finding.id" = ?', ["b"])

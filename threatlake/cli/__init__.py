@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from threatlake.cli import backfill as backfill_command
+from threatlake.cli import bucket as bucket_command
 from threatlake.cli import connection as connection_command
 from threatlake.cli import ingest as ingest_command
 from threatlake.cli import map as map_command
@@ -31,6 +32,7 @@ COMMANDS: dict[str, ModuleType] = {
     "token": token_command,
     "connection": connection_command,
     "backfill": backfill_command,
+    "bucket": bucket_command,
 }
 
 

@@ -169,7 +169,10 @@ def _delete_bucket(_: str) -> exp.Expr:
 
 
 def _expire(table: str) -> exp.Expr:
-    older = exp.LT(this=column(_TIME), expression=exp.Placeholder())
+    # Retention counts from when an event arrived: a finding from 2019 backfilled today is kept its
+    # bucket's full retention, not deleted at once. Events without an ingest time fall back to theirs.
+    arrived = exp.func("COALESCE", column("dt.ingest.time"), column(_TIME))
+    older = exp.LT(this=arrived, expression=exp.Placeholder())
     return _delete_where(table, exp.and_(_bucket_is(), older))
 
 

@@ -6,6 +6,7 @@ owns the store and the settings database, opens them before and closes them afte
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,7 @@ from threatlake.store.batch import BatchExecutor
 from threatlake.store.pipelines import MemoryPipelines, PipelineRepository
 from threatlake.store.settings import Settings
 from threatlake.web import errors, openapi, ops
-from threatlake.web.api import connections, ingest, pipelines, query, tokens
+from threatlake.web.api import buckets, connections, ingest, pipelines, query, tokens
 from threatlake.web.jobs import QueryJobs
 from threatlake.web.writer import Writer
 
@@ -45,6 +46,7 @@ def routes() -> list[BaseRoute]:
         *tokens.ROUTES,
         *connections.ROUTES,
         *pipelines.ROUTES,
+        *buckets.ROUTES,
         Route("/platform/openapi.json", _openapi, methods=["GET"]),
         *ops.ROUTES,
     ]
@@ -75,9 +77,11 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         the_writer.start()
+        sweeping = asyncio.create_task(buckets.sweeper(store, config.retention_sweep_seconds))
         try:
             yield
         finally:
+            sweeping.cancel()
             the_writer.close()
             counters.close()
             executor.shutdown(wait=False, cancel_futures=True)

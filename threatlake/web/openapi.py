@@ -330,6 +330,36 @@ def document() -> dict[str, Any]:
                 parameters=[{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
             )
         },
+        "/platform/buckets": {
+            "get": _operation(
+                "List buckets",
+                "settings:read",
+                {"200": ("Every bucket", {"type": "object", "properties": {"buckets": _ARRAY}})},
+                ("401", "403"),
+            ),
+            "post": _operation(
+                "Create a bucket",
+                "settings:write",
+                {"201": ("The new bucket", _OBJECT)},
+                ("400", "401", "403", "409"),
+                body=_json(
+                    {
+                        "type": "object",
+                        "required": ["name", "retentionDays"],
+                        "properties": {"name": {"type": "string"}, "retentionDays": {"type": "integer"}},
+                    }
+                ),
+            ),
+        },
+        "/platform/buckets/{name}": {
+            "delete": _operation(
+                "Delete a bucket and its events",
+                "settings:write",
+                {"200": ("The bucket and how many events were deleted", _OBJECT)},
+                ("400", "401", "403", "404"),
+                parameters=[pipeline_name],
+            )
+        },
         "/platform/openapi.json": {
             "get": _operation("This document", None, {"200": ("OpenAPI 3.1", _OBJECT)}, ())
         },
