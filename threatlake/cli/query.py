@@ -5,6 +5,7 @@ timeframe of a query that names none (an ISO 8601 time, or a relative one such a
 without them a query covers the last 2 hours. ``json`` prints the API's ``result`` object (records, types,
 metadata); ``ndjson`` one record per line; ``csv`` and ``table`` one row per record with a header. Values are
 formatted as the API formats them (longs and timestamps as strings). Exit 0, or 2 on a bad query or option.
+While ``threatlake serve`` holds the store, the query runs on that service (``cli/service.py``).
 """
 
 from __future__ import annotations
@@ -14,19 +15,25 @@ import csv
 import re
 import sys
 import time
+import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from threatlake.cli.ingest import open_configured_store
+from threatlake.cli.service import ServiceClient, running_service
 from threatlake.config import load_config
-from threatlake.errors import ConfigError
+from threatlake.errors import ConfigError, QueryError, StoreError
 from threatlake.model import parse_timestamp
 from threatlake.query import compile_query, to_result
 
 __all__ = ["FORMATS", "HELP", "configure", "parse_time", "run"]
+
+QUERY_SCOPE = "storage:security.events:read"
+_POLL = "/platform/storage/query/v1/query:poll?request-timeout-milliseconds=60000&request-token="
 
 HELP = "run a DQL query against the store and print the result"
 
@@ -64,7 +71,14 @@ def run(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     start = parse_time(args.start, now) if args.start else None
     end = parse_time(args.end, now) if args.end else None
-    store = open_configured_store(config)
+    try:
+        store = open_configured_store(config)
+    except StoreError as error:
+        url = running_service(config.data_dir) if error.retryable else None
+        if url is None:
+            raise
+        result = _through_service(config.data_dir, url, args.query, (start, end), config.max_result_records)
+        return _show(result, args.format)
     try:
         compiled = compile_query(
             args.query,
@@ -80,10 +94,33 @@ def run(args: argparse.Namespace) -> int:
     finally:
         store.close()
     result = to_result(compiled, table, scanned_records=table.num_rows, execution_ms=elapsed_ms)
-    FORMATS[args.format](result)
+    return _show(result, args.format)
+
+
+def _show(result: dict[str, Any], output: str) -> int:
+    FORMATS[output](result)
     for notification in result.get("metadata", {}).get("grail", {}).get("notifications", []):
         print(f"threatlake query: {notification.get('message', notification)}", file=sys.stderr)
     return 0
+
+
+def _through_service(
+    data_dir: Path, url: str, text: str, timeframe: tuple[datetime | None, datetime | None], records: int
+) -> dict[str, Any]:
+    """Run the query on the service that holds the store (query:execute, then poll until it is done)."""
+    body: dict[str, Any] = {"query": text, "maxResultRecords": records, "requestTimeoutMilliseconds": 60_000}
+    for key, moment in zip(("defaultTimeframeStart", "defaultTimeframeEnd"), timeframe, strict=True):
+        if moment is not None:
+            body[key] = moment.isoformat()
+    with ServiceClient(data_dir, url, QUERY_SCOPE) as client:
+        status, answer = client.call("POST", "/platform/storage/query/v1/query:execute", orjson.dumps(body))
+        while status < 400 and answer.get("state") == "RUNNING":
+            status, answer = client.call("GET", _POLL + urllib.parse.quote(answer["requestToken"]))
+    if status >= 400:
+        error = answer.get("error", {})
+        raise QueryError(str(error.get("message", answer)))  # the message already names line and column
+    result: dict[str, Any] = answer["result"]
+    return result
 
 
 def _print_json(result: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from typing import TextIO
 
 import uvicorn
 
+from threatlake.cli.service import announce
 from threatlake.config import Config
 from threatlake.pipeline.mapping import IngestContext, map_bytes
 from threatlake.samples import sample_files
@@ -118,7 +119,8 @@ def serve(config: Config, *, out: TextIO = sys.stdout) -> int:
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
         )
-        server.run()
+        with announce(config.data_dir, f"http://{config.host}:{config.port}"):
+            server.run()
         return 0 if server.started else 1
     finally:
         store.close()

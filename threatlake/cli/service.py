@@ -1,0 +1,92 @@
+"""Reaching a running ``threatlake serve`` from the command line.
+
+DuckDB lets one process write a database file, and ``serve`` holds it. So when ``query`` or ``ingest`` find
+the store locked, they send their work to the service that holds it: ``serve`` leaves its address in
+``<data-dir>/service.json`` while it runs; the command mints a token with just the scope it needs in the
+settings database (SQLite, shared safely), calls the API with the standard library, and revokes the token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from threatlake.errors import StoreError
+from threatlake.store.settings import open_settings
+
+__all__ = ["SERVICE_FILE", "ServiceClient", "announce", "running_service"]
+
+SERVICE_FILE = "service.json"
+
+
+@contextlib.contextmanager
+def announce(data_dir: Path, url: str) -> Iterator[None]:
+    """Leave the service's address in the data directory while it runs (used by ``serve``)."""
+    path = Path(data_dir) / SERVICE_FILE
+    path.write_text(json.dumps({"url": url, "pid": os.getpid()}))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def running_service(data_dir: Path) -> str | None:
+    """The URL of the ``serve`` process that holds ``data_dir``, if one is alive."""
+    try:
+        found = json.loads((Path(data_dir) / SERVICE_FILE).read_text())
+        os.kill(int(found["pid"]), 0)
+        return str(found["url"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+class ServiceClient:
+    """Calls to the running service with a token of one scope, revoked when the client closes."""
+
+    def __init__(self, data_dir: Path, url: str, scope: str, *, timeout: float = 120.0) -> None:
+        self.url = url.rstrip("/")
+        self._timeout = timeout
+        self._settings = open_settings(data_dir)
+        now = datetime.now(UTC)
+        self._record, self._token = self._settings.create_token([scope], now=now, name="cli (temporary)")
+
+    def __enter__(self) -> ServiceClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._settings.revoke_token(self._record.id, now=datetime.now(UTC))
+        finally:
+            self._settings.close()
+
+    def call(
+        self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json"
+    ) -> tuple[int, Any]:
+        """(status, parsed JSON body); an error answer is returned too, a dead service raises StoreError."""
+        request = urllib.request.Request(self.url + path, data=body, method=method)
+        request.add_header("Authorization", f"Api-Token {self._token}")
+        if body is not None:
+            request.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            payload = error.read()
+            try:
+                return error.code, json.loads(payload)
+            except ValueError:
+                return error.code, {
+                    "error": {"code": error.code, "message": payload.decode(errors="replace")}
+                }
+        except (urllib.error.URLError, OSError) as error:
+            raise StoreError(
+                f"the store is held by the service at {self.url}, which does not answer: {error}"
+            ) from None
