@@ -10,18 +10,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from threatlake.model.fields import FIELDS, FieldType
+from threatlake.model.fields import FIELDS, STORAGE_TYPES
 from threatlake.query import compile_query, to_result
 
 NOW = datetime(2026, 1, 1, 12, 0, 0)
-_SQL_TYPES = {
-    FieldType.STRING: "VARCHAR",
-    FieldType.LONG: "BIGINT",
-    FieldType.DOUBLE: "DOUBLE",
-    FieldType.BOOLEAN: "BOOLEAN",
-    FieldType.TIMESTAMP: "TIMESTAMP",
-    FieldType.STRING_ARRAY: "VARCHAR[]",
-}
 _PROVIDERS = ("Amazon GuardDuty", "Amazon GuardDuty", "AWS Security Hub")
 _LEVELS = ("CRITICAL", "HIGH", "MEDIUM", "LOW", None)
 
@@ -62,7 +54,7 @@ EVENTS = make_events()
 
 def create_store(events: list[dict[str, Any]]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    columns = ", ".join(f'"{name}" {_SQL_TYPES[f.type]}' for name, f in FIELDS.items())
+    columns = ", ".join(f'"{name}" {STORAGE_TYPES[f.type]}' for name, f in FIELDS.items())
     con.execute(f"CREATE TABLE events ({columns}, extra JSON)")
     con.execute("CREATE TABLE buckets (name VARCHAR, retention_days INTEGER, created TIMESTAMP)")
     con.execute(

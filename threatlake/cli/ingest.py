@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import orjson
 
 from threatlake.cli.inputs import read_inputs
-from threatlake.cli.service import ServiceClient, running_service
+from threatlake.cli.service import ServiceClient, store_or_service
 from threatlake.config import Config, load_config
 from threatlake.errors import SourceError, StoreError
 from threatlake.model import Event
@@ -180,13 +180,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(data_dir=args.data_dir)
     ctx = IngestContext(received_at=received_at(), source="threatlake ingest")
     unreadable: list[Rejection] = []
-    try:
-        store = open_configured_store(config)
-    except StoreError as error:
-        url = running_service(config.data_dir) if error.retryable else None
-        if url is None:
-            raise
-        with ServiceClient(config.data_dir, url, INGEST_SCOPE) as client:
+    store = store_or_service(lambda: open_configured_store(config), config.data_dir)
+    if isinstance(store, str):
+        with ServiceClient(config.data_dir, store, INGEST_SCOPE) as client:
             summary = ingest_through_service(client, _readable(list(args.files), unreadable))
     else:
         try:

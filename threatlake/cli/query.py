@@ -24,9 +24,9 @@ from typing import Any
 import orjson
 
 from threatlake.cli.ingest import open_configured_store
-from threatlake.cli.service import ServiceClient, running_service
+from threatlake.cli.service import ServiceClient, store_or_service
 from threatlake.config import load_config
-from threatlake.errors import ConfigError, QueryError, StoreError
+from threatlake.errors import ConfigError, QueryError
 from threatlake.model import parse_timestamp
 from threatlake.query import compile_query, to_result
 
@@ -71,13 +71,9 @@ def run(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     start = parse_time(args.start, now) if args.start else None
     end = parse_time(args.end, now) if args.end else None
-    try:
-        store = open_configured_store(config)
-    except StoreError as error:
-        url = running_service(config.data_dir) if error.retryable else None
-        if url is None:
-            raise
-        result = _through_service(config.data_dir, url, args.query, (start, end), config.max_result_records)
+    store = store_or_service(lambda: open_configured_store(config), config.data_dir)
+    if isinstance(store, str):
+        result = _through_service(config.data_dir, store, args.query, (start, end), config.max_result_records)
         return _show(result, args.format)
     try:
         compiled = compile_query(

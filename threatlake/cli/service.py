@@ -13,15 +13,16 @@ import json
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from threatlake.errors import StoreError
+from threatlake.store import Store
 from threatlake.store.settings import open_settings
 
-__all__ = ["SERVICE_FILE", "ServiceClient", "announce", "running_service"]
+__all__ = ["SERVICE_FILE", "ServiceClient", "announce", "running_service", "store_or_service"]
 
 SERVICE_FILE = "service.json"
 
@@ -36,6 +37,17 @@ def announce(data_dir: Path, url: str) -> Iterator[None]:
     finally:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+def store_or_service(open_store: Callable[[], Store], data_dir: Path) -> Store | str:
+    """The store, or the URL of the running service that holds it (the store is locked, not broken)."""
+    try:
+        return open_store()
+    except StoreError as error:
+        url = running_service(data_dir) if error.retryable else None
+        if url is None:
+            raise
+        return url
 
 
 def running_service(data_dir: Path) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["FIELDS", "Field", "FieldType"]
+__all__ = ["FIELDS", "STORAGE_TYPES", "Field", "FieldType"]
 
 
 class FieldType(StrEnum):
@@ -121,3 +121,14 @@ _CATALOGUE: tuple[tuple[str, FieldType, str], ...] = (
 )
 
 FIELDS: dict[str, Field] = {name: Field(name, ftype, doc) for name, ftype, doc in _CATALOGUE}
+
+#: How the store keeps each type (DuckDB names); the DQL compiler casts to the same types. The contract
+#: between ``store`` and ``query``, which may not import each other.
+STORAGE_TYPES: dict[FieldType, str] = {
+    FieldType.STRING: "VARCHAR",
+    FieldType.LONG: "BIGINT",
+    FieldType.DOUBLE: "DOUBLE",
+    FieldType.BOOLEAN: "BOOLEAN",
+    FieldType.TIMESTAMP: "TIMESTAMP",
+    FieldType.STRING_ARRAY: "VARCHAR[]",
+}

@@ -23,7 +23,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from threatlake.errors import QueryError
-from threatlake.model.fields import FIELDS, FieldType
+from threatlake.model.fields import FIELDS, STORAGE_TYPES
 from threatlake.query import nodes as n
 from threatlake.query.dtypes import JSON, NULL, DType, Typed, from_field_type
 from threatlake.query.expressions import ExprCompiler, cast, coerce
@@ -44,15 +44,6 @@ class _Now(datetime):
 
 #: The parameter value ``now()`` compiles to; replace it with the processing time before running.
 NOW: Final[datetime] = _Now(1970, 1, 1)
-
-_SQL_TYPES = {
-    FieldType.STRING: "VARCHAR",
-    FieldType.LONG: "BIGINT",
-    FieldType.DOUBLE: "DOUBLE",
-    FieldType.BOOLEAN: "BOOLEAN",
-    FieldType.TIMESTAMP: "TIMESTAMP",
-    FieldType.STRING_ARRAY: "VARCHAR[]",
-}
 
 
 def _subquery_refused(query: n.Query) -> Frame:
@@ -110,7 +101,7 @@ class EventExpressions:
         """``value`` as the catalogue column ``name`` stores it; QueryError when its type cannot fit."""
         ftype = FIELDS[name].type
         target = from_field_type(ftype)
-        sql_type = _SQL_TYPES[ftype]
+        sql_type = STORAGE_TYPES[ftype]
         if value.kind == "null":
             return cast(exp.Null(), sql_type, safe=False)
         if target.kind == "array":
@@ -131,7 +122,7 @@ class EventExpressions:
 
     def as_column_type(self, name: str) -> exp.DataType:
         """The SQL type of the catalogue column ``name``."""
-        return frame_sql_type(_SQL_TYPES[FIELDS[name].type])
+        return frame_sql_type(STORAGE_TYPES[FIELDS[name].type])
 
     def as_json(self, value: Typed) -> exp.Expression:
         """``value`` as a JSON value for the ``extra`` object (null stays SQL null: the key is dropped)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from threatlake.model.fields import FIELDS, FieldType
+from threatlake.model.fields import FIELDS, STORAGE_TYPES, FieldType
 
 __all__ = [
     "BUCKETS",
@@ -45,14 +45,7 @@ ZSTD_COLUMNS = frozenset(
     {"dt.raw_data", "event.description", "finding.description", "vulnerability.description", EXTRA}
 )
 
-SQL_TYPES: dict[FieldType, str] = {
-    FieldType.STRING: "VARCHAR",
-    FieldType.LONG: "BIGINT",
-    FieldType.DOUBLE: "DOUBLE",
-    FieldType.BOOLEAN: "BOOLEAN",
-    FieldType.TIMESTAMP: "TIMESTAMP",
-    FieldType.STRING_ARRAY: "VARCHAR[]",
-}
+SQL_TYPES: dict[FieldType, str] = STORAGE_TYPES  # the shared contract (model.fields), by its store name
 
 
 @dataclass(frozen=True, slots=True)
