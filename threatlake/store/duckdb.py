@@ -36,6 +36,7 @@ FILE_NAME = "threatlake.duckdb"
 DEFAULT_RETENTION_DAYS = 365
 DIALECT = "duckdb"
 
+MAX_RETENTION_DAYS = 36_500  # a hundred years: the column is a 32-bit integer, and no one needs more
 _STAGING = "_threatlake_staging"
 _FRESH = "_threatlake_fresh"
 _WINNERS = "_threatlake_winners"
@@ -149,8 +150,10 @@ class DuckDBStore:
         ]
 
     def create_bucket(self, name: str, retention_days: int, *, now: datetime) -> Bucket:
-        if not name or retention_days < 1:
-            raise StoreError(f"bucket {name!r}: a bucket needs a name and a retention of at least one day")
+        if not name or not 1 <= retention_days <= MAX_RETENTION_DAYS:
+            raise StoreError(
+                f"bucket {name!r}: a bucket needs a name and a retention of 1 to {MAX_RETENTION_DAYS} days"
+            )
         created = _naive_utc(now)
         with self._lock:
             self._check_open()

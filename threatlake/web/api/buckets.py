@@ -21,6 +21,7 @@ from starlette.routing import Route
 from threatlake.errors import ConflictError, NotFoundError, RequestError, StoreError
 from threatlake.pipeline.definitions import NAME
 from threatlake.store import Bucket, Store
+from threatlake.store.duckdb import MAX_RETENTION_DAYS
 from threatlake.web.auth import authorize
 from threatlake.web.body import read_json_object
 
@@ -51,9 +52,10 @@ async def create_bucket(request: Request) -> Response:
     name, days = body.get("name"), body.get("retentionDays")
     if not isinstance(name, str):
         raise RequestError("'name' must be a string", {"field": "name"})
-    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_RETENTION_DAYS:
         raise RequestError(
-            "'retentionDays' must be a whole number of days, at least 1", {"field": "retentionDays"}
+            f"'retentionDays' must be a whole number of days from 1 to {MAX_RETENTION_DAYS}",
+            {"field": "retentionDays"},
         )
     if not NAME.fullmatch(name):
         raise RequestError("A bucket name has 1 to 100 letters, digits, '.', '_' or '-'", {"field": "name"})
