@@ -27,6 +27,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.mapping import WRAPPED_SOURCES, eventbridge
 from threatlake.cli import GC_THRESHOLDS
 from threatlake.cli.ingest import BATCH_SIZE, ingest
 from threatlake.cli.inputs import read_inputs
@@ -38,11 +39,6 @@ from threatlake.store import open_store
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_DIRS = (ROOT.parent / "shared" / "samples", ROOT / "tests" / "fixtures" / "findings")
 RECEIVED_AT = datetime(2027, 1, 1, tzinfo=UTC)
-_ENVELOPES = {
-    "guardduty": ("aws.guardduty", "GuardDuty Finding"),
-    "securityhub": ("aws.securityhub", "Security Hub Findings - Imported"),
-    "securityhub_ocsf": ("aws.securityhub", "Findings Imported V2"),
-}
 _TIME_KEYS = ("updatedAt", "UpdatedAt", "time")
 _ID_KEYS = ("id", "Id", "uid")
 
@@ -58,7 +54,7 @@ def _templates() -> list[tuple[str, dict[str, Any]]]:
                 except orjson.JSONDecodeError:
                     continue
                 for item in unwrap(document):
-                    if not isinstance(item, Exception) and source_for(item).name in _ENVELOPES:
+                    if not isinstance(item, Exception) and source_for(item).name in WRAPPED_SOURCES:
                         found.append((source_for(item).name, item.raw))
     if not found:
         raise SystemExit("no template findings found")
@@ -82,20 +78,7 @@ def corpus(count: int, files: int, directory: Path) -> None:
             for key in _TIME_KEYS:
                 if key in finding:
                     finding[key] = version
-            source, detail_type = _ENVELOPES[name]
-            detail = finding if name == "guardduty" else {"findings": [finding]}
-            envelope = {
-                "version": "0",
-                "id": f"bench-{index}",
-                "detail-type": detail_type,
-                "source": source,
-                "account": "123456789012",
-                "time": version,
-                "region": "eu-west-1",
-                "resources": [],
-                "detail": detail,
-            }
-            lines.append(orjson.dumps(envelope))
+            lines.append(orjson.dumps(eventbridge(name, finding, index, version)))
         (directory / f"part-{number:03d}.ndjson").write_bytes(b"\n".join(lines))
 
 

@@ -27,7 +27,7 @@ from threatlake.pipeline.mapping import IngestContext, map_bytes
 from threatlake.sources import source_for
 from threatlake.sources.envelope import unwrap
 
-_DETAIL_TYPES = {
+WRAPPED_SOURCES = {
     "guardduty": ("aws.guardduty", "GuardDuty Finding"),
     "securityhub": ("aws.securityhub", "Security Hub Findings - Imported"),
     "securityhub_ocsf": ("aws.securityhub", "Findings Imported V2"),
@@ -42,7 +42,7 @@ def _templates(pascal: bool) -> list[tuple[str, dict[str, Any]]]:
                 if not isinstance(item, Exception):
                     name = source_for(item).name
                     boto3_spelling = name == "guardduty" and "SchemaVersion" in item.raw
-                    if name in _DETAIL_TYPES and (pascal or not boto3_spelling):
+                    if name in WRAPPED_SOURCES and (pascal or not boto3_spelling):
                         found.append((name, item.raw))
     return found
 
@@ -56,21 +56,24 @@ def corpus(count: int, pascal: bool = False) -> bytes:
         for key in ("id", "Id"):
             if key in finding:
                 finding[key] = f"{finding[key]}-{index}"
-        source, detail_type = _DETAIL_TYPES[name]
-        detail: dict[str, Any] = finding if name == "guardduty" else {"findings": [finding]}
-        envelope = {
-            "version": "0",
-            "id": f"bench-{index}",
-            "detail-type": detail_type,
-            "source": source,
-            "account": "123456789012",
-            "time": "2026-11-01T00:00:00Z",
-            "region": "eu-west-1",
-            "resources": [],
-            "detail": detail,
-        }
-        lines.append(orjson.dumps(envelope))
+        lines.append(orjson.dumps(eventbridge(name, finding, index, "2026-11-01T00:00:00Z")))
     return b"\n".join(lines)
+
+
+def eventbridge(source_name: str, finding: dict[str, Any], index: int, time: str) -> dict[str, Any]:
+    """``finding`` in the EventBridge event its source's forwarder rule delivers."""
+    source, detail_type = WRAPPED_SOURCES[source_name]
+    return {
+        "version": "0",
+        "id": f"bench-{index}",
+        "detail-type": detail_type,
+        "source": source,
+        "account": "123456789012",
+        "time": time,
+        "region": "eu-west-1",
+        "resources": [],
+        "detail": finding if source_name == "guardduty" else {"findings": [finding]},
+    }
 
 
 def _best(repeat: int, work: Any) -> float:
