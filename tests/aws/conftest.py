@@ -1,3 +1,3 @@
-from tests.aws.environment import aws_env, fake_guardduty, hub, moto_endpoint
+from tests.aws.environment import aws_env, fake_guardduty, hub
 
-__all__ = ["aws_env", "fake_guardduty", "hub", "moto_endpoint"]
+__all__ = ["aws_env", "fake_guardduty", "hub"]

@@ -16,17 +16,6 @@ from tests.aws.fakes import FakeGuardDuty
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Fake credentials, no shared config, no instance metadata: nothing can reach a real account."""

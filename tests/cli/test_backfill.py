@@ -16,7 +16,6 @@ from tests.aws.environment import (  # fixtures, used by name
     fake_guardduty,
     hub,
     import_findings,
-    moto_endpoint,
 )
 from tests.aws.fakes import FakeGuardDuty
 from threatlake.cli import backfill, main
@@ -25,7 +24,7 @@ from threatlake.sources import Finding
 from threatlake.sources.envelope import unwrap
 from threatlake.store.duckdb import DuckDBStore
 
-__all__ = ["aws_env", "fake_guardduty", "hub", "moto_endpoint"]
+__all__ = ["aws_env", "fake_guardduty", "hub"]  # fixtures; moto_endpoint comes from tests/conftest.py
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "findings"
 RECEIVED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

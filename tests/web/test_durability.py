@@ -51,22 +51,31 @@ def _stream(server: Server, offset: int, acked: set[str], unacked: set[str], sto
                 return
 
 
-def test_every_acknowledged_event_survives_kill_9(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "data", "--no-samples")
+def _stream_then_stop(data: Path, clients: int, seconds: float, sig: int) -> tuple[set[str], set[str], int]:
+    """Stream from ``clients`` threads for ``seconds``, stop the server with ``sig`` mid-stream.
+
+    Returns the finding ids acknowledged with 202, those not acknowledged, and the server's exit code."""
+    server = start_server(data, "--no-samples")
     acked: set[str] = set()
     unacked: set[str] = set()
     stop = threading.Event()
     threads = [
         threading.Thread(target=_stream, args=(server, n * 10_000_000, acked, unacked, stop))
-        for n in range(4)
+        for n in range(clients)
     ]
     for thread in threads:
         thread.start()
-    time.sleep(1.5)
-    assert server.stop(signal.SIGKILL) == -signal.SIGKILL
+    time.sleep(seconds)
+    code = server.stop(sig)
     stop.set()
     for thread in threads:
         thread.join(30)
+    return acked, unacked, code
+
+
+def test_every_acknowledged_event_survives_kill_9(tmp_path: Path) -> None:
+    acked, unacked, code = _stream_then_stop(tmp_path / "data", 4, 1.5, signal.SIGKILL)
+    assert code == -signal.SIGKILL
     assert len(acked) >= 200, "too few requests were acknowledged before the kill to prove anything"
 
     again = start_server(tmp_path / "data")
@@ -87,21 +96,8 @@ def test_every_acknowledged_event_survives_kill_9(tmp_path: Path) -> None:
 
 
 def test_graceful_shutdown_drains_what_was_acknowledged(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "data", "--no-samples")
-    acked: set[str] = set()
-    unacked: set[str] = set()
-    stop = threading.Event()
-    threads = [
-        threading.Thread(target=_stream, args=(server, n * 10_000_000, acked, unacked, stop))
-        for n in range(3)
-    ]
-    for thread in threads:
-        thread.start()
-    time.sleep(1.0)
-    assert server.stop(signal.SIGTERM) == 0
-    stop.set()
-    for thread in threads:
-        thread.join(30)
+    acked, _, code = _stream_then_stop(tmp_path / "data", 3, 1.0, signal.SIGTERM)
+    assert code == 0
     again = start_server(tmp_path / "data")
     try:
         counts = _counts(again)
