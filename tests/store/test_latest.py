@@ -15,6 +15,7 @@ import pytest
 from tests.store.conftest import make_event
 from threatlake.query import compile_query
 from threatlake.store import Store
+from threatlake.store import statements as statements_module
 from threatlake.store.duckdb import DuckDBStore
 from threatlake.store.latest import rewrite
 
@@ -167,3 +168,18 @@ def test_rewrite_reads_latest_only_for_the_idiom() -> None:
     ends_at_newest = _compiled(DEDUP, newest.replace(tzinfo=UTC))
     assert rewrite(*ends_at_newest, "duckdb", lambda: newest) is None
     assert rewrite(*ends_at_newest, "duckdb", lambda: None) is not None  # latest is empty
+
+
+def test_duplicates_of_a_large_store_are_looked_up_in_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(statements_module, "LOOKUP_IDS", 3)  # several lookup statements per batch
+    monkeypatch.setattr("threatlake.store.duckdb.LOOKUP_IDS", 3)
+    with DuckDBStore(tmp_path / "db") as store:
+        stored = [make_event(f"f-{number}") for number in range(5000)]
+        assert store.write(stored).stored == 5000
+        batch = [*stored[10:17], *(make_event(f"new-{number}") for number in range(3))]
+        assert len(batch) <= 5000 / 500  # small enough for the index lookups
+        result = store.write(batch)
+        assert (result.stored, result.duplicates) == (3, 7)
+        assert store.execute("SELECT count(*) AS n FROM events").to_pylist() == [{"n": 5003}]

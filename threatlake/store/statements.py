@@ -23,7 +23,10 @@ from threatlake.store.schema import (
     identifier,
 )
 
-__all__ = ["ROW", "Statements"]
+__all__ = ["LOOKUP_IDS", "ROW", "Statements"]
+
+#: Ids looked up per statement by ``lookup_ids`` (a fixed count, so one prepared text serves every batch).
+LOOKUP_IDS = 2048
 
 ROW = "_threatlake_row"
 _ID = "event.id"
@@ -80,8 +83,15 @@ class Statements:
         self._render = cache(lambda key: render(_TREES[key[0]](key[1])))
 
     def known_ids(self, staging: str) -> str:
-        """The ids of ``staging`` that ``events`` already holds."""
+        """The ids of ``staging`` that ``events`` already holds (one scan of the stored ids)."""
         return self._render(("known_ids", staging))
+
+    def count_events(self) -> str:
+        return self._render(("count_events", ""))
+
+    def lookup_ids(self) -> str:
+        """The stored ids among ``LOOKUP_IDS`` bound ids (point lookups in the primary-key index)."""
+        return self._render(("lookup_ids", ""))
 
     def insert_events(self, fresh: str) -> str:
         return self._render(("insert_events", fresh))
@@ -137,6 +147,11 @@ def _known_ids(staging: str) -> exp.Expr:
         .from_(_table(EVENTS, "e"))
         .where(exp.In(this=column(_ID, "e"), query=exp.Subquery(this=ids)))
     )
+
+
+def _lookup_ids(_: str) -> exp.Expr:
+    wanted = [exp.Placeholder() for _ in range(LOOKUP_IDS)]
+    return exp.select(column(_ID)).from_(_table(EVENTS)).where(exp.In(this=column(_ID), expressions=wanted))
 
 
 def _newest_first() -> exp.Expr:
@@ -231,6 +246,8 @@ def _expire(table: str) -> exp.Expr:
 
 _TREES: dict[str, Callable[[str], exp.Expr]] = {
     "known_ids": _known_ids,
+    "lookup_ids": _lookup_ids,
+    "count_events": lambda _: exp.select(exp.func("COUNT", exp.Star())).from_(_table(EVENTS)),
     "insert_events": lambda fresh: _insert(EVENTS, exp.select(*_columns()).from_(_table(fresh))),
     "winner_rows": _winner_rows,
     "drop_superseded": _drop_superseded,
