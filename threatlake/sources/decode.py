@@ -44,7 +44,8 @@ def decode(
     gzip magic. ``ndjson``: one document per line, so a bad line loses only itself; False reads one JSON
     value; None reads one value unless one of the first lines is a JSON object on its own. ``max_depth``
     bounds the nesting of every document: in an array or a batch of findings, each element too deep is
-    replaced by a ``TooDeep`` (rejected alone, with its byte offset), so its neighbours go on. Errors name the byte offset (``invalid JSON at byte 18: ...``).
+    replaced by a ``TooDeep`` (rejected alone, with its byte offset), so its neighbours go on. Errors name
+    the byte offset (``invalid JSON at byte 18: ...``).
     """
     if gzip or (gzip is None and data[:2] == _GZIP_MAGIC):
         data = _gunzip(data, max_decompressed)  # plain bodies are bounded by whoever read them
