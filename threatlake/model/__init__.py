@@ -2,6 +2,7 @@
 
 from threatlake.model.event import (
     DEFAULT_BUCKET,
+    DELIVERY_FIELDS,
     EVENT_KIND,
     Event,
     EventType,
@@ -22,6 +23,7 @@ from threatlake.model.risk import (
 
 __all__ = [
     "DEFAULT_BUCKET",
+    "DELIVERY_FIELDS",
     "EVENT_KIND",
     "FIELDS",
     "LEVEL_SCORE",

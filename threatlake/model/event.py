@@ -7,8 +7,11 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 __all__ = [
     "DEFAULT_BUCKET",
+    "DELIVERY_FIELDS",
     "EVENT_KIND",
     "FUTURE_TOLERANCE",
     "Event",
@@ -41,23 +44,40 @@ class Provider(StrEnum):
 _ID_FIELDS = (
     "event.provider",
     "finding.id",
-    "timestamp",
     "object.id",
+    "object.type",
     "vulnerability.id",
     "component.name",
     "component.version",
 )
+# Set by the pipeline for the delivery, not by the finding: never part of its identity or content.
+DELIVERY_FIELDS = frozenset(
+    {
+        "timestamp",
+        "event.id",
+        "dt.system.bucket",
+        "dt.openpipeline.source",
+        "dt.ingest.connection",
+        "dt.ingest.time",
+        "dt.raw_data",
+    }
+)
 
 
 def event_id(event: Event, version: str | None = None) -> str:
-    """A deterministic id: the same finding version about the same object always hashes the same.
+    """A deterministic id, independent of any clock: the same finding version about the same object, with
+    the same content, always hashes the same, whenever and however often it is delivered.
 
-    ``version`` stands in for ``timestamp`` when the finding carries no version time of its own (its
-    timestamp is then the receive time, which differs on every delivery): pass a digest of its content.
+    Identity: provider, finding id, the object (id and type: two resources of one finding that share an id
+    are two objects), the vulnerable package, and ``version`` (the finding's own version time, never
+    clamped; None when it has none). Content: every mapped field but the delivery's (``DELIVERY_FIELDS``), so
+    a finding changed without a new version time is a new event, not a silently dropped duplicate, while
+    a re-delivery (another transport, another spelling, another receive time) is the same event.
     """
     values = [str(event.get(name) or "") for name in _ID_FIELDS]
-    if version is not None:
-        values[_ID_FIELDS.index("timestamp")] = version
+    values.append(version or "")
+    content = {key: value for key, value in event.items() if key not in DELIVERY_FIELDS}
+    values.append(orjson.dumps(content, option=orjson.OPT_SORT_KEYS, default=str).decode())
     key = "\x1f".join(values)
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 

@@ -6,7 +6,6 @@ fields every event shares (model.md §1) are set here, once, after the source ma
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -131,10 +130,8 @@ def _map_into(batch: Batch, items: Iterable[Finding | SourceError], ctx: IngestC
         }
         envelope_time = clock.version(item.envelope_time)
         for mapped in events:
-            version = clock.version(mapped.get("finding.time.updated")) or envelope_time
-            # Without a version time, the content identifies the version, so re-sending it stores nothing new.
-            content = None if version else hashlib.blake2b(raw_data.encode(), digest_size=16).hexdigest()
-            mapped["timestamp"] = clock.stamp(version)
+            own_version = clock.version(mapped.get("finding.time.updated"))
+            mapped["timestamp"] = clock.stamp(own_version or envelope_time)
             mapped.update(shared)
             if not mapped.get("aws.region"):
                 mapped["aws.region"] = item.region
@@ -147,7 +144,8 @@ def _map_into(batch: Batch, items: Iterable[Finding | SourceError], ctx: IngestC
                 for key, value in mapped.items()
                 if value or (value is not None and (value is False or value == 0))
             }
-            event["event.id"] = event_id(event, content)
+            # The finding's own version time, unclamped, and its content identify it; never a clock.
+            event["event.id"] = event_id(event, own_version)
             events_out.append(event)
 
 
