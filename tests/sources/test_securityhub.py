@@ -644,6 +644,32 @@ def test_a_detection_that_carries_a_compliance_block_keeps_it() -> None:
     assert "compliance.status" not in event
 
 
+@pytest.mark.parametrize(
+    ("normalized", "score", "level"),
+    [(-1, 0.0, "NONE"), (101, 100.0, "CRITICAL"), (1e308, 100.0, "CRITICAL"), (2**70, 100.0, "CRITICAL")],
+)
+def test_normalized_severity_out_of_range_is_clamped_to_0_100(
+    normalized: Any, score: float, level: str
+) -> None:
+    (event,) = _map(_asff(Severity={"Normalized": normalized}))
+    assert (event["finding.score"], event["dt.security.risk.level"]) == (score, level)
+
+
+def test_cvss_base_score_out_of_range_is_clamped_to_0_10() -> None:
+    vulns = [{"Id": "CVE-2024-0001", "Cvss": [{"Version": "3.1", "BaseScore": 2**70}]}]
+    finding = _asff(Types=["Software and Configuration Checks/Vulnerabilities/CVE"], Vulnerabilities=vulns)
+    (event,) = _map(finding)
+    assert event["vulnerability.cvss.base_score"] == 10.0
+
+
+def test_scores_clamp_infinities_and_read_nan_as_missing() -> None:
+    # Parsed JSON cannot hold them, but a caller's documents (a backfill page) can.
+    (event,) = _map(_asff(Severity={"Normalized": float("inf")}))
+    assert event["finding.score"] == 100.0
+    (event,) = _map(_asff(Severity={"Normalized": float("nan")}))
+    assert (event["finding.score"], event["dt.security.risk.level"]) == (None, "NOT_AVAILABLE")
+
+
 # Robustness -------------------------------------------------------------------------------------------------
 
 
