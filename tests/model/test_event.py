@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from threatlake.model import DELIVERY_FIELDS, FIELDS, FieldType, event_id, format_timestamp, parse_timestamp
+from threatlake.model import (
+    DELIVERY_FIELDS,
+    FIELDS,
+    FieldType,
+    event_id,
+    format_timestamp,
+    in_time_range,
+    normalize_time,
+    parse_timestamp,
+)
 
 
 def test_parse_timestamp_forms() -> None:
@@ -55,3 +64,15 @@ def test_catalogue_names_are_unique_and_typed() -> None:
     assert FIELDS["timestamp"].type is FieldType.TIMESTAMP
     assert FIELDS["actor.ips"].type is FieldType.STRING_ARRAY
     assert all(name == spec.name and spec.doc for name, spec in FIELDS.items())
+
+
+def test_normalize_time_keeps_nanoseconds_and_reads_every_form() -> None:
+    assert normalize_time("2024-05-24T00:26:57.000958601Z") == "2024-05-24T00:26:57.000958601Z"
+    assert normalize_time("2024-05-24 00:26:57.000000000") == "2024-05-24T00:26:57.000000000Z"
+    assert normalize_time("2024-05-24T02:26:57.1234567+02:00") == "2024-05-24T00:26:57.123456700Z"
+    assert normalize_time(1716510417000) == "2024-05-24T00:26:57.000000000Z"
+    assert normalize_time("0001-01-01T00:00:00Z") == "0001-01-01T00:00:00.000000000Z"
+    assert normalize_time("soon") is None
+    assert not in_time_range("0001-01-01T00:00:00.000000000Z")
+    assert in_time_range("2024-05-24T00:26:57.000000000Z")
+    assert not in_time_range("2262-04-12T00:00:00.000000000Z")

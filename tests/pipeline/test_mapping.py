@@ -169,3 +169,27 @@ def test_both_spellings_of_a_guardduty_finding_are_one_event() -> None:
     (backfilled,) = map_documents([pascal(camel.get("detail", camel))], CTX).events
     assert eventbridge["dt.raw_data"] != backfilled["dt.raw_data"]
     assert eventbridge["event.id"] == backfilled["event.id"]
+
+
+def test_vendor_times_are_normalized_and_keep_their_nanoseconds() -> None:
+    finding = _asff(
+        "a", CreatedAt="2024-05-24 00:26:57.000000000", UpdatedAt="2024-05-24T02:26:57.000958601+02:00"
+    )
+    (event,) = map_documents([finding], CTX).events
+    assert event["finding.time.created"] == "2024-05-24T00:26:57.000000000Z"
+    assert event["finding.time.updated"] == "2024-05-24T00:26:57.000958601Z"
+    assert event["timestamp"] == "2024-05-24T00:26:57.000958000Z"  # the store keeps microseconds
+    (kept,) = map_documents([_asff("b", CreatedAt="last tuesday")], CTX).events
+    assert kept["finding.time.created"] == "last tuesday"  # unreadable: kept as written
+
+
+def test_a_version_time_outside_the_timestamp_range_is_not_used() -> None:
+    for written in ("0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T23:59:59Z"):
+        finding = _asff("a", UpdatedAt=written)
+        (event,) = map_documents([_eventbridge([finding])], CTX).events
+        assert event["timestamp"] == "2026-05-03T00:00:00.000000000Z", written  # the envelope time
+        assert event["finding.time.updated"].startswith(written[:19]), written
+        (bare,) = map_documents([finding], CTX).events
+        assert bare["timestamp"] == "2026-06-01T12:00:00.000000000Z", written  # the receive time
+        again = map_documents([finding], IngestContext(received_at=RECEIVED + timedelta(days=1))).events
+        assert again[0]["event.id"] == bare["event.id"]

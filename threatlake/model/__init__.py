@@ -9,6 +9,8 @@ from threatlake.model.event import (
     Provider,
     event_id,
     format_timestamp,
+    in_time_range,
+    normalize_time,
     parse_timestamp,
 )
 from threatlake.model.fields import FIELDS, Field, FieldType
@@ -38,6 +40,8 @@ __all__ = [
     "format_timestamp",
     "generic_level",
     "guardduty_level",
+    "in_time_range",
+    "normalize_time",
     "ocsf_level",
     "parse_timestamp",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -14,11 +15,14 @@ __all__ = [
     "DELIVERY_FIELDS",
     "EVENT_KIND",
     "FUTURE_TOLERANCE",
+    "TIME_RANGE",
     "Event",
     "EventType",
     "Provider",
     "event_id",
     "format_timestamp",
+    "in_time_range",
+    "normalize_time",
     "parse_timestamp",
 ]
 
@@ -82,11 +86,38 @@ def event_id(event: Event, version: str | None = None) -> str:
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
+# Times a ``timestamp`` can hold: from the Unix epoch to the end of signed 64-bit nanoseconds (2262). A
+# vendor time outside (``0001-01-01T00:00:00Z``, a year-9999 "never") is not a version time.
+TIME_RANGE = ("1970-01-01T00:00:00.000000000Z", "2262-04-11T23:47:16.854775807Z")
+_FRACTION = re.compile(r"[.,](\d{7,})")
+
+
 def format_timestamp(value: datetime) -> str:
     """ISO 8601 in UTC with nanosecond digits: ``2025-08-22T01:40:10.006000000Z``."""
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
     return value.isoformat(timespec="microseconds")[:26] + "000Z"
+
+
+def normalize_time(value: object) -> str | None:
+    """A vendor time as ``format_timestamp`` writes it, keeping the nanosecond digits an ISO string has
+    (``…17.000958601Z`` stays ``…17.000958601Z``); None when it is missing or unreadable."""
+    extra = ""
+    if isinstance(value, str):
+        long_fraction = _FRACTION.search(value)
+        if long_fraction is not None:  # datetime keeps microseconds: the rest is carried over as text
+            extra = long_fraction.group(1)[6:9].ljust(3, "0")
+            value = value[: long_fraction.start(1) + 6] + value[long_fraction.end(1) :]
+    moment = parse_timestamp(value)
+    if moment is None:
+        return None
+    written = format_timestamp(moment)
+    return written[:-4] + extra + "Z" if extra else written
+
+
+def in_time_range(written: str) -> bool:
+    """True when a ``format_timestamp`` string lies in ``TIME_RANGE`` (fixed width: string order is time)."""
+    return TIME_RANGE[0] <= written <= TIME_RANGE[1]
 
 
 def parse_timestamp(value: object) -> datetime | None:

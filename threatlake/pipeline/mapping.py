@@ -23,6 +23,8 @@ from threatlake.model import (
     Provider,
     event_id,
     format_timestamp,
+    in_time_range,
+    normalize_time,
     parse_timestamp,
 )
 from threatlake.model.event import FUTURE_TOLERANCE
@@ -130,6 +132,10 @@ def _map_into(batch: Batch, items: Iterable[Finding | SourceError], ctx: IngestC
         }
         envelope_time = clock.version(item.envelope_time)
         for mapped in events:
+            for key in _VENDOR_TIMES:
+                written = mapped.get(key)
+                if type(written) is str:
+                    mapped[key] = _normalized(written) or written  # unreadable: kept as written
             own_version = clock.version(mapped.get("finding.time.updated"))
             mapped["timestamp"] = clock.stamp(own_version or envelope_time)
             mapped.update(shared)
@@ -177,8 +183,17 @@ class _Clock:
         return min(version, self._horizon)
 
 
+# Vendor times written as ISO 8601 in UTC with nine fractional digits, like ``timestamp``.
+_VENDOR_TIMES = ("finding.time.created", "finding.time.updated")
+_normalized = lru_cache(maxsize=4096)(normalize_time)
+
+
 def _format(moment: datetime | None) -> str | None:
-    return format_timestamp(moment) if moment is not None else None
+    """A version time at the store's precision (microseconds), or None outside ``TIME_RANGE``."""
+    if moment is None:
+        return None
+    written = format_timestamp(moment)
+    return written if in_time_range(written) else None
 
 
 @lru_cache(maxsize=4096)
