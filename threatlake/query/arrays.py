@@ -18,8 +18,13 @@ from threatlake.query.dtypes import (
     record_of,
 )
 from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, paren, sql_string
+from threatlake.query.operators import as_json_array
 
-__all__ = ["ARRAYS", "NETWORK"]
+__all__ = ["ARRAYS", "NETWORK", "as_array"]
+
+
+def as_array(value: Typed) -> Typed:
+    return as_json_array(value) if value.kind == "json" else value
 
 
 def _array(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
@@ -45,7 +50,7 @@ def _record(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str,
 
 def _array_fn(name: str, item: bool = False) -> Emit:
     def emit(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
-        values = [arg(c, p) for p in args]
+        values = [as_array(arg(c, p)) for p in args]
         for v in values:
             if v.kind not in ("array", "null"):
                 raise call.pos.error(f"{call.name} needs an array but found {v.kind}{{where}}")

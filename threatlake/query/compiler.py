@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,14 +13,14 @@ from threatlake.errors import QueryError
 from threatlake.query import nodes as n
 from threatlake.query.commands import stage_for
 from threatlake.query.dtypes import DType
+from threatlake.query.expressions import UNEXPECTED
 from threatlake.query.fetch import fetch
 from threatlake.query.frame import EXTRA, Ctx, Frame, Params
 from threatlake.query.parser import parse
 
-__all__ = ["DEFAULT_TIMEFRAME", "INTERNAL_ERROR", "CompiledQuery", "compile_query", "verify"]
+__all__ = ["DEFAULT_TIMEFRAME", "CompiledQuery", "compile_query", "verify"]
 
 DEFAULT_TIMEFRAME = timedelta(hours=2)
-INTERNAL_ERROR = "Internal compiler error"
 _VERIFY_NOW = datetime(2000, 1, 1)
 
 
@@ -57,10 +58,24 @@ def _pipeline(ctx: Ctx, query: n.Query) -> Frame:
     first, *rest = query.commands
     if first.name != "fetch":
         raise first.pos.error(f"A query must start with fetch, not '{first.name}'{{where}}")
-    frame = fetch(ctx, first)
+    frame = _stage(lambda: fetch(ctx, first), first)
     for cmd in rest:
-        frame = stage_for(cmd.name)(ctx, frame, cmd)
+        frame = _stage(lambda cmd=cmd, frame=frame: stage_for(cmd.name)(ctx, frame, cmd), cmd)  # type: ignore[misc]
     return frame
+
+
+def _stage(run: Callable[[], Frame], cmd: n.Command) -> Frame:
+    """One command; an unexpected failure becomes a QueryError at the command (the cause kept for the log)."""
+    try:
+        return run()
+    except QueryError as error:
+        if error.line:
+            raise
+        raise cmd.pos.error(error.reason + "{where}") from None
+    except RecursionError:
+        raise
+    except Exception as error:
+        raise cmd.pos.error(f"{UNEXPECTED}{{where}}") from error
 
 
 def _renumber(tree: exp.Expression, values: list[object]) -> tuple[object, ...]:
@@ -118,10 +133,10 @@ def compile_query(
         return _compile(text, dialect, now, (start, end), max(0, max_records))
     except QueryError:
         raise
-    except RecursionError:
+    except RecursionError:  # the parser bounds nesting, so this is a compiler bug too
         raise QueryError("Query nested too deeply", 1, 1, text[:20]) from None
     except Exception as error:  # a compiler bug must still reach the user as a 400, never a 500
-        raise QueryError(f"{INTERNAL_ERROR}: {type(error).__name__}: {error}", 1, 1, text[:20]) from error
+        raise QueryError(UNEXPECTED, 1, 1, text[:20]) from error
 
 
 def verify(text: str) -> list[QueryError]:

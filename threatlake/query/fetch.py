@@ -52,8 +52,11 @@ def time_value(node: n.Expr, now: datetime) -> datetime | timedelta:
 
 
 def _absolute(node: n.Expr, now: datetime) -> datetime:
-    value = time_value(node, now)
-    return now + value if isinstance(value, timedelta) else value
+    try:
+        value = time_value(node, now)
+        return now + value if isinstance(value, timedelta) else value
+    except OverflowError:  # past year 1 or 9999
+        raise node.pos.error(f"The time '{node}' is out of range (years 1 to 9999){{where}}") from None
 
 
 def timeframe_of(

@@ -111,6 +111,14 @@ class Binary(Expr):
     right: Expr
 
     def __str__(self) -> str:
+        if self.op in ("and", "or"):  # a long chain prints in a loop, not by recursion
+            parts: list[str] = []
+            node: Expr = self
+            while isinstance(node, Binary) and node.op == self.op:
+                parts.append(_paren(node.right, self.op, True))
+                node = node.left
+            parts.append(_paren(node, self.op, False))
+            return f" {self.op} ".join(reversed(parts))
         left, right = _paren(self.left, self.op, False), _paren(self.right, self.op, True)
         return f"{left}{self.op}{right}" if self.op == "@" else f"{left} {self.op} {right}"
 

@@ -56,6 +56,9 @@ _NOT_LEVEL = 3
 _LEVELS = {op: level for level, ops in enumerate(BINARY) for op in ops}
 _WORD_OPS = frozenset({"or", "xor", "and", "in", "not"})
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
+# How deeply expressions may nest (parentheses, calls, operands of a chain of operators): well past any
+# real query, and well inside what the compiler's recursion can take. ``and``/``or`` chains are flat.
+MAX_DEPTH = 100
 
 
 def did_you_mean(word: str, choices: object) -> str:
@@ -163,9 +166,10 @@ class _Parser:
         tok = self.tok
         if min_level <= _NOT_LEVEL and tok.type is TokenType.IDENT and tok.text.lower() == "not":
             self.advance()
-            left: n.Expr = n.Unary(_pos(tok), "not", self.expr(_NOT_LEVEL))
+            left: n.Expr = n.Unary(_pos(tok), "not", self.nested(lambda: self.expr(_NOT_LEVEL)))
         else:
             left = self.unary()
+        chain = 0  # operands so far of a left-associative chain: each one nests the tree a level deeper
         while True:
             tok = self.tok
             if tok.type is TokenType.OP:
@@ -177,8 +181,12 @@ class _Parser:
             level = _LEVELS.get(op)
             if level is None or level < min_level:
                 return left
+            if op not in ("and", "or"):
+                chain += 1
+                if self.depth + chain > MAX_DEPTH:
+                    raise tok.error(f"Query nested too deeply (at most {MAX_DEPTH} levels)")
             self.advance()
-            right = self.align_unit() if op == "@" else self.expr(level + 1)
+            right = self.align_unit() if op == "@" else self.nested(lambda level=level: self.expr(level + 1))  # type: ignore[misc]
             left = n.Binary(_pos(tok), "!=" if op == "<>" else op, left, right)
 
     def align_unit(self) -> n.Expr:
@@ -192,7 +200,7 @@ class _Parser:
     def unary(self) -> n.Expr:
         if self.tok.is_op("-"):
             tok = self.advance()
-            operand = self.unary()
+            operand = self.nested(self.unary)
             if isinstance(operand, n.Literal) and operand.kind in ("long", "double", "duration"):
                 value = operand.value
                 assert isinstance(value, int | float)
@@ -214,10 +222,19 @@ class _Parser:
 
     def nested(self, fn: Callable[[], n.Expr]) -> n.Expr:
         self.depth += 1
-        if self.depth > 200:
-            raise self.tok.error("Query nested too deeply")
+        if self.depth > MAX_DEPTH:
+            raise self.tok.error(f"Query nested too deeply (at most {MAX_DEPTH} levels)")
         try:
             return fn()
+        finally:
+            self.depth -= 1
+
+    def nested_params(self, closer: str) -> list[n.Param]:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.tok.error(f"Query nested too deeply (at most {MAX_DEPTH} levels)")
+        try:
+            return self.params(closer)
         finally:
             self.depth -= 1
 
@@ -247,9 +264,7 @@ class _Parser:
                 opener = self.advance()
                 params: list[n.Param] = []
                 if not self.tok.is_op(")"):
-                    self.depth += 1
-                    params = self.params(")")
-                    self.depth -= 1
+                    params = self.nested_params(")")
                 self.expect(")", opener)
                 return n.Call(pos, tok.text, tuple(params))
             if word in _WORD_OPS:
@@ -265,16 +280,14 @@ class _Parser:
             self.advance()
             items: list[n.Param] = []
             if not self.tok.is_op("}"):
-                self.depth += 1
-                items = self.params("}")
-                self.depth -= 1
+                items = self.nested_params("}")
             self.expect("}", tok)
             return n.Group(pos, tuple(items))
         if tok.is_op("["):
             self.advance()
             self.depth += 1
-            if self.depth > 200:
-                raise tok.error("Query nested too deeply")
+            if self.depth > MAX_DEPTH:
+                raise tok.error(f"Query nested too deeply (at most {MAX_DEPTH} levels)")
             query = self.query("]")
             self.depth -= 1
             self.expect("]", tok)

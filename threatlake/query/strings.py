@@ -15,6 +15,7 @@ from threatlake.query.calls import (
     anon,
     any_element,
     arg,
+    bounded_long,
     constant,
     regex_escape,
     simple,
@@ -85,11 +86,11 @@ def _substring(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[s
     text = arg(c, args[0], "string").sql
     start_p = named.get("from") or (args[1] if len(args) > 1 else None)
     end_p = named.get("to") or (args[2] if len(args) > 2 else None)
-    start = arg(c, start_p, "long").sql if start_p else exp.Literal.number(0)
+    start = bounded_long(c, start_p, "from") if start_p else exp.Literal.number(0)
     one = exp.Add(this=paren(start), expression=exp.Literal.number(1))
     if end_p is None:
         return Typed(fn("substring", text, one), STRING)
-    length = exp.Sub(this=paren(arg(c, end_p, "long").sql), expression=paren(start.copy()))
+    length = exp.Sub(this=paren(bounded_long(c, end_p, "to")), expression=paren(start.copy()))
     return Typed(fn("substring", text, one, length), STRING)
 
 

@@ -20,7 +20,7 @@ SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "ti
 
 -- extra-field
 -- | fetch security.events | filter service.count > 10 | fields event.id, service.action
-SELECT "event.id", "extra" -> $1 AS "service.action" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) AND TRY_CAST(("extra" -> $4) ->> '$' AS BIGINT) > CAST($5 AS BIGINT) LIMIT $6;
+SELECT "event.id", "extra" -> $1 AS "service.action" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) AND CASE WHEN JSON_TYPE("extra" -> $4) = 'ARRAY' THEN LEN(LIST_FILTER(TRY_CAST("extra" -> $4 AS JSON[]), LAMBDA __e : TRY_CAST(__e ->> '$' AS DOUBLE) > CAST($5 AS BIGINT))) > 0 ELSE TRY_CAST(("extra" -> $4) ->> '$' AS DOUBLE) > CAST($5 AS BIGINT) END LIMIT $6;
 -- params: ["$.\"service.action\"", "2025-12-31 12:00:00", "2026-01-01 12:00:00", "$.\"service.count\"", 10, 1001]
 
 -- record-access
