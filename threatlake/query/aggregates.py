@@ -126,6 +126,15 @@ def _percentile(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[
     return Typed(fn("quantile_cont", value.sql, c.ctx.params.add(rank / 100, "DOUBLE")), DOUBLE)
 
 
+def _median(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
+    value = c.expr(args[0].expr)
+    if value.kind in ("json", "null", "long"):
+        value = coerce(value, "double") if value.kind != "long" else Typed(value.sql, DOUBLE)
+    if value.kind != "double":
+        raise call.pos.error(f"median needs numbers but found {value.kind}{{where}}")
+    return Typed(exp.Median(this=value.sql), DOUBLE)
+
+
 AGGREGATES: dict[str, Spec] = {
     "count": Spec(0, 0, _count),
     "countIf": Spec(1, 1, _count_if),
@@ -143,4 +152,5 @@ AGGREGATES: dict[str, Spec] = {
     "collectDistinct": Spec(1, 1, _collect(distinct=True), frozenset({"maxLength", "expand"})),
     "collectArray": Spec(1, 1, _collect(distinct=False), frozenset({"maxLength", "expand"})),
     "percentile": Spec(2, 2, _percentile),
+    "median": Spec(1, 1, _median),
 }

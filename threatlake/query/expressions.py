@@ -26,7 +26,7 @@ from threatlake.query.dtypes import (
 )
 from threatlake.query.frame import Ctx, Frame
 from threatlake.query.frame import sql_type as frame_sql_type
-from threatlake.query.parser import did_you_mean
+from threatlake.query.parser import ASSIGN_HINT, did_you_mean
 
 __all__ = ["UNEXPECTED", "ExprCompiler", "cast", "fn", "paren", "sql_string"]
 
@@ -279,6 +279,12 @@ class ExprCompiler:
             raise node.pos.error(
                 f"Function '{node.name}' takes {expected} argument(s), got {len(positional)}{{where}}"
             )
+        if node.name != "record":
+            for p in positional:
+                if p.alias is not None:
+                    raise (p.assign or p.pos).error(
+                        f"Unexpected assignment in a call of {node.name}{{where}}; {ASSIGN_HINT}"
+                    )
         for name, param in named.items():
             if name not in spec.named:
                 raise param.pos.error(
@@ -297,7 +303,14 @@ class ExprCompiler:
         return spec.emit(self, node, positional, named)
 
     def group(self, node: n.Group) -> Typed:
-        raise node.pos.error("A list in braces is not allowed here{where}")
+        """``{a, b}`` as a value is an array literal (``arrayConcat(arr, {"x", "y"})``)."""
+        from threatlake.query.calls import unify
+
+        for p in node.params:
+            if p.name is not None or p.alias is not None:
+                raise p.pos.error("An array in braces holds values, not named or assigned items{where}")
+        values, item = unify([self.expr(p.expr) for p in node.params])
+        return Typed(exp.Array(expressions=[v.sql for v in values]), array_of(item))
 
     def subquery(self, node: n.SubQuery) -> Typed:
         raise node.pos.error("A sub-query is only allowed after 'in' or as a command parameter{where}")

@@ -13,7 +13,9 @@ from threatlake.errors import QueryError
 from threatlake.query import nodes as n
 from threatlake.query.tokens import DURATION_UNITS, Token, TokenType, tokenize
 
-__all__ = ["COMMANDS", "parse"]
+__all__ = ["ASSIGN_HINT", "COMMANDS", "parse"]
+
+ASSIGN_HINT = "did you mean '=='? ('=' assigns a field, '==' compares)"
 
 # keyword → named parameters it accepts. The compiler has the matching table of stages.
 COMMANDS: dict[str, frozenset[str]] = {
@@ -31,7 +33,7 @@ COMMANDS: dict[str, frozenset[str]] = {
     "limit": frozenset(),
     "dedup": frozenset({"sort"}),
     "makeTimeseries": frozenset({"by", "interval", "time", "from", "to", "timeframe", "bins", "nonempty"}),
-    "expand": frozenset({"alias", "limit"}),
+    "expand": frozenset({"limit"}),
     "parse": frozenset(),
     "append": frozenset(),
     "lookup": frozenset({"sourceField", "lookupField", "prefix", "fields", "executionOrder"}),
@@ -66,6 +68,27 @@ def did_you_mean(word: str, choices: object) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def _fold_aliases(params: list[n.Param]) -> list[n.Param]:
+    """``summarize count(), alias:total`` is ``summarize total = count()``: ``alias:`` names the expression
+    just before it (any command)."""
+    out: list[n.Param] = []
+    for p in params:
+        if p.name != "alias":
+            out.append(p)
+            continue
+        target = out[-1] if out else None
+        if target is None or target.name is not None or target.alias is not None:
+            raise p.pos.error("alias: must follow the expression it names, like count(), alias:total{where}")
+        if isinstance(p.expr, n.Field):
+            name = p.expr.name
+        elif isinstance(p.expr, n.Literal) and p.expr.kind == "string":
+            name = str(p.expr.value)
+        else:
+            raise p.expr.pos.error(f"alias: takes a field name but found '{p.expr}'{{where}}")
+        out[-1] = n.Param(target.pos, target.expr, None, name, target.order, p.pos)
+    return out
+
+
 def _pos(tok: Token) -> n.Pos:
     return n.Pos(tok.line, tok.column, tok.text)
 
@@ -92,6 +115,8 @@ class _Parser:
     def expect(self, op: str, opener: Token | None = None) -> Token:
         if self.tok.is_op(op):
             return self.advance()
+        if self.tok.is_op("="):
+            raise self.tok.error(f"Unexpected '='{{where}}; {ASSIGN_HINT}")
         if opener is not None and self.tok.type is TokenType.EOF:
             raise opener.error(f"Unbalanced '{opener.text}': missing '{op}'")
         found = self.tok.text or "end of query"
@@ -112,6 +137,8 @@ class _Parser:
                 break
             if closer is not None and self.tok.type is TokenType.EOF:
                 raise self.tok.error(f"Expected '{closer}' but found end of query")
+            if self.tok.is_op("="):
+                raise self.tok.error(f"Unexpected '='{{where}}; {ASSIGN_HINT}")
             raise self.tok.error(f"Expected '|' or end of query but found '{self.tok.text}'")
         return n.Query(tuple(commands))
 
@@ -127,6 +154,7 @@ class _Parser:
         params: list[n.Param] = []
         if not (self.tok.is_op("|") or self.tok.is_op("]") or self.tok.type is TokenType.EOF):
             params = self.params(None)
+        params = _fold_aliases(params)
         allowed = COMMANDS[name]
         for p in params:
             if p.name is not None and p.name not in allowed:
@@ -150,14 +178,16 @@ class _Parser:
             name = str(tok.value)
             self.i += 2
         first = self.tok
+        assign = None
         if first.type in (TokenType.IDENT, TokenType.BACKTICK) and self.peek().is_op("="):
             alias = str(first.value)
+            assign = _pos(self.peek())
             self.i += 2
         expr = self.expr()
         order = None
         if self.tok.is_word("asc") or self.tok.is_word("desc"):
             order = self.advance().text.lower()
-        return n.Param(_pos(tok), expr, name, alias, order)
+        return n.Param(_pos(tok), expr, name, alias, order, assign)
 
     # -- expressions
 

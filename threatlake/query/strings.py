@@ -23,13 +23,14 @@ from threatlake.query.calls import (
 )
 from threatlake.query.dtypes import (
     BOOLEAN,
+    JSON,
     LONG,
     STRING,
     Typed,
     array_of,
 )
 from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, paren
-from threatlake.query.operators import in_list
+from threatlake.query.operators import as_json_array, in_list
 
 __all__ = ["STRINGS"]
 
@@ -61,12 +62,30 @@ def _matches(build: Callable[[str], str]) -> Emit:
 
     def emit(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
         subject = c.expr(args[0].expr)
-        pattern = c.ctx.params.add(build(str(constant(args[1], "string"))))
+        texts = args[1].expr.params if isinstance(args[1].expr, n.Group) else (args[1],)
+        if not texts:
+            raise args[1].pos.error(f"{call.name} needs at least one pattern{{where}}")
+        # several patterns ({"a*", "b*"}) match when any does: one alternation, bound as one parameter
+        regex = "|".join(f"(?:{build(str(constant(p, 'string')))})" for p in texts)
+        pattern = c.ctx.params.add(regex if len(texts) > 1 else build(str(constant(texts[0], "string"))))
+        if subject.kind == "json":  # a dynamic value: any element when it holds an array at run time
+            elements = any_element(
+                as_json_array(subject), lambda v: _match(coerce(Typed(v, JSON), "string").sql, pattern)
+            )
+            single = _match(coerce(subject, "string").sql, pattern)
+            is_array = exp.EQ(
+                this=fn("json_type", subject.sql.copy()), expression=exp.Literal.string("ARRAY")
+            )
+            return Typed(exp.Case(ifs=[exp.If(this=is_array, true=elements)], default=single), BOOLEAN)
         if subject.kind == "array":
-            return Typed(any_element(subject, lambda v: fn("regexp_matches", v, pattern.copy())), BOOLEAN)
-        return Typed(fn("regexp_matches", coerce(subject, "string").sql, pattern), BOOLEAN)
+            return Typed(any_element(subject, lambda v: _match(v, pattern)), BOOLEAN)
+        return Typed(_match(coerce(subject, "string").sql, pattern), BOOLEAN)
 
     return emit
+
+
+def _match(value: exp.Expression, pattern: exp.Expression) -> exp.Expression:
+    return exp.RegexpLike(this=value, expression=pattern.copy())
 
 
 def _value_regex(pattern: str) -> str:
