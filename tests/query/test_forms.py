@@ -99,3 +99,21 @@ def test_form_errors(dql: str, message: str, column: int) -> None:
     with pytest.raises(QueryError) as info:
         compile_query(dql, now=datetime(2026, 1, 1))
     assert (str(info.value), info.value.column) == (message, column)
+
+
+def test_make_timeseries_widens_an_interval_past_the_bin_limit(store: object) -> None:
+    """The docs' example over ten years (87,600 hourly bins): the platform picks a wider interval."""
+    from threatlake.query import to_result
+
+    compiled = compile_query(
+        "fetch security.events, from:-3650d | makeTimeseries count(default:0), interval:1h",
+        now=datetime(2026, 1, 1, 12),
+    )
+    table = store.sql(compiled.sql, params=list(compiled.params)).to_arrow_table()  # type: ignore[attr-defined]
+    result = to_result(compiled, table)
+    (row,) = result["records"]
+    assert row["interval"] == str(3 * 86_400 * 10**9) and len(row["count()"]) <= 1500
+    assert sum(int(v) for v in row["count()"]) == 30
+    (note,) = result["metadata"]["grail"]["notifications"]
+    assert note["notificationType"] == "INTERVAL_ADJUSTED"
+    assert note["message"] == "The interval 1h would give 87600 bins; 3d is used instead (at most 1500 bins)."

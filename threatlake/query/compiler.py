@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +14,7 @@ from threatlake.query import nodes as n
 from threatlake.query.commands import stage_for
 from threatlake.query.dtypes import DType
 from threatlake.query.expressions import UNEXPECTED
-from threatlake.query.fetch import fetch
+from threatlake.query.fetch import check_buckets, fetch
 from threatlake.query.frame import EXTRA, Ctx, Frame, Params
 from threatlake.query.parser import parse
 
@@ -40,6 +40,7 @@ class CompiledQuery:
     extra_column: str | None = None  # SQL column holding non-catalogue fields (JSON), merged into records
     sparse: bool = False  # raw events: a record omits null fields
     hidden: frozenset[str] = frozenset()  # fields of the extra column that were removed or renamed
+    notifications: tuple[dict[str, object], ...] = ()  # warnings found while compiling, for the metadata
 
     @property
     def column_types(self) -> dict[str, str]:
@@ -92,12 +93,19 @@ def _renumber(tree: exp.Expression, values: list[object]) -> tuple[object, ...]:
 
 
 def _compile(
-    text: str, dialect: str, now: datetime, default: tuple[datetime, datetime], max_records: int
+    text: str,
+    *,
+    dialect: str,
+    now: datetime,
+    default: tuple[datetime, datetime],
+    max_records: int,
+    buckets: frozenset[str] | None,
 ) -> CompiledQuery:
     query = parse(text)
     params = Params()
-    ctx = Ctx(params, now, default, dialect, subquery=lambda q: _pipeline(ctx, q))
+    ctx = Ctx(params, now, default, dialect, subquery=lambda q: _pipeline(ctx, q), known_buckets=buckets)
     frame = _pipeline(ctx, query)
+    check_buckets(ctx)
     select = frame.select(params, cap=max_records + 1)
     values = _renumber(select, params.values)
     return CompiledQuery(
@@ -113,6 +121,7 @@ def _compile(
         extra_column=EXTRA if frame.extra is not None else None,
         sparse=frame.sparse,
         hidden=frozenset(frame.hidden) if frame.extra is not None else frozenset(),
+        notifications=tuple(ctx.notifications),
     )
 
 
@@ -124,13 +133,25 @@ def compile_query(
     default_from: datetime | None = None,
     default_to: datetime | None = None,
     max_records: int = 1000,
+    buckets: Collection[str] | None = None,
 ) -> CompiledQuery:
-    """Compile DQL to SQL. Raises only ``QueryError`` (with line, column and offending text)."""
+    """Compile DQL to SQL. Raises only ``QueryError`` (with line, column and offending text).
+
+    ``buckets``: the store's bucket names; given, a query that tests a bucket no one has gets a notification
+    naming those that exist (the compiler itself never reads the store)."""
     now = _utc(now)
     end = _utc(default_to) if default_to is not None else now
     start = _utc(default_from) if default_from is not None else end - DEFAULT_TIMEFRAME
     try:
-        return _compile(text, dialect, now, (start, end), max(0, max_records))
+        known = frozenset(buckets) if buckets is not None else None
+        return _compile(
+            text,
+            dialect=dialect,
+            now=now,
+            default=(start, end),
+            max_records=max(0, max_records),
+            buckets=known,
+        )
     except QueryError:
         raise
     except RecursionError:  # the parser bounds nesting, so this is a compiler bug too

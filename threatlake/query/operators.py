@@ -60,6 +60,9 @@ def _grouped(node: exp.Expression) -> exp.Expression:
 
 
 def _compare(c: ExprCompiler, node: n.Binary) -> Typed:
+    if node.op == "==":
+        c.ctx.note_bucket(node.left, node.right)
+        c.ctx.note_bucket(node.right, node.left)
     left, right = c.expr(node.left), c.expr(node.right)
     if (left.kind == "array") != (right.kind == "array") and "null" not in (left.kind, right.kind):
         return compare_elements(node.op, left, right)
@@ -162,6 +165,9 @@ def in_list(c: ExprCompiler, value: Typed, target: n.Expr) -> Typed:
 
 
 def _in(c: ExprCompiler, node: n.Binary) -> Typed:
+    if isinstance(node.right, n.Group):
+        for p in node.right.params:
+            c.ctx.note_bucket(node.left, p.expr)
     return in_list(c, c.expr(node.left), node.right)
 
 

@@ -125,7 +125,7 @@ def to_result(
 ) -> dict[str, Any]:
     """Shape ``data`` (a pyarrow Table, or rows in ``compiled.columns`` order) as the API's ``result``."""
     rows = _rows(compiled, data)
-    notifications: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = [dict(note) for note in compiled.notifications]
     if len(rows) > compiled.max_records:
         rows = rows[: compiled.max_records]
         notifications.append(

@@ -129,6 +129,8 @@ def _lower_upper(klass: type[exp.Lower | exp.Upper]) -> Emit:
 
 def _in(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
     value = arg(c, args[0])
+    for p in args[1].expr.params if len(args) == 2 and isinstance(args[1].expr, n.Group) else args[1:]:
+        c.ctx.note_bucket(args[0].expr, p.expr)
     if len(args) == 2:
         return in_list(c, value, args[1].expr)
     return in_list(c, value, n.Group(call.pos, tuple(args[1:])))
