@@ -39,6 +39,9 @@ class GatedStore:
         self.executed += 1
         return pa.table({"n": pa.array([7], pa.int64())})
 
+    def list_buckets(self) -> list[Any]:
+        return []
+
     def close(self) -> None:
         self.gate.set()
 

@@ -85,8 +85,15 @@ async def execute(request: Request) -> Response:
     store = found.store
 
     def compile_it() -> CompiledQuery:
+        buckets = [bucket.name for bucket in store.list_buckets()]  # for the unknown-bucket notification
         return compile_query(
-            text, dialect=store.dialect, now=now, default_from=start, default_to=end, max_records=records
+            text,
+            dialect=store.dialect,
+            now=now,
+            default_from=start,
+            default_to=end,
+            max_records=records,
+            buckets=buckets,
         )
 
     compiled = await run_in_threadpool(compile_it)
