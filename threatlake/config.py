@@ -74,6 +74,23 @@ SETTINGS: tuple[Setting, ...] = (
         "retention_sweep_seconds", _positive_float, 3600.0, "how often the service deletes expired events"
     ),
     Setting("result_ttl_seconds", _positive_float, 300.0, "how long a finished query's result can be polled"),
+    Setting(
+        "header_timeout_seconds",
+        _positive_float,
+        10.0,
+        "time a client has to send a request head (closed after)",
+    ),
+    Setting(
+        "body_timeout_seconds", _positive_float, 60.0, "time a client has to send a request body (408 after)"
+    ),
+    Setting("max_connections", _positive_int, 1000, "open connections and requests at once (503 above)"),
+    Setting("max_ingest_requests", _positive_int, 16, "ingest requests in progress at once (429 above)"),
+    Setting(
+        "max_inflight_bytes", _positive_int, 160 * MIB, "ingest body bytes in progress at once (429 above)"
+    ),
+    Setting(
+        "drain_bytes", _positive_int, 32 * MIB, "body bytes read and dropped so an early error can be read"
+    ),
     Setting("load_samples", _bool, True, "load the bundled sample findings on first start"),
     Setting("admin_password", str, "", "initial admin password (printed once when empty)"),
     Setting("log_level", str, "INFO", "log level of the structured logs"),
@@ -96,6 +113,12 @@ class Config:
     query_workers: int = 4
     retention_sweep_seconds: float = 3600.0
     result_ttl_seconds: float = 300.0
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 60.0
+    max_connections: int = 1000
+    max_ingest_requests: int = 16
+    max_inflight_bytes: int = 160 * MIB
+    drain_bytes: int = 32 * MIB
     load_samples: bool = True
     admin_password: str = ""
     log_level: str = "INFO"

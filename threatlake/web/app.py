@@ -28,6 +28,7 @@ from threatlake.store.batch import BatchExecutor
 from threatlake.store.pipelines import MemoryPipelines, PipelineRepository
 from threatlake.store.settings import Settings
 from threatlake.web import errors, openapi, ops
+from threatlake.web.admission import Admission, AdmissionLimits
 from threatlake.web.api import buckets, connections, ingest, pipelines, query, tokens
 from threatlake.web.jobs import QueryJobs
 from threatlake.web.writer import Writer
@@ -89,7 +90,19 @@ def create_app(
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(ops.AccessLog, metrics=metrics)],
+        middleware=[
+            Middleware(ops.AccessLog, metrics=metrics),
+            Middleware(
+                Admission,
+                limits=AdmissionLimits(
+                    max_ingest_requests=config.max_ingest_requests,
+                    max_inflight_bytes=config.max_inflight_bytes,
+                    body_timeout=config.body_timeout_seconds,
+                    drain_bytes=config.drain_bytes,
+                ),
+                queue_pressure=lambda: (the_writer.depth, config.writer_queue_batches),
+            ),
+        ],
         exception_handlers={
             ThreatlakeError: errors.handle_error,
             HTTPException: errors.handle_http,
