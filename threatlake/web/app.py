@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 
 import orjson
 from starlette.applications import Starlette
@@ -30,7 +29,7 @@ from threatlake.store.settings import Settings
 from threatlake.web import errors, openapi, ops
 from threatlake.web.admission import Admission, AdmissionLimits
 from threatlake.web.api import buckets, connections, ingest, pipelines, query, tokens
-from threatlake.web.jobs import QueryJobs
+from threatlake.web.jobs import Lanes, QueryJobs
 from threatlake.web.writer import Writer
 
 __all__ = ["create_app", "routes"]
@@ -73,7 +72,18 @@ def create_app(
         counters.count_written(events, result)
 
     the_writer = writer or Writer(store, config.writer_queue_batches, on_write=on_write)
-    executor = ThreadPoolExecutor(max_workers=config.query_workers, thread_name_prefix="threatlake-query")
+    jobs = QueryJobs(
+        Lanes(
+            workers=config.query_workers,
+            fast_workers=config.fast_query_workers,
+            fast_seconds=config.fast_query_seconds,
+            timeout=config.query_timeout_seconds,
+            ttl=config.result_ttl_seconds,
+            max_pending=config.max_pending_queries,
+            per_owner=config.max_queries_per_token,
+            max_kept_bytes=config.kept_result_bytes,
+        )
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -85,7 +95,7 @@ def create_app(
             sweeping.cancel()
             the_writer.close()
             counters.close()
-            executor.shutdown(wait=False, cancel_futures=True)
+            jobs.close()
             batch_executor.close()
 
     app = Starlette(
@@ -119,6 +129,6 @@ def create_app(
     app.state.writer = the_writer
     app.state.counters = counters
     app.state.metrics = metrics
-    app.state.jobs = QueryJobs(executor, ttl=config.result_ttl_seconds, timeout=config.query_timeout_seconds)
+    app.state.jobs = jobs
     app.state.openapi = openapi.document()
     return app
