@@ -7,7 +7,6 @@ set in ``create_app``.
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,7 +39,6 @@ class Services:
     metrics: Metrics
     counters: ConnectionCounters
     batch_executor: BatchExecutor
-    query_executor: Executor
     #: the pipelines in force; replaced (not mutated) when a definition changes
     pipelines: Pipelines
 
