@@ -8,7 +8,6 @@ RUNNING with a request token to ``poll`` (long polling) or ``cancel``. Results a
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,9 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threatlake.errors import QueryError, RequestError, StoreError
+from threatlake.errors import QueryError, RequestError
 from threatlake.model import parse_timestamp
-from threatlake.query import CompiledQuery, compile_query, to_result, verify
+from threatlake.query import verify
+from threatlake.service import query as queries
+from threatlake.service.query import QueryRequest
 from threatlake.web.auth import authorize
 from threatlake.web.body import read_json_object
 from threatlake.web.services import services
@@ -81,27 +82,14 @@ async def execute(request: Request) -> Response:
     wait_ms = _integer(
         body.get("requestTimeoutMilliseconds"), "requestTimeoutMilliseconds", DEFAULT_REQUEST_TIMEOUT_MS
     )
-    now = datetime.now(UTC)
     store = found.store
-
-    def compile_it() -> CompiledQuery:
-        return compile_query(
-            text, dialect=store.dialect, now=now, default_from=start, default_to=end, max_records=records
-        )
-
-    compiled = await run_in_threadpool(compile_it)
-    metrics = found.metrics
+    ask = QueryRequest(text, datetime.now(UTC), start, end, records)
+    compiled = await run_in_threadpool(queries.compile, store, ask)
     timeout = config.query_timeout_seconds
+    observe = found.metrics.query_seconds.observe
 
     def run() -> dict[str, Any]:
-        started = time.perf_counter()
-        try:
-            table = store.execute(compiled.sql, compiled.params, timeout=timeout)
-        except StoreError as error:
-            raise QueryError(f"The query failed: {error.message}") from None
-        elapsed = time.perf_counter() - started
-        metrics.query_seconds.observe(elapsed)
-        return to_result(compiled, table, scanned_records=table.num_rows, execution_ms=int(elapsed * 1000))
+        return queries.execute(store, compiled, timeout=timeout, observe=observe)
 
     jobs = found.jobs
     job = jobs.start(run)

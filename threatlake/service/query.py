@@ -1,0 +1,70 @@
+"""Running a DQL query: compile for the store's dialect → execute with limits → the platform result shape.
+
+One path for ``POST /platform/storage/query/v1/query:execute``, ``threatlake query`` and, next, dashboard
+tiles, notebooks and the workflow query action. ``compile`` is cheap and raises ``QueryError`` with line and
+column at once (the API answers 400 before starting a job); ``execute`` blocks (run it off the event loop):
+past ``timeout`` seconds the engine is interrupted, and a store failure is reported as a ``QueryError``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from threatlake.errors import QueryError, StoreError
+from threatlake.query import CompiledQuery, compile_query, to_result
+from threatlake.store import Store
+
+__all__ = ["QueryRequest", "compile", "execute", "run_query"]
+
+Result = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRequest:
+    """What a caller asks: the DQL, the default timeframe, how many records, and the time it is asked."""
+
+    text: str
+    now: datetime
+    start: datetime | None = None
+    end: datetime | None = None
+    max_records: int = 1000
+
+
+def compile(store: Store, request: QueryRequest) -> CompiledQuery:
+    """The query compiled for ``store``'s dialect; ``QueryError`` with line and column when it cannot be."""
+    return compile_query(
+        request.text,
+        dialect=store.dialect,
+        now=request.now,
+        default_from=request.start,
+        default_to=request.end,
+        max_records=request.max_records,
+    )
+
+
+def execute(
+    store: Store,
+    compiled: CompiledQuery,
+    *,
+    timeout: float | None = None,
+    observe: Callable[[float], None] | None = None,
+) -> Result:
+    """Run ``compiled`` and shape the API's ``result``; ``observe`` gets the execution time in seconds."""
+    started = time.perf_counter()
+    try:
+        table = store.execute(compiled.sql, compiled.params, timeout=timeout)
+    except StoreError as error:
+        raise QueryError(f"The query failed: {error.message}") from None
+    elapsed = time.perf_counter() - started
+    if observe is not None:
+        observe(elapsed)
+    return to_result(compiled, table, scanned_records=table.num_rows, execution_ms=int(elapsed * 1000))
+
+
+def run_query(store: Store, request: QueryRequest, *, timeout: float | None = None) -> Result:
+    """Compile and execute in one call (the command line; a workflow's query action)."""
+    return execute(store, compile(store, request), timeout=timeout)
