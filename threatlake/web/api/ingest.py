@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threatlake.errors import RequestError, SourceError
+from threatlake.errors import BodyTooLargeError, RequestError, SourceError
 from threatlake.model import Event
 from threatlake.pipeline.mapping import Batch, IngestContext, Rejection, map_findings
 from threatlake.sources import Finding
@@ -61,6 +61,15 @@ def map_body(body: Body, ctx: IngestContext) -> tuple[Batch, int]:
     return batch, accepted
 
 
+def _cap(what: str, count: int, limit: int, setting: str) -> None:
+    if count > limit:
+        raise BodyTooLargeError(
+            f"The body holds {count} {what}; at most {limit} are accepted per request ({setting}): "
+            "split it into smaller requests",
+            {what: count, "limit": limit},
+        )
+
+
 def _error(rejection: Rejection) -> dict[str, Any]:
     entry: dict[str, Any] = {"location": rejection.location, "message": rejection.reason}
     index = _INDEX.match(rejection.location)
@@ -74,7 +83,13 @@ async def _ingest(request: Request, source: str, scope: str, endpoint: str | Non
     token = authorize(request, scope)
     found = services(request)
     config = found.config
-    limits = Limits(config.max_body_bytes, config.max_decompressed_bytes, config.max_json_depth)
+    if endpoint is not None and not _NAME.fullmatch(endpoint):  # after authentication: names are not probed
+        raise RequestError(
+            "A custom endpoint name has 1 to 100 letters, digits, '.', '_' or '-'", {"name": endpoint[:100]}
+        )
+    limits = Limits(
+        config.max_body_bytes, config.max_decompressed_bytes, config.max_json_depth, config.max_inflate_ratio
+    )
     data = await read_body(request, config.max_body_bytes)
     ctx = IngestContext(
         received_at=datetime.now(UTC),
@@ -87,7 +102,12 @@ async def _ingest(request: Request, source: str, scope: str, endpoint: str | Non
 
     def work() -> tuple[Batch, int, list[Event], int]:
         body = decode_body(data, headers.get("content-type"), headers.get("content-encoding"), limits)
+        # an array's items are findings or events that hold them: refused here, before any is mapped
+        documents = sum(len(doc) if isinstance(doc, list) else 1 for _, doc in body.documents)
+        _cap("findings", documents, config.max_findings_per_request, "max_findings_per_request")
         batch, accepted = map_body(body, ctx)
+        _cap("findings", batch.findings, config.max_findings_per_request, "max_findings_per_request")
+        _cap("events", len(batch.events), config.max_events_per_request, "max_events_per_request")
         if not batch.events:
             return batch, accepted, [], 0
         processed = pipeline.apply(batch.events, found.batch_executor, now=ctx.received_at)
@@ -125,12 +145,7 @@ async def ingest(request: Request) -> Response:
 
 
 async def ingest_custom(request: Request) -> Response:
-    name = request.path_params["name"]
-    if not _NAME.fullmatch(name):
-        raise RequestError(
-            "A custom endpoint name has 1 to 100 letters, digits, '.', '_' or '-'", {"name": name[:100]}
-        )
-    return await _ingest(request, request.url.path, CUSTOM_SCOPE, endpoint=name)
+    return await _ingest(request, request.url.path, CUSTOM_SCOPE, endpoint=request.path_params["name"])
 
 
 ROUTES = [Route(path, ingest, methods=["POST"]) for path in INGEST_PATHS] + [
