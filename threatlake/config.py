@@ -62,6 +62,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store", str, "duckdb", "store backend: `duckdb` (embedded, in the data directory)"),
     Setting("max_body_bytes", _positive_int, 10 * MIB, "largest accepted request body, as sent (413 above)"),
     Setting("max_decompressed_bytes", _positive_int, 64 * MIB, "largest request body after gzip (413 above)"),
+    Setting(
+        "max_inflate_ratio", _positive_int, 100, "most a gzip body may inflate, times its size (413 above)"
+    ),
+    Setting(
+        "max_findings_per_request",
+        _positive_int,
+        10_000,
+        "findings one ingest request may hold (413 above)",
+    ),
+    Setting(
+        "max_events_per_request", _positive_int, 50_000, "events one ingest request may make (413 above)"
+    ),
     Setting("max_json_depth", _positive_int, 64, "deepest JSON nesting accepted in a body (400 above)"),
     Setting("writer_queue_batches", _positive_int, 64, "ingest batches waiting for the writer before 429"),
     Setting("query_timeout_seconds", _positive_float, 60.0, "longest a query may run"),
@@ -125,6 +137,9 @@ class Config:
     store: str = "duckdb"
     max_body_bytes: int = 10 * MIB
     max_decompressed_bytes: int = 64 * MIB
+    max_inflate_ratio: int = 100
+    max_findings_per_request: int = 10_000
+    max_events_per_request: int = 50_000
     max_json_depth: int = 64
     writer_queue_batches: int = 64
     query_timeout_seconds: float = 60.0

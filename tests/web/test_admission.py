@@ -4,6 +4,7 @@ are readable by clients that write the whole body first."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import threading
@@ -13,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import httpx
+import orjson
 import pytest
 import requests
 
@@ -157,3 +159,42 @@ def test_healthz_answers_while_slow_clients_hold_connections(strict: Server) -> 
         thread.join()
         for sock in holders:
             sock.close()
+
+
+def _post(server: Server, body: bytes, *, gzipped: bool = True, path: str = INGEST) -> httpx.Response:
+    headers = {"Authorization": f"Api-Token {server.ingest_token}", "Content-Type": "application/json"}
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    return httpx.post(server.url + path, content=body, headers=headers, timeout=60)
+
+
+def test_a_decompression_bomb_is_refused_fast(live: Server) -> None:
+    bomb = gzip.compress(b"[" + b"{}," * 10_000_000 + b"{}]", 9)
+    assert len(bomb) < 40_000
+    started = time.monotonic()
+    response = _post(live, bomb)
+    assert time.monotonic() - started < 1
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert "inflates to more than 100 times its size" in error["message"]
+    assert error["details"]["ratio"] == 100
+    assert min(_healthz_ms(live) for _ in range(3)) < 100  # the event loop is free (on a busy machine too)
+
+
+def test_findings_per_request_are_capped(live: Server) -> None:
+    body = gzip.compress(orjson.dumps([{"n": n} for n in range(500_000)]))
+    started = time.monotonic()
+    response = _post(live, body)
+    assert time.monotonic() - started < 2  # refused before mapping
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["message"].startswith("The body holds 500000 findings; at most 10000 are accepted")
+    assert error["details"] == {"findings": 500_000, "limit": 10_000}
+    assert live.query("fetch security.events | summarize n = count()")["records"] == [{"n": "0"}]
+
+
+def test_a_custom_endpoint_checks_the_token_before_the_name(live: Server) -> None:
+    path = "/platform/ingest/custom/security.events/bad!name"
+    anonymous = httpx.post(live.url + path, content=b"{}", headers={"Content-Type": "application/json"})
+    assert anonymous.status_code == 401
+    assert _post(live, b"{}", gzipped=False, path=path).status_code == 403  # an ingest token lacks .custom
