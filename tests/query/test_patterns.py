@@ -79,7 +79,11 @@ def test_json_object_pattern_is_null_for_other_json(run: Run) -> None:
         ('"INT:n JSON:x"', "JSON must be the whole pattern", 43),
         ('"INT"', "The pattern exports no field; name one, like INT:count", 37),
         ('"INT:n (LD)"', "Unexpected '(' in the pattern", 43),
-        ("\"TIMESTAMP('yyyy-QQ'):t\"", "Unsupported timestamp format letter 'Q'", 37),
+        (
+            "\"TIMESTAMP('yyyy-QQ'):t\"",
+            "Unsupported timestamp format letter 'Q' (quote literal text: 'Q')",
+            37,
+        ),
         ('"JSON{STRING:a}(deep=true)"', "Unsupported option 'deep' for JSON", 52),
         (
             '"JSON{JSON{INT:b}:a}:x"',

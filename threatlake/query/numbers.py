@@ -19,9 +19,10 @@ from threatlake.query.dtypes import (
 )
 from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, paren, sql_string
 from threatlake.query.operators import arithmetic
+from threatlake.query.timeformat import java_format
 from threatlake.query.tokens import DURATION_UNITS
 
-__all__ = ["MAX_DECIMALS", "NUMBERS", "bin_value", "java_format"]
+__all__ = ["MAX_DECIMALS", "NUMBERS", "bin_value"]
 
 MAX_DECIMALS = 20
 
@@ -144,35 +145,6 @@ def _bin(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.
     if interval_p is None:
         raise call.pos.error("bin needs an interval{where}")
     return bin_value(arg(c, args[0]), arg(c, interval_p))
-
-
-_JAVA_FORMAT = [
-    ("yyyy", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"),
-    ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("SSSSSSSSS", "%f000"), ("SSSSSS", "%f"), ("SSS", "%g"),
-    ("EEEE", "%A"), ("EEE", "%a"), ("a", "%p"), ("Z", "%z"), ("D", "%j"), ("M", "%-m"), ("d", "%-d"),
-    ("H", "%-H"),
-]  # fmt: skip
-
-
-def java_format(pattern: str) -> str:
-    """A Java DateTimeFormatter pattern (as DQL takes it) → strftime."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern[i] == "'":
-            end = pattern.find("'", i + 1)
-            end = len(pattern) if end < 0 else end
-            out.append(pattern[i + 1 : end].replace("%", "%%") or "'")
-            i = end + 1
-            continue
-        for token, spec in _JAVA_FORMAT:
-            if pattern.startswith(token, i):
-                out.append(spec)
-                i += len(token)
-                break
-        else:
-            out.append("%%" if pattern[i] == "%" else pattern[i])
-            i += 1
-    return "".join(out)
 
 
 def _format_timestamp(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:

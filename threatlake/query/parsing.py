@@ -24,8 +24,8 @@ from threatlake.query.dtypes import (
 )
 from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, sql_string
 from threatlake.query.frame import Ctx, Frame
-from threatlake.query.numbers import java_format
 from threatlake.query.patterns import MEMBER_TYPES, SCALARS, Matcher, PatternError, Text, parse_pattern
+from threatlake.query.timeformat import java_format, java_regex
 
 __all__ = ["parse_stage"]
 
@@ -33,14 +33,6 @@ MAX_EXPORTS = 9  # fields one sequence pattern exports (capture groups the engin
 _TYPES: dict[str, DType] = {"string": STRING, "long": LONG, "double": DOUBLE, "boolean": BOOLEAN}
 _TYPES |= {"timestamp": TIMESTAMP, "json": JSON, "array": array_of(JSON)}
 _SQL_ARRAYS = {"string": "VARCHAR[]", "long": "BIGINT[]", "double": "DOUBLE[]", "boolean": "BOOLEAN[]"}
-# Java-style timestamp format tokens (TIMESTAMP('…')) → what they match, longest first
-_TIME_TOKENS = [
-    ("yyyy", r"\d{4}"), ("yy", r"\d{2}"), ("MMMM", r"[A-Za-z]+"), ("MMM", r"[A-Za-z]{3}"), ("MM", r"\d{2}"),
-    ("dd", r"\d{2}"), ("HH", r"\d{2}"), ("hh", r"\d{2}"), ("mm", r"\d{2}"), ("ss", r"\d{2}"),
-    ("SSSSSSSSS", r"\d{9}"), ("SSSSSS", r"\d{6}"), ("SSS", r"\d{3}"), ("EEEE", r"[A-Za-z]+"),
-    ("EEE", r"[A-Za-z]{3}"), ("a", r"[AaPp][Mm]"), ("Z", r"(?:Z|[+-]\d{2}:?\d{2})"), ("M", r"\d{1,2}"),
-    ("d", r"\d{1,2}"), ("H", r"\d{1,2}"),
-]  # fmt: skip
 
 
 class _At:
@@ -122,25 +114,13 @@ def _json(matcher: Matcher, text: exp.Expression, ctx: Ctx) -> dict[str, Typed]:
 
 
 def _time_regex(fmt: str, offset: int) -> str:
-    out, i = [], 0
-    while i < len(fmt):
-        if fmt[i] == "'":
-            end = fmt.find("'", i + 1)
-            end = len(fmt) if end < 0 else end
-            out.append(regex_escape(fmt[i + 1 : end]))
-            i = end + 1
-            continue
-        for token, regex in _TIME_TOKENS:
-            if fmt.startswith(token, i):
-                out.append(regex)
-                i += len(token)
-                break
-        else:
-            if fmt[i].isalpha():
-                raise PatternError(f"Unsupported timestamp format letter '{fmt[i]}'", offset)
-            out.append(regex_escape(fmt[i]))
-            i += 1
-    return "".join(out)
+    regex = java_regex(fmt, regex_escape)
+    if isinstance(regex, int):
+        letter = fmt[regex]
+        raise PatternError(
+            f"Unsupported timestamp format letter '{letter}' (quote literal text: '{letter}')", offset
+        )
+    return regex
 
 
 def _sequence(items: list[Text | Matcher], text: exp.Expression, ctx: Ctx) -> dict[str, Typed]:
