@@ -161,5 +161,10 @@ SYNTAX_CASES: dict[str, str] = {
     "parse-timestamp": F
     + ' | parse "2026-01-01 10:00:00 x", "TIMESTAMP(\'yyyy-MM-dd HH:mm:ss\'):t SPACE LD:m"'
     " | fields t, m",
+    # issue 12: the legacy events view, and an interval past the bin limit
+    "events-view": 'fetch events, bucket:{"default_security_custom_events"}'
+    ' | filter dt.system.bucket == "default_security_custom_events" | fields event.id, dt.system.bucket',
+    "timeseries-interval-widened": F + ", from:-3650d | makeTimeseries count(default:0), interval:1h",
+    "dynamic-sort": F + " | sort service.count desc | fields event.id",
     "matches-any-pattern": F + ' | filter matchesValue(event.id, {"e0*", "e1*"}) | fields event.id',
 }

@@ -164,9 +164,12 @@ def ordering(ctx: Ctx, frame: Frame, params: list[n.Param]) -> list[exp.Ordered]
         value = compiler.compile(p.expr)
         if value.sql.find(exp.Column) is None:
             continue  # a constant does not order anything (and SQL engines reject it)
-        if value.kind == "json":
+        desc = p.order == "desc"
+        if value.kind == "json":  # a dynamic value: numbers in numeric order, then text in text order
+            number = coerce(value, "double").sql
+            out.append(exp.Ordered(this=paren(number), desc=desc, nulls_first=False))
             value = coerce(value, "string")
-        out.append(exp.Ordered(this=paren(value.sql), desc=p.order == "desc", nulls_first=False))
+        out.append(exp.Ordered(this=paren(value.sql), desc=desc, nulls_first=False))
     return out
 
 

@@ -109,7 +109,7 @@ def _flat_json(ctx: Ctx, doc: exp.Expression, prefix: str, depth: int) -> exp.Ex
         e = exp.column("__e")
         v = exp.Dot(this=e.copy(), expression=exp.to_identifier("v"))
         k = exp.Dot(this=e.copy(), expression=exp.to_identifier("k"))
-        is_object = exp.EQ(this=fn("json_type", v.copy()), expression=sql_string("OBJECT"))
+        is_object = exp.EQ(this=exp.JSONType(this=v.copy()), expression=sql_string("OBJECT"))
         inner = _entries(v.copy(), exp.DPipe(this=k, expression=sql_string(".")))
         opened = exp.Case(ifs=[exp.If(this=is_object, true=inner)], default=exp.Array(expressions=[e.copy()]))
         lam = exp.Lambda(this=opened, expressions=[exp.to_identifier("__e")])

@@ -101,7 +101,7 @@ def _json(matcher: Matcher, text: exp.Expression, ctx: Ctx) -> dict[str, Typed]:
     if matcher.name == "JSON_VALUE":
         return {_named(matcher): Typed(doc, JSON)}
     if not matcher.members:
-        is_object = exp.EQ(this=fn("json_type", doc.copy()), expression=sql_string("OBJECT"))
+        is_object = exp.EQ(this=exp.JSONType(this=doc.copy()), expression=sql_string("OBJECT"))
         return {_named(matcher): Typed(exp.Case(ifs=[exp.If(this=is_object, true=doc)]), JSON)}
     members = {_named(m): _member(doc, m, ctx) for m in matcher.members}
     if matcher.config.get("flat") == "true":

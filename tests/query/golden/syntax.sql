@@ -134,6 +134,21 @@ SELECT CASE WHEN REGEXP_MATCHES("finding.title", $1) THEN TRY_CAST(REGEXP_EXTRAC
 SELECT CASE WHEN REGEXP_MATCHES($1, $2) THEN TRY_STRPTIME(REGEXP_EXTRACT($1, $2, 1), $3) END AS "t", CASE WHEN REGEXP_MATCHES($1, $2) THEN REGEXP_EXTRACT($1, $2, 2) END AS "m" FROM events WHERE "timestamp" >= CAST($4 AS TIMESTAMP) AND "timestamp" < CAST($5 AS TIMESTAMP) LIMIT $6;
 -- params: ["2026-01-01 10:00:00 x", "^(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2})[ \\t]+([^\\n]*)", "%Y-%m-%d %H:%M:%S", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
+-- events-view
+-- | fetch events, bucket:{"default_security_custom_events"} | filter dt.system.bucket == "default_security_custom_events" | fields event.id, dt.system.bucket
+SELECT "event.id", CASE WHEN "dt.system.bucket" = 'default_securityevents' THEN 'default_security_custom_events' ELSE "dt.system.bucket" END AS "dt.system.bucket" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) AND CASE WHEN "dt.system.bucket" = 'default_securityevents' THEN 'default_security_custom_events' ELSE "dt.system.bucket" END = $3 AND CASE WHEN "dt.system.bucket" = 'default_securityevents' THEN 'default_security_custom_events' ELSE "dt.system.bucket" END = $3 LIMIT $4;
+-- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "default_security_custom_events", 1001]
+
+-- timeseries-interval-widened
+-- | fetch security.events, from:-3650d | makeTimeseries count(default:0), interval:1h
+SELECT {'start': CAST($1 AS TIMESTAMP), 'end': CAST($2 AS TIMESTAMP)} AS "timeframe", CAST($3 AS BIGINT) AS "interval", LIST_TRANSFORM(RANGE(CAST($4 AS BIGINT)), LAMBDA __b : COALESCE(MAP_EXTRACT_VALUE("__m0", __b), CAST($5 AS BIGINT))) AS "count()" FROM (SELECT MAP(LIST("__bin"), LIST("count()")) AS "__m0" FROM (SELECT COUNT(*) AS "count()", (EPOCH_US("timestamp") - EPOCH_US(CAST($1 AS TIMESTAMP))) // CAST($6 AS BIGINT) AS "__bin" FROM events WHERE "timestamp" >= CAST($7 AS TIMESTAMP) AND "timestamp" < CAST($8 AS TIMESTAMP) AND "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) GROUP BY (EPOCH_US("timestamp") - EPOCH_US(CAST($1 AS TIMESTAMP))) // CAST($6 AS BIGINT)) AS t1 HAVING COUNT(*) > 0) AS t2 LIMIT $9;
+-- params: ["2016-01-03 00:00:00", "2026-01-04 00:00:00", 259200000000000, 1218, 0, 259200000000, "2016-01-04 12:00:00", "2026-01-01 12:00:00", 1001]
+
+-- dynamic-sort
+-- | fetch security.events | sort service.count desc | fields event.id
+SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) ORDER BY TRY_CAST(("extra" -> $3) ->> '$' AS DOUBLE) DESC, (("extra" -> $3) ->> '$') DESC LIMIT $4;
+-- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "$.\"service.count\"", 1001]
+
 -- matches-any-pattern
 -- | fetch security.events | filter matchesValue(event.id, {"e0*", "e1*"}) | fields event.id
 SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) AND REGEXP_MATCHES("event.id", $3) LIMIT $4;
