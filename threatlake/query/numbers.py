@@ -123,11 +123,10 @@ def _now(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.
 def bin_value(value: Typed, interval: Typed) -> Typed:
     """``bin(x, i)`` and ``x @ i``: align down to a multiple of ``i`` (timestamps: since the epoch, UTC)."""
     if value.kind == "timestamp" and interval.kind == "duration":
-        micros = exp.IntDiv(this=paren(interval.sql), expression=exp.Literal.number(1000))
+        per_us = exp.IntDiv(this=paren(interval.sql), expression=exp.Literal.number(1000))
+        micros = exp.Nullif(this=per_us, expression=exp.Literal.number(0))  # a zero interval aligns to null
         epoch = fn("epoch_us", value.sql)
-        aligned = exp.Sub(
-            this=epoch, expression=exp.Mod(this=epoch.copy(), expression=exp.Paren(this=micros))
-        )
+        aligned = exp.Sub(this=epoch, expression=exp.Mod(this=epoch.copy(), expression=micros))
         return Typed(fn("make_timestamp", aligned), TIMESTAMP)
     if (value.type.numeric and interval.type.numeric) or value.kind == interval.kind == "duration":
         step = exp.Nullif(this=paren(interval.sql), expression=exp.Literal.number(0))

@@ -5,7 +5,7 @@ SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "ti
 
 -- align
 -- | fetch security.events | fields x = timestamp @ 1d
-SELECT MAKE_TIMESTAMP(EPOCH_US("timestamp") - EPOCH_US("timestamp") % (CAST($1 AS BIGINT) // 1000)) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
+SELECT MAKE_TIMESTAMP(EPOCH_US("timestamp") - EPOCH_US("timestamp") % NULLIF(CAST($1 AS BIGINT) // 1000, 0)) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
 -- params: [86400000000000, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- integer-division
