@@ -266,8 +266,11 @@ def test_epoch_timestamps_are_converted_and_strings_kept_as_given() -> None:
 
 def test_an_unreadable_epoch_is_absent() -> None:
     raw = load("own-epoch-timestamps.json") | {"createdAt": 1e300}
+    raw["service"] = {key: value for key, value in raw["service"].items() if key != "eventFirstSeen"}
     (event,) = events(raw)
-    assert event["finding.time.created"] is None
+    assert event["finding.time.created"] == event["finding.time.updated"]  # the fallback
+    (event,) = events(raw | {"updatedAt": 1e300})
+    assert (event["finding.time.created"], event["finding.time.updated"]) == (None, None)
 
 
 def test_archived_finding() -> None:
@@ -843,3 +846,14 @@ def test_every_shared_sample_is_detected_and_maps() -> None:
 def test_module_keeps_its_registry_shape() -> None:
     assert guardduty.SOURCE.name == "guardduty"
     assert guardduty.SOURCE.provider == "Amazon GuardDuty"
+
+
+def test_created_falls_back_to_first_seen_then_updated() -> None:
+    raw = load("own-severity-03_9.json")
+    del raw["createdAt"]
+    raw["service"] = {**raw["service"], "eventFirstSeen": "2025-06-01T07:00:00.000Z"}
+    (event,) = events(raw)
+    assert event["finding.time.created"] == "2025-06-01T07:00:00.000Z"
+    del raw["service"]["eventFirstSeen"]
+    (event,) = events(raw)
+    assert event["finding.time.created"] == raw["updatedAt"]

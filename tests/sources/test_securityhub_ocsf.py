@@ -369,3 +369,19 @@ def test_mapping_never_changes_the_finding() -> None:
         before = orjson.dumps(finding)
         _map(finding)
         assert orjson.dumps(finding) == before
+
+
+def test_created_falls_back_to_first_seen_then_updated() -> None:
+    info = {"uid": "finding-1", "first_seen_time_dt": "2025-06-20T00:00:00.000Z"}
+    info["modified_time_dt"] = "2025-07-02T00:00:00.000Z"
+    (event,) = _map(_ocsf(finding_info=info))
+    assert event["finding.time.created"] == "2025-06-20T00:00:00.000Z"
+    del info["first_seen_time_dt"]
+    (event,) = _map(_ocsf(finding_info=info))
+    assert event["finding.time.created"] == "2025-07-02T00:00:00.000Z"
+
+
+def test_vendor_is_spelled_as_the_other_paths_spell_it() -> None:
+    metadata = {"product": {"name": "Inspector", "vendor_name": "Amazon"}, "version": "1.6.0"}
+    (event,) = _map(_ocsf(metadata=metadata))
+    assert event["product.vendor"] == "AWS"

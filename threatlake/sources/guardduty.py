@@ -141,12 +141,12 @@ def _level(severity: float | None) -> str:
     return level
 
 
-def _time(raw: dict[str, Any], key: str) -> str | None:
+def _time(raw: dict[str, Any], key: str, where: str = "") -> str | None:
     value = raw.get(key)
     if isinstance(value, (int, float)) and not isinstance(value, bool):  # epoch seconds or milliseconds
         parsed = parse_timestamp(value)
         return format_timestamp(parsed) if parsed is not None else None
-    return text(raw, key)
+    return text(raw, key, where)
 
 
 def _events(raw: dict[str, Any], finding: Finding) -> list[Event]:
@@ -177,7 +177,10 @@ def _events(raw: dict[str, Any], finding: Finding) -> list[Event]:
         "finding.type": ftype,
         "finding.severity": level if severity is not None else None,
         "finding.score": severity,
-        "finding.time.created": _time(raw, "createdAt"),
+        # No createdAt: when GuardDuty first saw the activity, else the update time.
+        "finding.time.created": _time(raw, "createdAt")
+        or _time(service, "eventFirstSeen", "service")
+        or _time(raw, "updatedAt"),
         "finding.time.updated": _time(raw, "updatedAt"),
         "finding.status": status,
         "finding.record_state": status,

@@ -32,7 +32,7 @@ from threatlake.sources.securityhub_detection import asff_detection
 from threatlake.sources.securityhub_vulnerability import asff_image, asff_vulnerabilities
 from threatlake.sources.source import Finding, Source
 
-__all__ = ["LEVEL_LABEL", "SOURCE", "route"]
+__all__ = ["LEVEL_LABEL", "SOURCE", "route", "vendor"]
 
 _ROUTES: tuple[tuple[str, EventType], ...] = (
     ("Software and Configuration Checks/Vulnerabilities", EventType.VULNERABILITY),
@@ -92,8 +92,22 @@ _NAME_KEYS: dict[str, tuple[str, ...]] = {
     "AwsSqsQueue": ("QueueName",),
 }
 
+# How findings spell AWS as a company, by input path (ASFF CompanyName "Amazon", OCSF vendor_name "AWS"):
+# one spelling, the one GuardDuty's own findings and AWS's products use.
+_VENDORS = {"amazon": "AWS", "amazon web services": "AWS", "aws": "AWS"}
+# ProductFields keys Security Hub itself writes, read when the top-level field is absent.
+_PF_COMPANY = "aws/securityhub/CompanyName"
+_PF_PRODUCT = "aws/securityhub/ProductName"
+_PF_SEVERITY = "aws/securityhub/SeverityLabel"
+
+_NOT_AVAILABLE = RiskLevel.NOT_AVAILABLE.value
 _ACCESS_KEY_PREFIX = "AWS::IAM::AccessKey:"
 _PROVIDER = Provider.SECURITY_HUB.value
+
+
+def vendor(name: str | None) -> str | None:
+    """A company name with AWS spelled one way (``Amazon`` → ``AWS``)."""
+    return _VENDORS.get(name.lower(), name) if name else None
 
 
 def route(first_type: str) -> EventType | None:
@@ -132,10 +146,18 @@ def _map(finding: Finding) -> list[Event]:
     finding_id = text(raw, "Id")
     if finding_id is None:
         raise SourceError("missing finding id", "Id")
-    types = texts(raw, "Types")
+    provider_fields = obj(raw, "FindingProviderFields") or {}
+    # As Security Hub does: the provider's own values when the top-level ones are absent (BatchImport).
+    types = texts(raw, "Types") or texts(provider_fields, "Types", "FindingProviderFields")
     event_type = _route(types[0]) if types else None
     product_arn = text(raw, "ProductArn")
     base = _common(raw, finding_id, types, event_type, product_arn=product_arn, account=finding.account)
+    if base["dt.security.risk.level"] == _NOT_AVAILABLE and provider_fields:
+        base.update(_severity(provider_fields, "FindingProviderFields"))
+    if base["dt.security.risk.level"] == _NOT_AVAILABLE:
+        product_fields = obj(raw, "ProductFields") or {}
+        label = text(product_fields, _PF_SEVERITY, "ProductFields")
+        base.update(_severity({"Severity": {"Label": label}}, "") if label else {})
     resources = _resources(raw)
     if event_type is None:
         rows: list[Event] = [{}]
@@ -164,38 +186,54 @@ def _common(
     product_arn: str | None,
     account: str | None,
 ) -> Event:
-    label = normalized = None
-    severity = obj(raw, "Severity")
-    if severity is not None:
-        label = text(severity, "Label", "Severity")
-        normalized = bounded_score(severity, "Normalized", "Severity", 100.0)
-    severity_label, level_value, score = _level(label, normalized)
+    product_fields = obj(raw, "ProductFields") or {}
     workflow = obj(raw, "Workflow")
     company, product = _product(product_arn)
     title, description = text(raw, "Title"), text(raw, "Description")
+    created = text(raw, "CreatedAt") or text(raw, "FirstObservedAt")
+    updated = text(raw, "UpdatedAt")
+    severity = _severity(raw, "")
     return {
         "event.type": event_type.value if event_type else None,
         "event.provider": _PROVIDER,
         "event.name": title,
         "event.description": description,
-        "product.vendor": text(raw, "CompanyName") or company,
-        "product.name": text(raw, "ProductName") or product,
+        "product.vendor": vendor(
+            text(raw, "CompanyName") or text(product_fields, _PF_COMPANY, "ProductFields") or company
+        ),
+        "product.name": text(raw, "ProductName")
+        or text(product_fields, _PF_PRODUCT, "ProductFields")
+        or product,
         "finding.id": finding_id,
         "finding.title": title,
         "finding.description": description,
         "finding.type": types[0] if types else None,
         "finding.types": types,
-        "finding.severity": severity_label,
-        "finding.score": normalized,
-        "finding.time.created": text(raw, "CreatedAt"),
-        "finding.time.updated": text(raw, "UpdatedAt"),
+        **severity,
+        "finding.time.created": created or updated,  # no CreatedAt: first seen, else updated
+        "finding.time.updated": updated,
         "finding.status": (text(workflow, "Status", "Workflow") if workflow else None)
         or text(raw, "WorkflowState"),
         "finding.record_state": text(raw, "RecordState"),
         "finding.url": text(raw, "SourceUrl"),
+        "aws.account.id": text(raw, "AwsAccountId") or account,
+    }
+
+
+def _severity(holder: dict[str, Any], where: str) -> Event:
+    """The severity fields of the ``Severity`` block of ``holder`` (the finding or its provider fields)."""
+    label = normalized = None
+    at = f"{where}.Severity" if where else "Severity"
+    severity = obj(holder, "Severity", where)
+    if severity is not None:
+        label = text(severity, "Label", at)
+        normalized = bounded_score(severity, "Normalized", at, 100.0)
+    severity_label, level_value, score = _level(label, normalized)
+    return {
+        "finding.severity": severity_label,
+        "finding.score": normalized,
         "dt.security.risk.level": level_value,
         "dt.security.risk.score": score,
-        "aws.account.id": text(raw, "AwsAccountId") or account,
     }
 
 

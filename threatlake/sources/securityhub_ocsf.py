@@ -38,7 +38,7 @@ from threatlake.model import (
     parse_timestamp,
 )
 from threatlake.sources.reader import integer, number, obj, objs, text, texts
-from threatlake.sources.securityhub import LEVEL_LABEL
+from threatlake.sources.securityhub import LEVEL_LABEL, vendor
 from threatlake.sources.securityhub_compliance import ocsf_compliance
 from threatlake.sources.securityhub_detection import threat_purpose, threat_type
 from threatlake.sources.securityhub_vulnerability import ocsf_image, ocsf_vulnerabilities
@@ -121,12 +121,13 @@ def _common(
     status = text(raw, "status")
     status_id = integer(raw, "status_id") if status is None else None
     title, description = text(info, "title", "finding_info"), text(info, "desc", "finding_info")
+    updated = _time(info, "modified_time", "finding_info") or _time(raw, "time", "")
     return {
         "event.type": event_type.value if event_type else None,
         "event.provider": Provider.SECURITY_HUB.value,
         "event.name": title,
         "event.description": description,
-        "product.vendor": text(product, "vendor_name", "metadata.product"),
+        "product.vendor": vendor(text(product, "vendor_name", "metadata.product")),
         "product.name": text(product, "name", "metadata.product"),
         "finding.id": finding_id,
         "finding.title": title,
@@ -134,8 +135,10 @@ def _common(
         "finding.type": types[0] if types else None,
         "finding.types": types,
         "finding.severity": severity.upper() if severity else LEVEL_LABEL[level],
-        "finding.time.created": _time(info, "created_time", "finding_info"),
-        "finding.time.updated": _time(info, "modified_time", "finding_info") or _time(raw, "time", ""),
+        "finding.time.created": _time(info, "created_time", "finding_info")
+        or _time(info, "first_seen_time", "finding_info")
+        or updated,
+        "finding.time.updated": updated,
         "finding.status": _upper(status) if status else _STATUS_BY_ID.get(status_id or 0),
         "finding.count": integer(raw, "count"),
         "finding.url": text(info, "src_url", "finding_info"),
