@@ -84,7 +84,14 @@ def test_guardduty_event_matches_its_finding(name: str, event: Event, raw: dict[
         assert event["aws.region"] == raw["region"]
     resource = raw.get("resource") or {}
     instance = resource.get("instanceDetails") or {}
-    if resource.get("resourceType") == "Instance" and instance.get("instanceId"):
+    # A resource with only instance details is the instance; a finding with no resource is its account.
+    rtype = resource.get("resourceType") or ("Instance" if set(resource) == {"instanceDetails"} else None)
+    if not resource and not raw["type"].startswith("AttackSequence:"):
+        assert (event["object.id"], event["object.type"]) == (
+            f"AWS::::Account:{raw['accountId']}",
+            "AwsAccount",
+        )
+    if rtype == "Instance" and instance.get("instanceId"):
         expected = f"arn:{raw.get('partition', 'aws')}:ec2:{event['aws.region']}:{raw['accountId']}:instance/"
         assert event["object.id"] == expected + instance["instanceId"]
         assert event["object.type"] == "AwsEc2Instance"

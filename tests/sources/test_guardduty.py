@@ -598,12 +598,26 @@ def test_unknown_resource_type_is_other_identified_by_an_arn() -> None:
     }
 
 
-def test_a_finding_without_resource_is_still_mapped() -> None:
+def test_a_finding_without_resource_falls_back_to_the_account_like_attack_sequences() -> None:
     raw = load("own-dns-request.json")
     del raw["resource"]
     (event,) = events(raw)
-    assert pick(event, "object.") == {"object.type": "Other"}
+    account = {"object.id": "AWS::::Account:123456789012", "object.name": "123456789012"}
+    assert pick(event, "object.") == account | {"object.type": "AwsAccount"}
     assert event["aws.availability_zone"] is None
+    (sequence,) = events(load("own-attack-sequence-eventbridge.json") | {"service": {}})
+    assert pick(sequence, "object.") == pick(event, "object.")
+
+
+def test_a_resource_without_resource_type_is_the_one_its_details_imply() -> None:
+    raw = load("own-dns-request.json")
+    typed = events(raw)
+    untyped = events(raw | {"resource": {k: v for k, v in raw["resource"].items() if k != "resourceType"}})
+    assert raw["resource"]["resourceType"] == "Instance"
+    assert [pick(e, "object.", "aws.resource") for e in untyped] == [
+        pick(e, "object.", "aws.resource") for e in typed
+    ]
+    assert untyped[0]["object.id"].startswith("arn:aws:ec2:")
 
 
 # --- actions --------------------------------------------------------------------------------------

@@ -385,7 +385,11 @@ def test_an_unmapped_finding_is_one_event_about_its_first_resource() -> None:
 
 def test_a_finding_without_resources_is_still_one_event() -> None:
     (event,) = _map(_asff(Resources=None))
-    assert (event["finding.id"], event["object.id"], event["aws.region"]) == ("finding-1", None, "eu-west-1")
+    assert (event["finding.id"], event["object.id"], event["aws.region"]) == (
+        "finding-1",
+        "AWS::::Account:123456789012",
+        "eu-west-1",
+    )
 
 
 @pytest.mark.parametrize(
@@ -808,3 +812,10 @@ def test_every_shared_sample_maps() -> None:
             assert all(value != "" for e in events for value in e.values()), path.name
             mapped += len(events)
     assert mapped >= 50
+
+
+def test_an_account_named_by_its_bare_id_gets_the_asff_form() -> None:
+    (event,) = _map(_asff(Resources=[{"Type": "AwsAccount", "Id": ACCOUNT}]))
+    assert (event["object.id"], event["aws.resource.id"]) == ("AWS::::Account:123456789012", ACCOUNT)
+    (event,) = _map(_asff(Resources=[{"Type": "AwsAccount", "Id": "AWS::::Account:123456789012"}]))
+    assert event["object.id"] == "AWS::::Account:123456789012"

@@ -385,3 +385,12 @@ def test_vendor_is_spelled_as_the_other_paths_spell_it() -> None:
     metadata = {"product": {"name": "Inspector", "vendor_name": "Amazon"}, "version": "1.6.0"}
     (event,) = _map(_ocsf(metadata=metadata))
     assert event["product.vendor"] == "AWS"
+
+
+def test_an_account_is_one_object_id_in_every_format() -> None:
+    resource = {"type": "AWS::::Account", "uid": ACCOUNT}
+    (event,) = _map(_ocsf(resources=[resource]))
+    assert (event["object.type"], event["object.id"]) == ("AwsAccount", "AWS::::Account:123456789012")
+    assert event["aws.resource.id"] == ACCOUNT  # as the finding wrote it
+    (bare,) = _map(_ocsf(resources=None))
+    assert (bare["object.type"], bare["object.id"]) == ("AwsAccount", "AWS::::Account:123456789012")

@@ -25,7 +25,8 @@ from functools import lru_cache
 from typing import Any
 
 from threatlake.errors import SourceError
-from threatlake.model import LEVEL_SCORE, Event, EventType, Provider, RiskLevel, asff_level
+from threatlake.model import LEVEL_SCORE, Event, EventType, Provider, RiskLevel, asff_level, object_id
+from threatlake.sources.guardduty_resources import account_target
 from threatlake.sources.reader import bounded_score, obj, objs, text, texts
 from threatlake.sources.securityhub_compliance import asff_compliance
 from threatlake.sources.securityhub_detection import asff_detection
@@ -101,7 +102,6 @@ _PF_PRODUCT = "aws/securityhub/ProductName"
 _PF_SEVERITY = "aws/securityhub/SeverityLabel"
 
 _NOT_AVAILABLE = RiskLevel.NOT_AVAILABLE.value
-_ACCESS_KEY_PREFIX = "AWS::IAM::AccessKey:"
 _PROVIDER = Provider.SECURITY_HUB.value
 
 
@@ -171,7 +171,9 @@ def _map(finding: Finding) -> list[Event]:
     fallback_region = _arn_part(product_arn, 3) or finding.region
     events: list[Event] = []
     for where, resource in resources or [("Resources", {})]:
-        event = base | _resource(resource, where, event_type)
+        # No resource named: the finding is about its account (one rule for every source).
+        target = _resource(resource, where, event_type) if resource else _account(base["aws.account.id"])
+        event = base | target
         event["aws.region"] = region or event["aws.region"] or fallback_region
         events.extend(event | row for row in rows)
     return events
@@ -255,7 +257,7 @@ def _resource(resource: dict[str, Any], where: str, event_type: EventType | None
     own_where = f"{where}.Details.{kind}"
     own = obj(details, kind, f"{where}.Details") if details is not None and kind else None
     fields: Event = {
-        "object.id": _object_id(kind, resource_id),
+        "object.id": object_id(kind, resource_id),
         "object.type": kind,
         "aws.resource.id": resource_id,
         "aws.resource.type": kind,
@@ -280,12 +282,9 @@ def _resource(resource: dict[str, Any], where: str, event_type: EventType | None
     return fields
 
 
-def _object_id(kind: str | None, resource_id: str | None) -> str | None:
-    if kind == "AwsIamAccessKey" and resource_id and resource_id.startswith(_ACCESS_KEY_PREFIX):
-        key_id = resource_id[len(_ACCESS_KEY_PREFIX) :]
-        if key_id and key_id != "null":
-            return key_id
-    return resource_id
+def _account(account: str | None) -> Event:
+    (target,) = account_target(("aws", None, account))
+    return target | {"aws.region": None, "aws.availability_zone": None}
 
 
 def _image_name(image: Event) -> str | None:

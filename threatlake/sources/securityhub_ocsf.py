@@ -34,9 +34,11 @@ from threatlake.model import (
     EventType,
     Provider,
     format_timestamp,
+    object_id,
     ocsf_level,
     parse_timestamp,
 )
+from threatlake.sources.guardduty_resources import account_target
 from threatlake.sources.reader import integer, number, obj, objs, text, texts
 from threatlake.sources.securityhub import LEVEL_LABEL, vendor
 from threatlake.sources.securityhub_compliance import ocsf_compliance
@@ -100,7 +102,12 @@ def _map(finding: Finding) -> list[Event]:
         rows = _ROWS[event_type](raw)
     events: list[Event] = []
     for where, resource in resources or [("resources", {})]:
-        event = base | _resource(resource, where, event_type, region, account)
+        if resource:
+            target = _resource(resource, where, event_type, region, account)
+        else:  # no resource named: the finding is about its account (one rule for every source)
+            (target,) = account_target(("aws", None, account))
+            target["aws.region"] = None
+        event = base | target
         event["aws.region"] = region or event["aws.region"] or finding.region
         events.extend(event | row for row in rows)
     return events
@@ -165,7 +172,7 @@ def _resource(
     resource_id = resource_id or uid or uid_alt
     name = text(resource, "name", where) or _name_tag(resource, where) or _last_segment(resource_id)
     fields: Event = {
-        "object.id": resource_id,
+        "object.id": object_id(kind, resource_id),
         "object.type": kind,
         "object.name": name,
         "aws.resource.id": resource_id,
