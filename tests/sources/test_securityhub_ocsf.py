@@ -394,3 +394,31 @@ def test_an_account_is_one_object_id_in_every_format() -> None:
     assert event["aws.resource.id"] == ACCOUNT  # as the finding wrote it
     (bare,) = _map(_ocsf(resources=None))
     assert (bare["object.type"], bare["object.id"]) == ("AwsAccount", "AWS::::Account:123456789012")
+
+
+def test_a_container_resource_is_a_container_target() -> None:
+    resource = {
+        "type": "AWS::Container::Container",
+        "uid": "c0ffee",
+        "name": "web",
+        "data": {"image": "registry.example.com:5000/team/web:1.2@sha256:abc"},
+    }
+    (event,) = _map(_ocsf(resources=[resource]))
+    assert pick_container(event) == {
+        "object.type": "CONTAINER",
+        "object.id": "c0ffee",
+        "aws.resource.type": "Container",
+        "container.id": "c0ffee",
+        "container.name": "web",
+        "container.image.name": "registry.example.com:5000/team/web",
+        "container.image.version": "1.2",
+    }
+    resource["data"] = {"uid": "c0ffee", "image": {"name": "web", "uid": "sha256:def"}}
+    (event,) = _map(_ocsf(resources=[resource]))
+    assert (event["container.image.name"], event["container.image.version"]) == ("web", "sha256:def")
+    assert asff_type("AWS::Container::Container") == "Container"
+
+
+def pick_container(event: Event) -> dict[str, Any]:
+    keys = ("object.type", "object.id", "aws.resource.type")
+    return {k: v for k, v in event.items() if k in keys or (k.startswith("container.") and v is not None)}

@@ -15,7 +15,7 @@ from typing import Any
 from threatlake.model import account_object_id
 from threatlake.sources.reader import entries, obj, text
 
-__all__ = ["RESOURCES", "Scope", "account_target", "infer_type", "other"]
+__all__ = ["RESOURCES", "Scope", "account_target", "infer_type", "other", "split_image"]
 
 Fields = dict[str, Any]
 Entries = list[tuple[int, dict[str, Any]]]
@@ -44,7 +44,7 @@ def _target(oid: str | None, name: str | None, otype: str) -> Fields:
     }
 
 
-def _image(image: str) -> tuple[str, str | None]:
+def split_image(image: str) -> tuple[str, str | None]:
     """``registry/repo:tag@sha256:…`` → (name, tag or else digest)."""
     name, _, digest = image.partition("@")
     colon = name.rfind(":")
@@ -57,7 +57,7 @@ def _container(c: dict[str, Any], where: str, scope_id: str | None, index: int) 
     cid = text(c, "id", where)
     name = text(c, "name", where)
     image = text(c, "image", where)
-    image_name, image_version = _image(image) if image else (None, None)
+    image_name, image_version = split_image(image) if image else (None, None)
     # Runtime ids are often absent (ECS task definitions name containers only): fall back to a path that is
     # unique within the finding, under the task, pod or cluster that runs the container.
     oid = cid or (f"{scope_id}/{name or index}" if scope_id else name)

@@ -26,7 +26,7 @@ from typing import Any
 
 from threatlake.errors import SourceError
 from threatlake.model import LEVEL_SCORE, Event, EventType, Provider, RiskLevel, asff_level, object_id
-from threatlake.sources.guardduty_resources import account_target
+from threatlake.sources.guardduty_resources import account_target, split_image
 from threatlake.sources.reader import bounded_score, obj, objs, text, texts
 from threatlake.sources.securityhub_compliance import asff_compliance
 from threatlake.sources.securityhub_detection import asff_detection
@@ -271,6 +271,10 @@ def _resource(resource: dict[str, Any], where: str, event_type: EventType | None
         if event_type is EventType.VULNERABILITY:
             fields.update(image)
             fields["object.type"] = "CONTAINER_IMAGE"
+    elif kind == "Container":
+        container = _container(own or {}, own_where, resource_id)
+        fields.update(container)
+        name = container["container.name"]
     elif own is not None:
         name = next(
             (found for key in _NAME_KEYS.get(kind or "", ()) if (found := text(own, key, own_where))), None
@@ -280,6 +284,19 @@ def _resource(resource: dict[str, Any], where: str, event_type: EventType | None
         name = text(tags, "Name", f"{where}.Tags") if tags else None
     fields["object.name"] = fields["aws.resource.name"] = name or _last_segment(resource_id)
     return fields
+
+
+def _container(own: dict[str, Any], where: str, resource_id: str | None) -> Event:
+    """A ``Container`` resource is the target itself: ``CONTAINER`` with ``container.*`` (model.md §2)."""
+    image = text(own, "ImageName", where)
+    image_name, image_version = split_image(image) if image else (None, None)
+    return {
+        "object.type": "CONTAINER",
+        "container.id": resource_id,
+        "container.name": text(own, "Name", where),
+        "container.image.name": image_name,
+        "container.image.version": image_version or text(own, "ImageId", where),
+    }
 
 
 def _account(account: str | None) -> Event:

@@ -38,7 +38,7 @@ from threatlake.model import (
     ocsf_level,
     parse_timestamp,
 )
-from threatlake.sources.guardduty_resources import account_target
+from threatlake.sources.guardduty_resources import account_target, split_image
 from threatlake.sources.reader import integer, number, obj, objs, text, texts
 from threatlake.sources.securityhub import LEVEL_LABEL, vendor
 from threatlake.sources.securityhub_compliance import ocsf_compliance
@@ -60,6 +60,8 @@ _STATUS_BY_ID = {1: "NEW", 2: "IN_PROGRESS", 3: "SUPPRESSED", 4: "RESOLVED", 5: 
 _DIRECTION_BY_ID = {1: "INBOUND", 2: "OUTBOUND"}
 _DIRECTION_BY_NAME = {"inbound": "INBOUND", "outbound": "OUTBOUND"}
 
+# OCSF resource types with an ASFF name of their own (GuardDuty Runtime Monitoring targets a container).
+_ASFF_TYPES = {"AWS::Container::Container": "Container", "AWS::ECS::Container": "Container"}
 # Words ASFF spells differently from CloudFormation; every other word only has its acronyms folded.
 _TYPE_WORDS = {"ElasticLoadBalancingV2": "Elbv2", "ElasticLoadBalancing": "Elb", "WAFv2": "Wafv2"}
 _ACRONYM = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|[^a-z]|$)")
@@ -68,6 +70,8 @@ _ACRONYM = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|[^a-z]|$)")
 @lru_cache(maxsize=512)
 def asff_type(ocsf_type: str) -> str:
     """A CloudFormation resource type in ASFF spelling: ``AWS::RDS::DBInstance`` → ``AwsRdsDbInstance``."""
+    if ocsf_type in _ASFF_TYPES:
+        return _ASFF_TYPES[ocsf_type]
     words = [word for word in ocsf_type.split("::") if word]
     if len(words) < 2 or words[0] != "AWS":
         return ocsf_type
@@ -181,10 +185,39 @@ def _resource(
         "aws.region": region,
         "aws.availability_zone": text(resource, "zone", where),
     }
+    if kind == "Container":
+        fields.update(_container(resource, where, uid or resource_id, name))
     if event_type is EventType.VULNERABILITY and kind == "AwsEcrContainerImage":
         fields.update(ocsf_image(resource, where))
         fields["object.type"] = "CONTAINER_IMAGE"
     return fields
+
+
+def _container(resource: dict[str, Any], where: str, uid: str | None, name: str | None) -> Event:
+    """A container target: ``CONTAINER`` with ``container.*`` (model.md §2), from the resource and the OCSF
+    container object in its ``data`` (``data.container`` or ``data`` itself: ``uid``, ``name``, ``image``)."""
+    data = obj(resource, "data", where) or {}
+    at = f"{where}.data"
+    inner = obj(data, "container", at)
+    if inner is not None:
+        data, at = inner, f"{at}.container"
+    image_name = image_version = None
+    image = data.get("image")
+    if isinstance(image, dict):  # OCSF image: name, tag, uid
+        image_name = text(image, "name", f"{at}.image")
+        image_version = text(image, "tag", f"{at}.image") or text(image, "uid", f"{at}.image")
+        if image_name and not image_version:
+            image_name, image_version = split_image(image_name)
+    else:
+        written = text(data, "image", at)
+        image_name, image_version = split_image(written) if written else (None, None)
+    return {
+        "object.type": "CONTAINER",
+        "container.id": text(data, "uid", at) or uid,
+        "container.name": text(data, "name", at) or name,
+        "container.image.name": image_name,
+        "container.image.version": image_version,
+    }
 
 
 def _detection(raw: dict[str, Any]) -> Event:
