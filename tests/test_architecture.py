@@ -16,6 +16,7 @@ ALLOWED: dict[str, set[str]] = {
     "pipeline": {"model", "sources", "query"},
     "query": {"model"},
     "store": {"model"},
+    "state": {"model"},
     "forwarder": set(),
     "aws": {"model"},
 }

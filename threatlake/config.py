@@ -76,6 +76,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("result_ttl_seconds", _positive_float, 300.0, "how long a finished query's result can be polled"),
     Setting("load_samples", _bool, True, "load the bundled sample findings on first start"),
     Setting("admin_password", str, "", "initial admin password (printed once when empty)"),
+    Setting(
+        "credentials_key",
+        str,
+        "",
+        "key of the action credentials (base64url, 32 bytes); empty: `credentials.key` in the data directory",
+    ),
     Setting("log_level", str, "INFO", "log level of the structured logs"),
 )
 
@@ -98,6 +104,7 @@ class Config:
     result_ttl_seconds: float = 300.0
     load_samples: bool = True
     admin_password: str = ""
+    credentials_key: str = ""
     log_level: str = "INFO"
 
 

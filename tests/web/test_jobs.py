@@ -12,7 +12,8 @@ import pytest
 from tests.web.conftest import EXECUTE
 from tests.web.fakes import AppClient, GatedStore
 from threatlake.config import Config
-from threatlake.store.settings import open_settings
+from threatlake.service.access import create_token
+from threatlake.state import open_state
 from threatlake.web import create_app
 
 BASE = "/platform/storage/query/v1"
@@ -25,8 +26,8 @@ def store() -> GatedStore:
 
 
 def _client(tmp_path: Path, store: GatedStore, **config: float) -> Iterator[tuple[AppClient, dict[str, str]]]:
-    settings = open_settings(tmp_path)
-    _, token = settings.create_token(["storage:security.events:read"], now=datetime.now(UTC))
+    settings = open_state(tmp_path)
+    _, token = create_token(settings, ["storage:security.events:read"], now=datetime.now(UTC))
     with AppClient(create_app(Config(**config), store, settings)) as client:  # type: ignore[arg-type]
         yield client, {"Authorization": f"Api-Token {token}"}
     store.gate.set()

@@ -22,7 +22,9 @@ from datetime import UTC, datetime
 
 from threatlake.config import load_config
 from threatlake.errors import RequestError
-from threatlake.store.settings import INTEGRATIONS, open_settings
+from threatlake.service import access
+from threatlake.state import open_state
+from threatlake.state.connections import INTEGRATIONS
 
 __all__ = [
     "HELP",
@@ -157,11 +159,13 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "create":  # validate before anything is written
         url = ingest_url(args.endpoint or f"http://{config.host}:{config.port}")
         region = check_region(args.region)
-    settings = open_settings(config.data_dir)
+    state = open_state(config.data_dir, credentials_key=config.credentials_key)
     now = datetime.now(UTC)
     try:
         if args.action == "create":
-            connection, token_record, token = settings.create_connection(args.name, args.integration, now=now)
+            connection, token_record, token = access.create_connection(
+                state, args.name, args.integration, now=now
+            )
             print(f"# connection {connection.name!r} ({connection.integration}), token {token_record.id}")
             print(f"# ingest token (shown this once): {token}")
             print("# store it in AWS Secrets Manager and deploy the forwarder (from a Threatlake checkout):")
@@ -171,15 +175,15 @@ def run(args: argparse.Namespace) -> int:
                 print(f"warning: {warning}", file=sys.stderr)
         elif args.action == "list":
             print("name\tintegration\tcreated\ttoken id\tevents received\tlast seen")
-            for item in settings.connections():
+            for item in access.list_connections(state):
                 print(
                     f"{item.name}\t{item.integration}\t{item.created}\t{','.join(item.tokens) or '-'}"
                     f"\t{item.events_received}\t{item.last_seen or '-'}"
                 )
         else:
-            record = settings.delete_connection(args.name, now=now)
+            record = access.delete_connection(state, args.name, now=now)
             revoked = ", ".join(record.tokens) or "none"
             print(f"connection {record.name!r} deleted; tokens revoked: {revoked}; its events stay stored")
     finally:
-        settings.close()
+        state.close()
     return 0

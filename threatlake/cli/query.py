@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
             default_from=start,
             default_to=end,
             max_records=config.max_result_records,
+            buckets=[bucket.name for bucket in store.list_buckets()],
         )
         started = time.perf_counter()
         table = store.execute(compiled.sql, compiled.params)

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from threatlake.errors import StoreError
+from threatlake.service.access import create_token
+from threatlake.state import open_state
 from threatlake.store import Store
-from threatlake.store.settings import open_settings
 
 __all__ = ["SERVICE_FILE", "ServiceClient", "announce", "running_service", "store_or_service"]
 
@@ -66,18 +67,18 @@ class ServiceClient:
     def __init__(self, data_dir: Path, url: str, scope: str, *, timeout: float = 120.0) -> None:
         self.url = url.rstrip("/")
         self._timeout = timeout
-        self._settings = open_settings(data_dir)
+        self._state = open_state(data_dir)
         now = datetime.now(UTC)
-        self._record, self._token = self._settings.create_token([scope], now=now, name="cli (temporary)")
+        self._record, self._token = create_token(self._state, [scope], now=now, name="cli (temporary)")
 
     def __enter__(self) -> ServiceClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
-            self._settings.revoke_token(self._record.id, now=datetime.now(UTC))
+            self._state.tokens.revoke(self._record.id, now=datetime.now(UTC))
         finally:
-            self._settings.close()
+            self._state.close()
 
     def call(
         self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json"

@@ -1,7 +1,8 @@
-"""``create_app(config, store, settings)``: the Starlette app, its routes, state and error handlers.
+"""``create_app(config, store, state)``: the Starlette app, its routes, services and error handlers.
 
 The app owns the writer thread and the query thread pool (started and stopped by its lifespan); the caller
-owns the store and the settings database, opens them before and closes them after.
+owns the store and the state repositories (``threatlake.state``), opens them before and closes them after.
+Handlers reach their collaborators through ``services(request)`` (``web/services.py``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from threatlake.config import Config
 from threatlake.errors import ThreatlakeError
 from threatlake.model import Event
 from threatlake.pipeline.registry import load_pipelines
+from threatlake.service.counters import ConnectionCounters
+from threatlake.state import State
 from threatlake.store import Store, WriteResult
 from threatlake.store.batch import BatchExecutor
-from threatlake.store.pipelines import MemoryPipelines, PipelineRepository
-from threatlake.store.settings import Settings
 from threatlake.web import errors, openapi, ops
 from threatlake.web.api import buckets, connections, ingest, pipelines, query, tokens
 from threatlake.web.jobs import QueryJobs
+from threatlake.web.services import Services
 from threatlake.web.writer import Writer
 
 __all__ = ["create_app", "routes"]
@@ -55,17 +57,15 @@ def routes() -> list[BaseRoute]:
 def create_app(
     config: Config,
     store: Store,
-    settings: Settings,
+    state: State,
     *,
-    pipeline_repository: PipelineRepository | None = None,
     writer: Writer | None = None,
 ) -> Starlette:
-    """The service. ``pipeline_repository`` holds the user's pipelines (none: only the AWS mapping runs);
+    """The service. ``state.pipelines`` holds the user's pipelines (none: only the AWS mapping runs);
     an invalid stored definition stops the start with a ``PipelineError`` naming every problem."""
     metrics = ops.Metrics()
-    repository = pipeline_repository if pipeline_repository is not None else MemoryPipelines()
     batch_executor = BatchExecutor()
-    counters = connections.ConnectionCounters(settings)
+    counters = ConnectionCounters(state.connections)
 
     def on_write(events: list[Event], result: WriteResult) -> None:
         metrics.count_written(events, result)
@@ -97,15 +97,17 @@ def create_app(
         },
         lifespan=lifespan,
     )
-    app.state.config = config
-    app.state.store = store
-    app.state.settings = settings
-    app.state.pipeline_repository = repository
-    app.state.pipelines = load_pipelines(repository.list())
-    app.state.batch_executor = batch_executor
-    app.state.writer = the_writer
-    app.state.counters = counters
-    app.state.metrics = metrics
-    app.state.jobs = QueryJobs(executor, ttl=config.result_ttl_seconds, timeout=config.query_timeout_seconds)
+    app.state.services = Services(
+        config=config,
+        store=store,
+        state=state,
+        writer=the_writer,
+        jobs=QueryJobs(executor, ttl=config.result_ttl_seconds, timeout=config.query_timeout_seconds),
+        metrics=metrics,
+        counters=counters,
+        batch_executor=batch_executor,
+        query_executor=executor,
+        pipelines=load_pipelines(state.pipelines.list()),
+    )
     app.state.openapi = openapi.document()
     return app

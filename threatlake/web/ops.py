@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from threatlake.model import Event
 from threatlake.store import WriteResult
+from threatlake.web.services import services
 
 __all__ = ["ROUTES", "AccessLog", "JsonFormatter", "Metrics"]
 
@@ -106,16 +107,16 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    writer = request.app.state.writer
+    writer = services(request).writer
     if not writer.running:
         return JSONResponse({"status": "unavailable", "reason": "writer is not running"}, 503)
     return JSONResponse({"status": "ready", "writerQueueBatches": writer.depth})
 
 
 async def metrics(request: Request) -> Response:
-    state = request.app.state
-    state.metrics.queue_depth.set(state.writer.depth)
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    found = services(request)
+    found.metrics.queue_depth.set(found.writer.depth)
+    return Response(generate_latest(found.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 ROUTES = [

@@ -27,6 +27,7 @@ from threatlake.sources import Finding
 from threatlake.sources.envelope import unwrap
 from threatlake.web.auth import authorize
 from threatlake.web.body import Body, Limits, decode_body, read_body
+from threatlake.web.services import services
 
 __all__ = ["CUSTOM_SCOPE", "INGEST_PATHS", "ROUTES", "SCOPE", "map_body"]
 
@@ -71,8 +72,8 @@ def _error(rejection: Rejection) -> dict[str, Any]:
 async def _ingest(request: Request, source: str, scope: str, endpoint: str | None = None) -> Response:
     started = time.perf_counter()
     token = authorize(request, scope)
-    state = request.app.state
-    config = state.config
+    found = services(request)
+    config = found.config
     limits = Limits(config.max_body_bytes, config.max_decompressed_bytes, config.max_json_depth)
     data = await read_body(request, config.max_body_bytes)
     ctx = IngestContext(
@@ -81,7 +82,7 @@ async def _ingest(request: Request, source: str, scope: str, endpoint: str | Non
         connection=token.connection,
         max_decompressed=config.max_decompressed_bytes,
     )
-    pipeline = state.pipelines.for_endpoint(endpoint)
+    pipeline = found.pipelines.for_endpoint(endpoint)
     headers = request.headers
 
     def work() -> tuple[Batch, int, list[Event], int]:
@@ -89,13 +90,13 @@ async def _ingest(request: Request, source: str, scope: str, endpoint: str | Non
         batch, accepted = map_body(body, ctx)
         if not batch.events:
             return batch, accepted, [], 0
-        processed = pipeline.apply(batch.events, state.batch_executor, now=ctx.received_at)
+        processed = pipeline.apply(batch.events, found.batch_executor, now=ctx.received_at)
         return batch, accepted, processed.events, processed.dropped
 
     batch, accepted, events, dropped = await run_in_threadpool(work)
     rejected = len(batch.rejections)
     errors = [_error(rejection) for rejection in batch.rejections[:_MAX_ERRORS]]
-    state.metrics.count_received(events, rejected, token.connection)
+    found.metrics.count_received(events, rejected, token.connection)
     request.state.accepted, request.state.rejected = accepted, rejected
     if not accepted and rejected:
         raise RequestError(
@@ -104,9 +105,9 @@ async def _ingest(request: Request, source: str, scope: str, endpoint: str | Non
         )
     if not accepted and not rejected:
         raise RequestError("The body holds no findings")
-    written = await state.writer.write(events)
+    written = await found.writer.write(events)
     request.state.events = len(events)
-    state.metrics.ingest_seconds.observe(time.perf_counter() - started)
+    found.metrics.ingest_seconds.observe(time.perf_counter() - started)
     body = {
         "accepted": accepted,
         "rejected": rejected,

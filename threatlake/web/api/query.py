@@ -23,7 +23,7 @@ from threatlake.model import parse_timestamp
 from threatlake.query import CompiledQuery, compile_query, to_result, verify
 from threatlake.web.auth import authorize
 from threatlake.web.body import read_json_object
-from threatlake.web.jobs import QueryJobs
+from threatlake.web.services import services
 
 __all__ = ["BASE", "DEFAULT_REQUEST_TIMEOUT_MS", "ROUTES", "SCOPE"]
 
@@ -68,8 +68,8 @@ def _time(body: dict[str, Any], name: str) -> datetime | None:
 
 async def execute(request: Request) -> Response:
     authorize(request, SCOPE)
-    state = request.app.state
-    config = state.config
+    found = services(request)
+    config = found.config
     body = await read_json_object(request, _MAX_QUERY_BODY)
     text = _string(body, "query", required=True) or ""
     start, end = _time(body, "defaultTimeframeStart"), _time(body, "defaultTimeframeEnd")
@@ -82,16 +82,23 @@ async def execute(request: Request) -> Response:
         body.get("requestTimeoutMilliseconds"), "requestTimeoutMilliseconds", DEFAULT_REQUEST_TIMEOUT_MS
     )
     now = datetime.now(UTC)
-    store = state.store
+    store = found.store
 
     def compile_it() -> CompiledQuery:
+        buckets = [bucket.name for bucket in store.list_buckets()]  # for the unknown-bucket notification
         return compile_query(
-            text, dialect=store.dialect, now=now, default_from=start, default_to=end, max_records=records
+            text,
+            dialect=store.dialect,
+            now=now,
+            default_from=start,
+            default_to=end,
+            max_records=records,
+            buckets=buckets,
         )
 
     compiled = await run_in_threadpool(compile_it)
-    metrics = state.metrics
-    timeout = state.config.query_timeout_seconds
+    metrics = found.metrics
+    timeout = config.query_timeout_seconds
 
     def run() -> dict[str, Any]:
         started = time.perf_counter()
@@ -103,7 +110,7 @@ async def execute(request: Request) -> Response:
         metrics.query_seconds.observe(elapsed)
         return to_result(compiled, table, scanned_records=table.num_rows, execution_ms=int(elapsed * 1000))
 
-    jobs: QueryJobs = state.jobs
+    jobs = found.jobs
     job = jobs.start(run)
     await jobs.wait(job, wait_ms / 1000)
     return _json(jobs.response(job), 202)
@@ -118,7 +125,7 @@ def _token(request: Request) -> str:
 
 async def poll(request: Request) -> Response:
     authorize(request, SCOPE)
-    jobs: QueryJobs = request.app.state.jobs
+    jobs = services(request).jobs
     job = jobs.get(_token(request))
     wait_ms = _integer(
         request.query_params.get("request-timeout-milliseconds"), "request-timeout-milliseconds", 0
@@ -129,7 +136,7 @@ async def poll(request: Request) -> Response:
 
 async def cancel(request: Request) -> Response:
     authorize(request, SCOPE)
-    jobs: QueryJobs = request.app.state.jobs
+    jobs = services(request).jobs
     job = jobs.cancel(_token(request))
     if job.done() and not job.future.cancelled():
         return _json(jobs.response(job))
