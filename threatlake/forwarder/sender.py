@@ -24,6 +24,7 @@ import email.utils
 import gzip
 import json
 import random
+import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -113,6 +114,7 @@ class Sender:
     clock: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
     jitter: Callable[[], float] = random.random
+    tls: ssl.SSLContext | None = None  # None: the system's certificate authorities
 
     def send(self, events: Sequence[Mapping[str, Any]], token: str | TokenSource, deadline: float) -> Sent:
         """Deliver every event, or reject it with a reason, or raise ``ForwardError``.
@@ -214,7 +216,7 @@ class Sender:
             "User-Agent": "threatlake-forwarder",
         }
         try:
-            response = post(self.url, body, headers, timeout)
+            response = post(self.url, body, headers, timeout, tls=self.tls)
         except TransportError as error:
             return None, None, str(error), None
         retry_after = _retry_after(response.headers.get("retry-after"), self.wall_clock())
