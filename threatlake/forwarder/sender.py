@@ -186,7 +186,11 @@ class Sender:
             transient = status is None or status in _TRANSIENT or status >= 500
             if response is not None and not transient:
                 run.attempts = attempt
-                emit("forwarded" if status == 202 else "forward refused", **fields, **_counts(response))
+                receipt = read_receipt(response.status, response.headers, response.body)
+                counts: dict[str, Any] = {}
+                if receipt is not None and receipt.accepted is not None:
+                    counts = {"accepted": receipt.accepted, "rejected": receipt.rejected}
+                emit("forwarded" if receipt else "forward refused", **fields, **counts)
                 return response
             if attempt >= self.max_attempts:
                 raise self._give_up(f"{detail} after {attempt} attempts", status, attempt, fields)
@@ -263,13 +267,6 @@ def _refused(item: Item, response: Response) -> Rejected:
     reason = f"refused by the endpoint: {_describe(response)}"
     emit("forward rejected", level="ERROR", status=response.status, events=1, error=reason)
     return Rejected(item.event, "EVENT_REFUSED", reason, response.status)
-
-
-def _counts(response: Response) -> dict[str, Any]:
-    receipt = read_receipt(response.status, response.headers, response.body)
-    if receipt is None or receipt.accepted is None:
-        return {}
-    return {"accepted": receipt.accepted, "rejected": receipt.rejected}
 
 
 def _retry_after(value: str | None, now: float) -> float | None:
