@@ -23,6 +23,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from threatlake.model import Event
+from threatlake.service.ingest import new_events
 from threatlake.store import WriteResult
 from threatlake.web.services import services
 
@@ -86,13 +87,13 @@ class Metrics:
             self.rejected.labels(connection).inc(rejected)
 
     def count_written(self, events: list[Event], result: WriteResult) -> None:
-        """Called by the writer after each group write; splits duplicates proportionally across labels."""
-        total = len(events) or 1
-        for (provider, connection), count in _by_label(events).items():
-            duplicates = round(result.duplicates * count / total)
-            self.stored.labels(provider, connection).inc(count - duplicates)
-            if duplicates:
-                self.duplicates.labels(provider, connection).inc(duplicates)
+        """Called after each group write: the newly stored events (``result.new_ids``) and the others."""
+        fresh = new_events(events, result)
+        stored = _by_label(fresh)
+        for label, count in _by_label(events).items():
+            self.stored.labels(*label).inc(stored[label])
+            if count > stored[label]:
+                self.duplicates.labels(*label).inc(count - stored[label])
 
 
 def _by_label(events: list[Event]) -> Tally[tuple[str, str]]:

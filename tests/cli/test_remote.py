@@ -12,8 +12,8 @@ import pytest
 from tests import golden
 from tests.web.conftest import Server, start_server
 from threatlake.cli import main
-from threatlake.cli.service import SERVICE_FILE, running_service
 from threatlake.pipeline.mapping import IngestContext, map_bytes
+from threatlake.service.announce import SERVICE_FILE, running_service
 from threatlake.state import open_state
 
 FILES = sorted((golden.FIXTURES / "findings" / "guardduty").glob("own-*.json"))[:6]
