@@ -221,3 +221,24 @@ def test_a_locked_settings_database_is_a_prompt_503(live: Server) -> None:
     assert response.headers["retry-after"] == "1"
     assert "settings database is busy" in response.json()["error"]["message"]
     assert waited < 3
+
+
+def test_data_files_are_private(live: Server) -> None:
+    paths = [live.data_dir, *live.data_dir.rglob("*")]
+    assert len(paths) > 2
+    loose = {str(path.relative_to(live.data_dir)): oct(path.stat().st_mode & 0o777) for path in paths}
+    assert {name: mode for name, mode in loose.items() if int(mode, 8) & 0o077} == {}
+
+
+def test_metrics_can_require_a_token(tmp_path_factory: pytest.TempPathFactory) -> None:
+    env = {"THREATLAKE_METRICS_TOKEN_REQUIRED": "true"}
+    server = start_server(tmp_path_factory.mktemp("metrics") / "data", "--no-samples", env=env)
+    try:
+        assert httpx.get(server.url + "/metrics").status_code == 401
+        allowed = httpx.get(
+            server.url + "/metrics", headers={"Authorization": f"Api-Token {server.admin_token}"}
+        )
+        assert allowed.status_code == 200 and "threatlake_events_stored" in allowed.text
+        assert httpx.get(server.url + "/healthz").status_code == 200
+    finally:
+        assert server.stop() == 0
