@@ -112,7 +112,7 @@ async def _ingest(
             if response.status_code == 202:
                 out.findings += findings
             elif response.status_code == 429:
-                await asyncio.sleep(float(response.headers.get("retry-after", "1")) / 10)
+                await asyncio.sleep(float(response.headers.get("retry-after", "1")))  # as clients should
 
 
 async def _query(url: str, token: str, n: int, until: float, out: Tally) -> None:

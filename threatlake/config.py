@@ -117,6 +117,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "drain_bytes", _positive_int, 32 * MIB, "body bytes read and dropped so an early error can be read"
     ),
+    Setting(
+        "state_busy_seconds",
+        _positive_float,
+        1.0,
+        "wait for another process's settings-database lock (503 after)",
+    ),
+    Setting("metrics_token_required", _bool, False, "`/metrics` needs a token with `settings:read`"),
     Setting("load_samples", _bool, True, "load the bundled sample findings on first start"),
     Setting("admin_password", str, "", "initial admin password (printed once when empty)"),
     Setting(
@@ -161,6 +168,8 @@ class Config:
     max_ingest_requests: int = 16
     max_inflight_bytes: int = 160 * MIB
     drain_bytes: int = 32 * MIB
+    state_busy_seconds: float = 1.0
+    metrics_token_required: bool = False
     load_samples: bool = True
     admin_password: str = ""
     credentials_key: str = ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import sqlite3
 import threading
 import time
 import urllib.error
@@ -198,3 +199,46 @@ def test_a_custom_endpoint_checks_the_token_before_the_name(live: Server) -> Non
     anonymous = httpx.post(live.url + path, content=b"{}", headers={"Content-Type": "application/json"})
     assert anonymous.status_code == 401
     assert _post(live, b"{}", gzipped=False, path=path).status_code == 403  # an ingest token lacks .custom
+
+
+def test_a_locked_settings_database_is_a_prompt_503(live: Server) -> None:
+    holder = sqlite3.connect(live.data_dir / "settings.sqlite", timeout=1, isolation_level=None)
+    try:
+        holder.execute("begin exclusive")  # another process holds the write lock (and blocks readers)
+        started = time.monotonic()
+        response = httpx.post(
+            live.url + "/platform/storage/query/v1/query:execute",
+            json={"query": "fetch security.events | limit 1"},
+            headers={"Authorization": f"Api-Token {live.admin_token}"},
+            timeout=30,
+        )
+        waited = time.monotonic() - started
+        assert _healthz_ms(live) < 1000
+    finally:
+        holder.execute("rollback")
+        holder.close()
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "1"
+    assert "settings database is busy" in response.json()["error"]["message"]
+    assert waited < 3
+
+
+def test_data_files_are_private(live: Server) -> None:
+    paths = [live.data_dir, *live.data_dir.rglob("*")]
+    assert len(paths) > 2
+    loose = {str(path.relative_to(live.data_dir)): oct(path.stat().st_mode & 0o777) for path in paths}
+    assert {name: mode for name, mode in loose.items() if int(mode, 8) & 0o077} == {}
+
+
+def test_metrics_can_require_a_token(tmp_path_factory: pytest.TempPathFactory) -> None:
+    env = {"THREATLAKE_METRICS_TOKEN_REQUIRED": "true"}
+    server = start_server(tmp_path_factory.mktemp("metrics") / "data", "--no-samples", env=env)
+    try:
+        assert httpx.get(server.url + "/metrics").status_code == 401
+        allowed = httpx.get(
+            server.url + "/metrics", headers={"Authorization": f"Api-Token {server.admin_token}"}
+        )
+        assert allowed.status_code == 200 and "threatlake_events_stored" in allowed.text
+        assert httpx.get(server.url + "/healthz").status_code == 200
+    finally:
+        assert server.stop() == 0
