@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from threatlake.errors import StoreError
+from threatlake.errors import QueryTimeoutError, StoreError
 from threatlake.model import DEFAULT_BUCKET, Event
 from threatlake.store import statements as sql
 from threatlake.store.arrow import dedupe, to_table
@@ -103,7 +103,8 @@ class DuckDBStore:
             self._pending.add(fresh)
         if fresh.num_rows:
             self._folder.poke()
-        return WriteResult(fresh.num_rows, repeats + len(unique) - fresh.num_rows)
+        new_ids: list[str] = fresh.column("event.id").to_pylist()
+        return WriteResult(len(new_ids), repeats + len(unique) - len(new_ids), frozenset(new_ids))
 
     @property
     def latest_lag(self) -> float:
@@ -235,7 +236,7 @@ class DuckDBStore:
             relation = cursor.sql(sql, params=bound)
             return relation.to_arrow_table() if relation is not None else pa.table({})
         except duckdb.InterruptException:
-            raise StoreError(f"query interrupted after the timeout of {timeout:g} seconds") from None
+            raise QueryTimeoutError(f"query interrupted after the timeout of {timeout:g} seconds") from None
         except duckdb.Error as error:
             raise StoreError(f"query failed: {error}") from None
         finally:

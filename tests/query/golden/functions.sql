@@ -73,6 +73,11 @@ SELECT LIST_SLICE(ARRAY_AGG(DISTINCT "event.provider") FILTER(WHERE NOT "event.p
 SELECT ARRAY_AGG("event.id") FILTER(WHERE NOT "event.id" IS NULL) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
+-- median
+-- | fetch security.events | summarize x = median(dt.security.risk.score)
+SELECT MEDIAN("dt.security.risk.score") AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+-- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
+
 -- percentile
 -- | fetch security.events | summarize x = percentile(dt.security.risk.score, 90)
 SELECT QUANTILE_CONT("dt.security.risk.score", CAST($1 AS DOUBLE)) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
@@ -240,7 +245,7 @@ SELECT EPOCH_NS(CAST($1 AS TIMESTAMP)) - EPOCH_NS("timestamp") AS "x" FROM event
 
 -- bin
 -- | fetch security.events | fields x = bin(timestamp, 1h)
-SELECT MAKE_TIMESTAMP(EPOCH_US("timestamp") - EPOCH_US("timestamp") % (CAST($1 AS BIGINT) // 1000)) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
+SELECT MAKE_TIMESTAMP(EPOCH_US("timestamp") - EPOCH_US("timestamp") % NULLIF(CAST($1 AS BIGINT) // 1000, 0)) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
 -- params: [3600000000000, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- formatTimestamp
@@ -301,6 +306,11 @@ SELECT LIST_EXTRACT("actor.ips", 1) AS "x" FROM events WHERE "timestamp" >= CAST
 -- arrayLast
 -- | fetch security.events | fields x = arrayLast(actor.ips)
 SELECT LIST_EXTRACT("actor.ips", -1) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+-- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
+
+-- toArray
+-- | fetch security.events | fields x = toArray(event.id)
+SELECT CASE WHEN "event.id" IS NULL THEN NULL ELSE ["event.id"] END AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- iAny
