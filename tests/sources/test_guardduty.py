@@ -266,8 +266,11 @@ def test_epoch_timestamps_are_converted_and_strings_kept_as_given() -> None:
 
 def test_an_unreadable_epoch_is_absent() -> None:
     raw = load("own-epoch-timestamps.json") | {"createdAt": 1e300}
+    raw["service"] = {key: value for key, value in raw["service"].items() if key != "eventFirstSeen"}
     (event,) = events(raw)
-    assert event["finding.time.created"] is None
+    assert event["finding.time.created"] == event["finding.time.updated"]  # the fallback
+    (event,) = events(raw | {"updatedAt": 1e300})
+    assert (event["finding.time.created"], event["finding.time.updated"]) == (None, None)
 
 
 def test_archived_finding() -> None:
@@ -595,12 +598,26 @@ def test_unknown_resource_type_is_other_identified_by_an_arn() -> None:
     }
 
 
-def test_a_finding_without_resource_is_still_mapped() -> None:
+def test_a_finding_without_resource_falls_back_to_the_account_like_attack_sequences() -> None:
     raw = load("own-dns-request.json")
     del raw["resource"]
     (event,) = events(raw)
-    assert pick(event, "object.") == {"object.type": "Other"}
+    account = {"object.id": "AWS::::Account:123456789012", "object.name": "123456789012"}
+    assert pick(event, "object.") == account | {"object.type": "AwsAccount"}
     assert event["aws.availability_zone"] is None
+    (sequence,) = events(load("own-attack-sequence-eventbridge.json") | {"service": {}})
+    assert pick(sequence, "object.") == pick(event, "object.")
+
+
+def test_a_resource_without_resource_type_is_the_one_its_details_imply() -> None:
+    raw = load("own-dns-request.json")
+    typed = events(raw)
+    untyped = events(raw | {"resource": {k: v for k, v in raw["resource"].items() if k != "resourceType"}})
+    assert raw["resource"]["resourceType"] == "Instance"
+    assert [pick(e, "object.", "aws.resource") for e in untyped] == [
+        pick(e, "object.", "aws.resource") for e in typed
+    ]
+    assert untyped[0]["object.id"].startswith("arn:aws:ec2:")
 
 
 # --- actions --------------------------------------------------------------------------------------
@@ -843,3 +860,14 @@ def test_every_shared_sample_is_detected_and_maps() -> None:
 def test_module_keeps_its_registry_shape() -> None:
     assert guardduty.SOURCE.name == "guardduty"
     assert guardduty.SOURCE.provider == "Amazon GuardDuty"
+
+
+def test_created_falls_back_to_first_seen_then_updated() -> None:
+    raw = load("own-severity-03_9.json")
+    del raw["createdAt"]
+    raw["service"] = {**raw["service"], "eventFirstSeen": "2025-06-01T07:00:00.000Z"}
+    (event,) = events(raw)
+    assert event["finding.time.created"] == "2025-06-01T07:00:00.000Z"
+    del raw["service"]["eventFirstSeen"]
+    (event,) = events(raw)
+    assert event["finding.time.created"] == raw["updatedAt"]

@@ -7,7 +7,6 @@ set in ``create_app``.
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ from starlette.requests import HTTPConnection
 from threatlake.config import Config
 from threatlake.pipeline.registry import Pipelines
 from threatlake.service.counters import ConnectionCounters
+from threatlake.service.ingest import Ingest
 from threatlake.state import State
 from threatlake.store import Store
 from threatlake.store.batch import BatchExecutor
@@ -39,8 +39,8 @@ class Services:
     jobs: QueryJobs
     metrics: Metrics
     counters: ConnectionCounters
+    ingest: Ingest
     batch_executor: BatchExecutor
-    query_executor: Executor
     #: the pipelines in force; replaced (not mutated) when a definition changes
     pipelines: Pipelines
 
