@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.cfn import load
+from threatlake.aws.setup import SECRET_KEY_NAME
 from threatlake.cli import main
-from threatlake.cli.connection import SECRET_KEY_NAME
 from threatlake.service import access
 from threatlake.service.access import create_token
 from threatlake.state import State, open_state

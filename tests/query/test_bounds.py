@@ -82,6 +82,13 @@ def test_overflow_is_null(run: Run) -> None:
     assert record == {"a": None, "b": None, "c": None, "d": 2.3}
 
 
+def test_zero_alignment_is_null(run: Run) -> None:
+    (record,) = run(
+        F + " | fields a = bin(timestamp, 0s), b = timestamp @ 0s, c = bin(finding.count, 0) | limit 1"
+    )
+    assert record == {"a": None, "b": None, "c": None}
+
+
 def test_computed_offsets_are_clamped_not_engine_errors(run: Run) -> None:
     records = run(
         F

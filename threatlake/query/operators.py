@@ -24,7 +24,7 @@ from threatlake.query.dtypes import (
 )
 from threatlake.query.expressions import ExprCompiler, cast, coerce, common, fn, operand, paren
 
-__all__ = ["BINARY", "arithmetic", "as_json_array", "compare_elements", "in_list"]
+__all__ = ["BINARY", "arithmetic", "as_json_array", "compare_elements", "holds_array", "in_list"]
 
 COMPARE: dict[str, type[exp.Expression]] = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE}
 COMPARE |= {">": exp.GT, ">=": exp.GTE}
@@ -84,8 +84,12 @@ def _compare_dynamic(op: str, left: Typed, right: Typed) -> Typed:
     single = COMPARE[op](this=operand(a.sql), expression=operand(b.sql))
     array = as_json_array(dynamic)
     elements = compare_elements(op, *((array, right) if dynamic is left else (left, array))).sql
-    is_array = exp.EQ(this=fn("json_type", dynamic.sql.copy()), expression=exp.Literal.string("ARRAY"))
-    return Typed(exp.Case(ifs=[exp.If(this=is_array, true=elements)], default=single), BOOLEAN)
+    return Typed(exp.Case(ifs=[exp.If(this=holds_array(dynamic), true=elements)], default=single), BOOLEAN)
+
+
+def holds_array(value: Typed) -> exp.Expression:
+    """True when a dynamic (JSON) value holds an array at run time."""
+    return exp.EQ(this=exp.JSONType(this=value.sql.copy()), expression=exp.Literal.string("ARRAY"))
 
 
 def as_json_array(value: Typed) -> Typed:

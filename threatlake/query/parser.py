@@ -28,6 +28,7 @@ COMMANDS: dict[str, frozenset[str]] = {
     "fieldsAdd": frozenset(),
     "fieldsRemove": frozenset(),
     "fieldsRename": frozenset(),
+    "fieldsFlatten": frozenset({"prefix", "depth", "fields"}),
     "summarize": frozenset({"by"}),
     "sort": frozenset(),
     "limit": frozenset(),

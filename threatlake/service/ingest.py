@@ -18,6 +18,7 @@ builds its ``AfterWrite`` from that list, so no path can forget it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,7 +31,7 @@ from threatlake.errors import SourceError
 from threatlake.model import Event, event_id
 from threatlake.pipeline.mapping import Batch, IngestContext, Rejection, map_bytes, map_findings
 from threatlake.pipeline.processors import CompiledPipeline
-from threatlake.pipeline.registry import Pipelines
+from threatlake.pipeline.registry import Pipelines, load_pipelines
 from threatlake.service.counters import ConnectionCounters
 from threatlake.sources import Finding
 from threatlake.sources.envelope import unwrap
@@ -49,6 +50,7 @@ __all__ = [
     "WriteObserver",
     "event_key",
     "ingest_inputs",
+    "local_ingest",
     "map_body",
     "new_events",
 ]
@@ -215,6 +217,25 @@ class IngestSummary:
             "rejected": len(self.rejections),
             "errors": [str(rejection) for rejection in self.rejections],
         }
+
+
+@contextlib.contextmanager
+def local_ingest(store: Store, state: State, *, connection: str | None, now: datetime) -> Iterator[Ingest]:
+    """Ingest straight into ``store`` (the command line's path): the pipelines stored in ``state``, the
+    connection counters of ``connection`` (made when missing) and every registered new-event hook. The
+    counters are written when the block ends."""
+    if connection is not None:
+        state.connections.ensure(connection, now=now)
+    pipelines = load_pipelines(state.pipelines.list())
+    executor = BatchExecutor()
+    ingest = Ingest(
+        store, lambda: pipelines, executor, AfterWrite.for_state(state, ConnectionCounters(state.connections))
+    )
+    try:
+        yield ingest
+    finally:
+        ingest.after_write.close()
+        executor.close()
 
 
 def ingest_inputs(

@@ -21,11 +21,11 @@ from starlette.routing import BaseRoute, Route
 
 from threatlake.config import Config
 from threatlake.errors import ThreatlakeError
-from threatlake.model import Event
 from threatlake.pipeline.registry import load_pipelines
 from threatlake.service.counters import ConnectionCounters
+from threatlake.service.ingest import AfterWrite, Ingest
 from threatlake.state import State
-from threatlake.store import Store, WriteResult
+from threatlake.store import Store
 from threatlake.store.batch import BatchExecutor
 from threatlake.web import errors, openapi, ops
 from threatlake.web.admission import Admission, AdmissionLimits
@@ -66,12 +66,8 @@ def create_app(
     metrics = ops.Metrics()
     batch_executor = BatchExecutor()
     counters = ConnectionCounters(state.connections)
-
-    def on_write(events: list[Event], result: WriteResult) -> None:
-        metrics.count_written(events, result)
-        counters.count_written(events, result)
-
-    the_writer = writer or Writer(store, config.writer_queue_batches, on_write=on_write)
+    after_write = AfterWrite.for_state(state, counters, observers=[metrics.count_written])
+    the_writer = writer or Writer(store, config.writer_queue_batches, on_write=after_write)
     jobs = QueryJobs(
         Lanes(
             workers=config.query_workers,
@@ -120,7 +116,7 @@ def create_app(
         },
         lifespan=lifespan,
     )
-    app.state.services = Services(
+    found = Services(
         config=config,
         store=store,
         state=state,
@@ -128,8 +124,10 @@ def create_app(
         jobs=jobs,
         metrics=metrics,
         counters=counters,
+        ingest=Ingest(store, lambda: found.pipelines, batch_executor, after_write),
         batch_executor=batch_executor,
         pipelines=load_pipelines(state.pipelines.list()),
     )
+    app.state.services = found
     app.state.openapi = openapi.document()
     return app

@@ -20,14 +20,15 @@ from typing import TextIO
 
 import uvicorn
 
-from threatlake.cli.service import announce
 from threatlake.config import Config
 from threatlake.pipeline.mapping import IngestContext, map_bytes
 from threatlake.samples import sample_files
 from threatlake.service.access import create_token
-from threatlake.state import State, open_state
+from threatlake.service.announce import announce
+from threatlake.service.resources import open_configured_state, open_configured_store
+from threatlake.state import State
 from threatlake.state.tokens import DEFAULT_CONNECTION, INGEST_SCOPE
-from threatlake.store import Store, WriteResult, open_store
+from threatlake.store import Store, WriteResult
 from threatlake.web.app import create_app
 from threatlake.web.ops import JsonFormatter
 from threatlake.web.protocol import deadline_protocol
@@ -100,8 +101,8 @@ def load_samples(store: Store) -> WriteResult:
 
 def serve(config: Config, *, out: TextIO = sys.stdout) -> int:
     configure_logging(config.log_level)
-    store = open_store(config.data_dir if config.store == "duckdb" else config.store)
-    state = open_state(config.data_dir, credentials_key=config.credentials_key)
+    store = open_configured_store(config)
+    state = open_configured_state(config)
     try:
         if not state.users.has_users():
             bootstrap(state, config, out)

@@ -15,6 +15,7 @@ from starlette.requests import HTTPConnection
 from threatlake.config import Config
 from threatlake.pipeline.registry import Pipelines
 from threatlake.service.counters import ConnectionCounters
+from threatlake.service.ingest import Ingest
 from threatlake.state import State
 from threatlake.store import Store
 from threatlake.store.batch import BatchExecutor
@@ -38,6 +39,7 @@ class Services:
     jobs: QueryJobs
     metrics: Metrics
     counters: ConnectionCounters
+    ingest: Ingest
     batch_executor: BatchExecutor
     #: the pipelines in force; replaced (not mutated) when a definition changes
     pipelines: Pipelines

@@ -245,7 +245,7 @@ SELECT EPOCH_NS(CAST($1 AS TIMESTAMP)) - EPOCH_NS("timestamp") AS "x" FROM event
 
 -- bin
 -- | fetch security.events | fields x = bin(timestamp, 1h)
-SELECT MAKE_TIMESTAMP(EPOCH_US("timestamp") - EPOCH_US("timestamp") % (CAST($1 AS BIGINT) // 1000)) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
+SELECT MAKE_TIMESTAMP(EPOCH_US("timestamp") - EPOCH_US("timestamp") % NULLIF(CAST($1 AS BIGINT) // 1000, 0)) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
 -- params: [3600000000000, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- formatTimestamp

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threatlake.cli.connection import check_region, ingest_url, setup_commands, warnings_for
+from threatlake.aws.setup import check_region, ingest_url, setup_commands, warnings_for
 from threatlake.errors import RequestError
 from threatlake.service import access
 from threatlake.web.auth import authorize

@@ -8,9 +8,6 @@ RUNNING with a request token to ``poll`` (long polling) or ``cancel``. Results a
 
 from __future__ import annotations
 
-import logging
-import secrets
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,9 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threatlake.errors import QueryError, QueryTimeoutError, RequestError, StoreError
+from threatlake.errors import QueryError, RequestError
 from threatlake.model import parse_timestamp
-from threatlake.query import CompiledQuery, compile_query, verify
+from threatlake.query import verify
+from threatlake.service import query as queries
+from threatlake.service.query import QueryRequest
 from threatlake.web.auth import authorize
 from threatlake.web.body import read_json_object
 from threatlake.web.results import serialize_result
@@ -34,8 +33,6 @@ SCOPE = "storage:security.events:read"
 BASE = "/platform/storage/query/v1"
 DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 _MAX_QUERY_BODY = 1024 * 1024
-
-log = logging.getLogger("threatlake.query")
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -96,39 +93,14 @@ async def execute(request: Request) -> Response:
     wait_ms = _integer(
         body.get("requestTimeoutMilliseconds"), "requestTimeoutMilliseconds", DEFAULT_REQUEST_TIMEOUT_MS
     )
-    now = datetime.now(UTC)
     store = found.store
-
-    def compile_it() -> CompiledQuery:
-        buckets = [bucket.name for bucket in store.list_buckets()]  # for the unknown-bucket notification
-        return compile_query(
-            text,
-            dialect=store.dialect,
-            now=now,
-            default_from=start,
-            default_to=end,
-            max_records=records,
-            buckets=buckets,
-        )
-
-    compiled = await run_in_threadpool(compile_it)
-    metrics = found.metrics
+    ask = QueryRequest(text, datetime.now(UTC), start, end, records)
+    compiled = await run_in_threadpool(queries.compile, store, ask)
+    observe = found.metrics.query_seconds.observe
 
     def run(timeout: float) -> bytes:
-        started = time.perf_counter()
-        try:
-            table = store.execute(compiled.sql, compiled.params, timeout=timeout)
-        except QueryTimeoutError:
-            raise
-        except StoreError as error:
-            reference = secrets.token_hex(6)
-            log.warning("query %s failed in the engine: %s", reference, error.message)
-            raise QueryError(
-                f"The query could not be run by the store (reference {reference} in the service log)"
-            ) from None
-        elapsed = time.perf_counter() - started
-        metrics.query_seconds.observe(elapsed)
-        return serialize_result(compiled, table, max_bytes=max_bytes, execution_ms=int(elapsed * 1000))
+        table, execution_ms = queries.fetch(store, compiled, timeout=timeout, observe=observe)
+        return serialize_result(compiled, table, max_bytes=max_bytes, execution_ms=execution_ms)
 
     job = jobs.start(run, token.id)
     await jobs.wait(job, wait_ms / 1000)
