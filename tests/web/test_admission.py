@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
 import orjson
@@ -20,6 +21,8 @@ import pytest
 import requests
 
 from tests.web.conftest import Server, start_server
+from threatlake.service.access import create_token
+from threatlake.state import open_state
 
 INGEST = "/platform/ingest/v1/security.events"
 
@@ -202,14 +205,19 @@ def test_a_custom_endpoint_checks_the_token_before_the_name(live: Server) -> Non
 
 
 def test_a_locked_settings_database_is_a_prompt_503(live: Server) -> None:
+    state = open_state(live.data_dir)
+    try:  # a token never used: its first use records ``last_used``, a write
+        _, fresh = create_token(state, ["storage:security.events:read"], now=datetime.now(UTC))
+    finally:
+        state.close()
     holder = sqlite3.connect(live.data_dir / "settings.sqlite", timeout=1, isolation_level=None)
     try:
-        holder.execute("begin exclusive")  # another process holds the write lock (and blocks readers)
+        holder.execute("begin immediate")  # another process holds the write lock
         started = time.monotonic()
         response = httpx.post(
             live.url + "/platform/storage/query/v1/query:execute",
             json={"query": "fetch security.events | limit 1"},
-            headers={"Authorization": f"Api-Token {live.admin_token}"},
+            headers={"Authorization": f"Api-Token {fresh}"},
             timeout=30,
         )
         waited = time.monotonic() - started
