@@ -27,6 +27,7 @@ ROUTES = (
     ("Effects", "DETECTION_FINDING"),
     ("Unusual Behaviors", "DETECTION_FINDING"),
     ("Software and Configuration Checks/Industry and Regulatory Standards", "COMPLIANCE_FINDING"),
+    ("Sensitive Data Identifications", "DETECTION_FINDING"),
 )
 
 
@@ -74,9 +75,10 @@ def test_guardduty_event_matches_its_finding(name: str, event: Event, raw: dict[
     assert event["threat.purpose"] == raw["type"].split(":")[0]
     assert event["event.type"] == "DETECTION_FINDING"
     assert event["timestamp"] == _iso(raw["updatedAt"])
-    assert event["finding.score"] == event["dt.security.risk.score"] == raw["severity"]
+    assert event["finding.score"] == raw["severity"]
     level = next(label for floor, label in BANDS if raw["severity"] >= floor)
     assert event["dt.security.risk.level"] == event["finding.severity"] == level
+    assert event["dt.security.risk.score"] == LEVEL_SCORE[level]  # the level's, as through Security Hub
     archived = (raw.get("service") or {}).get("archived") is True
     assert event["finding.status"] == ("ARCHIVED" if archived else "ACTIVE")
     assert event["aws.account.id"] == raw["accountId"]
@@ -109,6 +111,8 @@ def test_asff_event_matches_its_finding(name: str, event: Event, raw: dict[str, 
     assert event["finding.types"] == types
     assert event["finding.type"] == types[0]
     expected_type = next((kind for prefix, kind in ROUTES if (types[0] + "/").startswith(prefix + "/")), None)
+    if expected_type is None and "/aws/macie" in raw["ProductArn"]:  # every Macie finding is a detection
+        expected_type = "DETECTION_FINDING"
     assert event.get("event.type") == expected_type
     assert event["timestamp"] == _iso(raw["UpdatedAt"])
     assert event["aws.account.id"] == raw["AwsAccountId"]

@@ -2,38 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import duckdb
 import pytest
 
-from threatlake.query import compile_query
 from threatlake.query.failures import FAILED, user_message
-
-from .conftest import NOW
 
 
 @pytest.mark.parametrize(
-    ("dql", "kind"),
+    ("engine_text", "kind"),
     [
-        ("fetch security.events | fields x = 9223372036854775807 + finding.count | limit 5", "out of range"),
-        ("fetch security.events | fields x = finding.count * 4611686018427387904 | limit 30", "out of range"),
+        (
+            'Out of Range Error: Overflow in multiplication of INT64 (2 * 4611686018427387904)! SELECT "x"',
+            "range",
+        ),
+        ("Conversion Error: Could not convert string 'x' to INT64 in SELECT CAST($1 AS BIGINT)", "converted"),
+        ("Out of Memory Error: could not allocate block of size 256.0 KiB (3.7 GiB/3.7 GiB used)", "memory"),
+        ("INTERRUPT Error: Interrupted!", "cancelled"),
+        ("Code: 159. DB::Exception: Timeout exceeded: elapsed 60.0 seconds", "longer"),
+        ("Invalid Input Error: Malformed JSON at byte 3 of input: unexpected character.", "cannot process"),
     ],
 )
-def test_engine_errors_are_described_without_their_text(
-    store: duckdb.DuckDBPyConnection, dql: str, kind: str
-) -> None:
-    compiled = compile_query(dql, now=NOW, default_from=NOW - timedelta(days=1))
-    with pytest.raises(duckdb.Error) as info:
-        store.execute(compiled.sql, list(compiled.params)).fetchall()
-    message = user_message(str(info.value))
+def test_engine_errors_are_described_without_their_text(engine_text: str, kind: str) -> None:
+    message = user_message(engine_text)
     assert message.startswith(FAILED) and kind in message
-    assert (
-        "SELECT" not in message and "$" not in message and "INT64" not in message and "Error" not in message
-    )
+    for leak in ("SELECT", "$1", "INT64", "Error", "DB::", "KiB", "byte 3"):
+        assert leak not in message
 
 
 def test_unknown_engine_errors_say_only_that_it_failed() -> None:
-    assert user_message(
+    message = user_message(
         'Binder Error: Referenced column "x" not found in FROM clause! SELECT "x" FROM events'
-    ) == (f"{FAILED}.")
+    )
+    assert message == f"{FAILED}."

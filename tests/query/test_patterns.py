@@ -159,3 +159,15 @@ def test_fields_flatten_errors(dql: str, reason: str, column: int) -> None:
     with pytest.raises(QueryError) as info:
         compile_query(dql, now=datetime(2026, 1, 1))
     assert (info.value.reason, info.value.column) == (reason, column)
+
+
+def test_parse_options(run: Run) -> None:
+    kept = run(
+        F
+        + " | limit 2 | fieldsAdd n = 7 | parse finding.title, \"'Finding ' INT:n\", preserveFieldsOnFailure:true | fields n"
+    )
+    assert kept == [{"n": "0"}, {"n": "7"}]  # e01's title does not match: n keeps its value
+    only = run(
+        F + ' | limit 2 | parse finding.title, "LD:t", parsingPrerequisite: event.id == "e01" | fields t'
+    )
+    assert only == [{"t": None}, {"t": "finding 1"}]

@@ -149,7 +149,7 @@ def test_common_fields_of_a_lambda_network_finding() -> None:
         "finding.url": "https://us-east-1.console.aws.amazon.com/guardduty/home?region=us-east-1"
         f"#/findings?macros=current&fId={fid}",
         "dt.security.risk.level": "HIGH",
-        "dt.security.risk.score": 8.0,
+        "dt.security.risk.score": 8.9,
         "aws.account.id": "123456789012",
         "aws.region": "us-east-1",
         "aws.availability_zone": None,
@@ -215,12 +215,14 @@ def test_the_finding_is_never_mutated(name: str) -> None:
     ],
 )
 def test_severity_bands(name: str, score: float, level: str) -> None:
+    # finding.score is GuardDuty's own severity; the normalized score is the level's, as on every path.
+    level_score = {"CRITICAL": 10.0, "HIGH": 8.9, "MEDIUM": 6.9, "LOW": 3.9}[level]
     for event in events(load(name)):
         assert pick(event, "finding.severity", "finding.score", "dt.security.risk") == {
             "finding.severity": level,
             "finding.score": score,
             "dt.security.risk.level": level,
-            "dt.security.risk.score": score,
+            "dt.security.risk.score": level_score,
         }
 
 
@@ -241,7 +243,7 @@ def test_severity_out_of_range_is_clamped_to_0_10(severity: Any, score: float, l
     assert pick(event, "finding.score", "dt.security.risk") == {
         "finding.score": score,
         "dt.security.risk.level": level,
-        "dt.security.risk.score": score,
+        "dt.security.risk.score": score,  # 0.0 and 10.0 are the NONE and CRITICAL scores too
     }
 
 

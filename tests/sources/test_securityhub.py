@@ -137,7 +137,7 @@ def test_detect_recognises_asff_only() -> None:
         ("Unusual Behaviors/User/UnauthorizedAccess:IAMUser-ConsoleLogin", "DETECTION_FINDING"),
         ("Software and Configuration Checks/AWS Security Best Practices", None),
         ("Software and Configuration Checks", None),
-        ("Sensitive Data Identifications/PII/SensitiveData:S3Object-Personal", None),
+        ("Sensitive Data Identifications/PII/SensitiveData:S3Object-Personal", "DETECTION_FINDING"),
         ("TTPsX/Discovery", None),
         ("Software and Configuration Checks/VulnerabilitiesX", None),
     ],
@@ -373,14 +373,20 @@ def test_a_detection_with_three_resources_is_three_events() -> None:
 
 def test_an_unmapped_finding_is_one_event_about_its_first_resource() -> None:
     sensitive, public, block_disabled = _fixture("own-asff-macie-sensitive-data-and-policy.json")
-    (event,) = _map(sensitive)
-    assert (event["event.type"], event["object.id"]) == (None, "arn:aws:s3:::acme-hr-exports")
-    assert (event["product.vendor"], event["product.name"]) == ("AWS", "Macie")
-    assert not any(key.startswith(("detection.", "actor.", "vulnerability.", "compliance.")) for key in event)
+    events = _map(sensitive)
+    # Sensitive data is a detection (as Security Hub v2 sends Macie's findings), one event per resource.
+    assert [e["event.type"] for e in events] == ["DETECTION_FINDING"] * len(sensitive["Resources"])
+    assert events[0]["object.id"] == "arn:aws:s3:::acme-hr-exports"
+    assert (events[0]["product.vendor"], events[0]["product.name"]) == ("AWS", "Macie")
     (event,) = _map(public)
     assert (event["event.type"], event["threat.purpose"]) == ("DETECTION_FINDING", "Policy")
     assert event["detection.type"] == "Effects/Data Exposure/Policy:IAMUser-S3BucketPublic"
-    assert [e["event.type"] for e in _map(block_disabled)] == [None]
+    # Macie's own best-practice types are detections too (by product); another product's stay unmapped.
+    assert {e["event.type"] for e in _map(block_disabled)} == {"DETECTION_FINDING"}
+    other = {**block_disabled, "ProductName": "Acme", "ProductArn": "arn:aws:securityhub:::product/acme/x"}
+    (event,) = _map(other)
+    assert (event["event.type"], event["object.id"]) == (None, other["Resources"][0]["Id"])
+    assert not any(key.startswith(("detection.", "actor.", "vulnerability.", "compliance.")) for key in event)
 
 
 def test_a_finding_without_resources_is_still_one_event() -> None:

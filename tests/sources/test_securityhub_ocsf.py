@@ -46,8 +46,8 @@ def _ocsf(class_uid: int = 2004, **fields: Any) -> dict[str, Any]:
 
 
 def test_detect_recognises_security_hub_v2_classes_only() -> None:
-    assert all(securityhub_ocsf.SOURCE.detect(_ocsf(uid)) for uid in (2002, 2003, 2004))
-    assert not securityhub_ocsf.SOURCE.detect(_ocsf(2006))
+    assert all(securityhub_ocsf.SOURCE.detect(_ocsf(uid)) for uid in (2002, 2003, 2004, 2006))
+    assert not securityhub_ocsf.SOURCE.detect(_ocsf(2005))
     assert not securityhub_ocsf.SOURCE.detect(_ocsf(metadata=None))
     assert not securityhub_ocsf.SOURCE.detect({**_ocsf(), "class_uid": "2004"})
     assert not securityhub_ocsf.SOURCE.detect({**_ocsf(), "class_uid": [2004]})
@@ -62,7 +62,8 @@ def test_detect_recognises_security_hub_v2_classes_only() -> None:
         (2004, "DETECTION_FINDING"),
         (2003, "COMPLIANCE_FINDING"),
         (2002, "VULNERABILITY_FINDING"),
-        (2006, None),
+        (2006, "DETECTION_FINDING"),  # Data Security Finding (Macie), a detection as through ASFF
+        (2005, None),
     ],
 )
 def test_routing_by_class(class_uid: int, event_type: str | None) -> None:

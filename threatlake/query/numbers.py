@@ -54,7 +54,8 @@ def _numeric(klass: type[exp.Abs | exp.Floor | exp.Ceil]) -> Emit:
             value = coerce(value, "double")
         if not value.type.numeric:
             raise call.pos.error(f"{call.name} needs a number but found {value.kind}{{where}}")
-        return Typed(klass(this=value.sql), value.type)
+        node: exp.Expression = klass(this=value.sql)
+        return Typed(exp.Try(this=node) if klass is exp.Abs and value.kind == "long" else node, value.type)
 
     return emit
 
@@ -66,7 +67,7 @@ def _to_long(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str
     if value.kind == "double":
         return Typed(cast(fn("trunc", value.sql), "BIGINT"), LONG)
     if value.kind == "timestamp":
-        return Typed(fn("epoch_ns", value.sql), LONG)
+        return Typed(exp.Try(this=fn("epoch_ns", value.sql)), LONG)  # past 2262: null
     if value.kind == "boolean":
         return Typed(cast(value.sql, "BIGINT"), LONG)
     text = coerce(value, "string").sql

@@ -192,11 +192,13 @@ def arithmetic(op: str, left: Typed, right: Typed) -> Typed:
         return Typed(exp.Null(), right.type if lk == "null" else left.type)
     if lk == "timestamp" and rk == "duration" and op in "+-":
         delta = fn("to_microseconds", exp.IntDiv(this=b, expression=exp.Literal.number(1000)))
-        return Typed((exp.Add if op == "+" else exp.Sub)(this=a, expression=delta), TIMESTAMP)
+        shifted = (exp.Add if op == "+" else exp.Sub)(this=a, expression=delta)
+        return Typed(exp.Try(this=shifted), TIMESTAMP)  # past the timestamp range: null
     if lk == "duration" and rk == "timestamp" and op == "+":
         return arithmetic(op, right, left)
     if lk == "timestamp" and rk == "timestamp" and op == "-":
-        return Typed(exp.Sub(this=fn("epoch_ns", a), expression=fn("epoch_ns", b)), DURATION)
+        between = exp.Sub(this=fn("epoch_ns", a), expression=fn("epoch_ns", b))
+        return Typed(exp.Try(this=between), DURATION)  # nanoseconds past 2262: null
     result: DType | None = None
     if left.type.numeric and right.type.numeric:
         result = LONG if lk == rk == "long" else DOUBLE
@@ -224,6 +226,8 @@ def arithmetic(op: str, left: Typed, right: Typed) -> Typed:
     node = klass(this=a, expression=b)  # type: ignore[assignment]
     if result is DURATION and DOUBLE in (left.type, right.type):
         node = cast(fn("trunc", node), "BIGINT")
+    elif result in (LONG, DURATION):
+        node = exp.Try(this=node)  # past the range of a long: null, as a double's overflow is
     return Typed(node, result)
 
 

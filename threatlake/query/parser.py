@@ -35,7 +35,7 @@ COMMANDS: dict[str, frozenset[str]] = {
     "dedup": frozenset({"sort"}),
     "makeTimeseries": frozenset({"by", "interval", "time", "from", "to", "timeframe", "bins", "nonempty"}),
     "expand": frozenset({"limit"}),
-    "parse": frozenset(),
+    "parse": frozenset({"preserveFieldsOnFailure", "parsingPrerequisite"}),
     "append": frozenset(),
     "lookup": frozenset({"sourceField", "lookupField", "prefix", "fields", "executionOrder"}),
     "join": frozenset({"on", "kind", "prefix", "fields", "executionOrder"}),

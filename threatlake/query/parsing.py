@@ -63,8 +63,32 @@ def parse_stage(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
             fields = _sequence(items, subject.sql, ctx)
     except PatternError as error:
         raise at.error(error.message, error.offset) from None
+    compiler = ExprCompiler(ctx, frame)
+    if (prerequisite_p := cmd.named("parsingPrerequisite")) is not None:  # parse only where it holds
+        condition = compiler.condition(prerequisite_p.expr)
+        fields = {
+            k: Typed(exp.Case(ifs=[exp.If(this=condition.copy(), true=v.sql)]), v.type)
+            for k, v in fields.items()
+        }
+    preserve_p = cmd.named("preserveFieldsOnFailure")
+    if preserve_p is not None and constant(
+        preserve_p, "boolean"
+    ):  # a field the parse leaves null keeps its value
+        fields = {k: _preserved(compiler, k, v) for k, v in fields.items()}
     cols = {**frame.cols, **fields}
     return frame.replace(cols=cols, dropped=frame.dropped - set(fields))
+
+
+def _preserved(compiler: ExprCompiler, name: str, value: Typed) -> Typed:
+    before = compiler.frame.cols.get(name)
+    if before is None and compiler.frame.extra is None:
+        return value
+    old = before if before is not None else compiler.lookup(name, n.Pos(0, 0, name))
+    if old.kind != value.kind:
+        old = coerce(old, value.kind) if old.kind == "json" else old
+    if old.kind != value.kind:
+        return value
+    return Typed(exp.Coalesce(this=value.sql, expressions=[old.sql]), value.type)
 
 
 def _named(matcher: Matcher) -> str:

@@ -11,7 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from threatlake.errors import SourceError
-from threatlake.model import Event, EventType, Provider, format_timestamp, guardduty_level, parse_timestamp
+from threatlake.model import (
+    LEVEL_SCORE,
+    Event,
+    EventType,
+    Provider,
+    format_timestamp,
+    guardduty_level,
+    parse_timestamp,
+)
 from threatlake.sources.guardduty_actions import actor_fields
 from threatlake.sources.guardduty_resources import RESOURCES, account_target, infer_type, other
 from threatlake.sources.reader import bounded_score, integer, obj, text, truth
@@ -131,6 +139,7 @@ def _pascal_path(location: str) -> str:
 
 
 _LEVELS: dict[float | None, str] = {}
+_SCORES: dict[str, float | None] = {level.value: score for level, score in LEVEL_SCORE.items()}
 
 
 def _level(severity: float | None) -> str:
@@ -192,7 +201,9 @@ def _events(raw: dict[str, Any], finding: Finding) -> list[Event]:
             else None
         ),
         "dt.security.risk.level": level,
-        "dt.security.risk.score": severity,
+        # The level's score, as on every path (Security Hub v2 carries only the level): the same GuardDuty
+        # finding scores the same natively, through ASFF and through OCSF; finding.score keeps the severity.
+        "dt.security.risk.score": _SCORES[level],
         "aws.account.id": account,
         "aws.region": region,
         "aws.availability_zone": (

@@ -41,7 +41,14 @@ _ROUTES: tuple[tuple[str, EventType], ...] = (
     ("TTPs", EventType.DETECTION),
     ("Effects", EventType.DETECTION),
     ("Unusual Behaviors", EventType.DETECTION),
+    # Sensitive data found where it should not be is a detection, as Security Hub v2 classes it (OCSF Data
+    # Security Finding): so a Macie finding routes alike through ASFF and OCSF.
+    ("Sensitive Data Identifications", EventType.DETECTION),
 )
+# Products whose every finding is a detection, whatever its type (Macie's policy findings use
+# ``Software and Configuration Checks/AWS Security Best Practices``; Security Hub v2 sends them as
+# detections).
+_PRODUCT_ROUTES: dict[str, EventType] = {"Macie": EventType.DETECTION}
 
 _ROWS: dict[EventType, Callable[[dict[str, Any]], list[Event]]] = {
     EventType.DETECTION: lambda raw: [asff_detection(raw)],
@@ -151,6 +158,8 @@ def _map(finding: Finding) -> list[Event]:
     types = texts(raw, "Types") or texts(provider_fields, "Types", "FindingProviderFields")
     event_type = _route(types[0]) if types else None
     product_arn = text(raw, "ProductArn")
+    if event_type is None and types:
+        event_type = _PRODUCT_ROUTES.get(text(raw, "ProductName") or _product(product_arn)[1] or "")
     base = _common(raw, finding_id, types, event_type, product_arn=product_arn, account=finding.account)
     if base["dt.security.risk.level"] == _NOT_AVAILABLE and provider_fields:
         base.update(_severity(provider_fields, "FindingProviderFields"))

@@ -2,8 +2,8 @@
 
 Security Hub v2 writes OCSF 1.5/1.6 classes of the Findings category. ``class_uid`` picks the event type
 (``_CLASSES``) and the finding-wide rows (``_ROWS``, from the same topic modules as the ASFF mapper); as in
-ASFF, a finding yields one event per resource × row. Another class (Macie's Data Security Finding, 2006) is
-stored unmapped: one event, about its first resource.
+ASFF, a finding yields one event per resource × row. Macie's Data Security Finding (2006) is a detection, as
+it is through ASFF; another class is stored unmapped: one event, about its first resource.
 
 Decisions where model.md is silent:
 - Values are spelled as ASFF spells them, so one query reads both formats: resource types
@@ -52,6 +52,7 @@ _CLASSES: dict[int, EventType] = {
     2002: EventType.VULNERABILITY,
     2003: EventType.COMPLIANCE,
     2004: EventType.DETECTION,
+    2006: EventType.DETECTION,  # Data Security Finding (Macie): a detection, as through ASFF
 }
 
 # OCSF finding status_id → the ASFF-style word, for a finding that has only the id.

@@ -30,7 +30,7 @@ SELECT "event.id", "event.kind", "event.type", "event.provider", "event.name", "
 
 -- fieldsAdd
 -- | fetch security.events | fieldsAdd double = finding.count * 2 | fields event.id, double
-SELECT "event.id", "finding.count" * CAST($1 AS BIGINT) AS "double" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
+SELECT "event.id", TRY("finding.count" * CAST($1 AS BIGINT)) AS "double" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
 -- params: [2, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- fieldsRemove

@@ -86,7 +86,7 @@ SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "ti
 
 -- braced-fields-add
 -- | fetch security.events | fieldsAdd {a = finding.count * 2, b = lower(event.id)} | fields a, b
-SELECT "finding.count" * CAST($1 AS BIGINT) AS "a", LOWER("event.id") AS "b" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
+SELECT TRY("finding.count" * CAST($1 AS BIGINT)) AS "a", LOWER("event.id") AS "b" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
 -- params: [2, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- brace-array-argument
