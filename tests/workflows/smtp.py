@@ -75,14 +75,15 @@ def smtp_server(
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
     if mode == "starttls":
-        kwargs["server_kwargs"] = {"tls_context": context, "require_starttls": True}
+        kwargs.update(tls_context=context, require_starttls=True)
     if login is not None:
 
         def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
             ok = isinstance(data, LoginPassword) and (data.login.decode(), data.password.decode()) == login
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)
 
-        kwargs.setdefault("server_kwargs", {}).update({"authenticator": authenticate, "auth_required": True})
+        # Implicit TLS is invisible to aiosmtpd's "TLS required" check: it offers AUTH without requiring it.
+        kwargs.update(authenticator=authenticate, auth_required=mode != "tls", auth_require_tls=mode != "tls")
     with socket.socket() as probe:  # aiosmtpd needs a concrete port to check its own start
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -140,8 +140,16 @@ def test_daily_top_findings_email_one_per_account(
 ) -> None:
     _findings(store)
     with smtp_server() as (mailbox, port):
-        credentials.items.append(credential("mail", "smtp", host="127.0.0.1", port=port, security="none",
-                                            **{"from": "threatlake@example.com"}))  # fmt: skip
+        credentials.items.append(
+            credential(
+                "mail",
+                "smtp",
+                host="127.0.0.1",
+                port=port,
+                security="none",
+                **{"from": "threatlake@example.com"},
+            )
+        )
         stored, _ = engine.install("daily-top-findings-email", {"recipients": "a@example.com, b@example.com"})
         result = engine.run_sync(stored.id)
         assert result["state"] == "SUCCESS", result

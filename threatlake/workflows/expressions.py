@@ -125,7 +125,7 @@ def render(template: str, variables: dict[str, Any]) -> Any:
 def _single_expression(template: str) -> bool:
     """True when the template is exactly one ``{{ ... }}`` output (``{{ a }} {{ b }}`` is text)."""
     try:
-        body = _ENV.parse(template).body
+        body = _ENV.parse(template.strip()).body
     except TemplateError:
         return False
     return len(body) == 1 and isinstance(body[0], nodes.Output) and len(body[0].nodes) == 1

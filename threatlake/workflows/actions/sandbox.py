@@ -9,6 +9,7 @@ runs after an ``await`` cannot be interrupted from inside an embedding that is w
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from typing import Any
@@ -70,6 +71,8 @@ def main() -> None:
         out = {"error": str(error)}
     sys.stdout.write(json.dumps(out))
     sys.stdout.flush()
+    # Skip interpreter teardown: V8 can hang freeing an isolate that hit its heap limit.
+    os._exit(0)
 
 
 if __name__ == "__main__":
