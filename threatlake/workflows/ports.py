@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from threatlake.state.workflows import StoredWorkflow
+
 __all__ = [
     "Credential",
     "Credentials",
@@ -63,16 +65,6 @@ class Credentials(Protocol):
         """The credential named or with id ``reference`` of ``type``; for an empty or unknown reference, the
         type's default credential; None when neither exists."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class StoredWorkflow:
-    id: str
-    version: int
-    document: dict[str, Any]
-    created: datetime
-    updated: datetime
-    owner: str = ""
 
 
 class Definitions(Protocol):
