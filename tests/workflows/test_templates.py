@@ -183,3 +183,13 @@ def test_critical_detections_teams_on_new_events_once(
 def test_templates_on_disk_match_registry() -> None:
     directory = Path(templates.__file__).parent / "templates"
     assert sorted(p.name for p in directory.glob("*.yaml")) == sorted(templates.TEMPLATES.values())
+
+
+def test_docs_name_every_action_and_template() -> None:
+    from threatlake.workflows.actions import ACTIONS
+
+    text = (Path(__file__).parents[2] / "docs/workflows.md").read_text()
+    for action in ACTIONS:
+        assert action.split(":")[1] in text, action
+    for name in templates.TEMPLATES:
+        assert f"`{name}`" in text, name
