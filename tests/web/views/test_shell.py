@@ -17,9 +17,8 @@ PATHS = sorted(
         route.path
         for module in PAGES
         for route in module.ROUTES
-        if "{" not in route.path and route.path != "/logout"
+        if "{" not in route.path and "GET" in (route.methods or ()) and route.path != "/login"
     }
-    - {"/login"}
 )
 _URL_ATTRIBUTES = ("href", "src", "action", "formaction", "srcset", "poster", "data", "content")
 
