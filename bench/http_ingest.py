@@ -22,7 +22,8 @@ from typing import Any
 import httpx
 import orjson
 
-from threatlake.store.settings import open_settings
+from threatlake.service.access import create_token
+from threatlake.state import open_state
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "tests" / "fixtures" / "samples"
@@ -109,9 +110,11 @@ def main() -> int:
     bodies = _bodies(max(200, int(args.seconds * 40)), args.batch)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        settings = open_settings(data)
-        _, token = settings.create_token(["openpipeline.events_security"], now=datetime.now(UTC))
-        settings.create_user("admin", "bench", now=datetime.now(UTC))  # not a first start: no samples
+        settings = open_state(data)
+        _, token = create_token(settings, ["openpipeline.events_security"], now=datetime.now(UTC))
+        settings.users.create(
+            "admin", "bench", now=datetime.now(UTC), role="admin"
+        )  # not a first start: no samples
         settings.close()
         server = subprocess.Popen(
             [sys.executable, "-m", "threatlake", "serve", "--data-dir", str(data), "--port", str(args.port)],

@@ -27,6 +27,11 @@ def _configure_connection(page: Any) -> None:
     page.locator("#new-token pre").wait_for()
 
 
+def _open_first_finding(page: Any) -> None:
+    page.locator("#findings tbody a[data-open]").first.click()
+    page.locator("#fields").wait_for()
+
+
 Act = Callable[[Any], None] | None
 #: (file name without .png, path with query, a selector visible once the page is ready, theme, action)
 SHOTS: list[tuple[str, str, str, str, Act]] = [
@@ -48,6 +53,11 @@ SHOTS: list[tuple[str, str, str, str, Act]] = [
         "dark",
         None,
     ),
+    ("threats", f"/threats?{A}", "#findings", "light", None),
+    ("finding", f"/threats?{A}&sort=-risk", "#findings", "light", _open_first_finding),
+    ("vulnerabilities", f"/vulnerabilities?{A}", "#findings", "dark", None),
+    ("compliance", f"/compliance?{A}&group=object", "#groups", "light", None),
+    ("tokens", "/settings/tokens", "#settings-table", "light", None),
 ]
 
 
@@ -71,7 +81,7 @@ def main() -> int:
                 if act is not None:
                     act(page)
                 page.wait_for_timeout(300)  # let charts finish drawing
-                page.screenshot(path=str(OUT / f"{name}.png"), full_page=act is None)
+                page.screenshot(path=str(OUT / f"{name}.png"), full_page=name != "connection-created")
                 if guard.outside:
                     print(f"screenshots: {name} tried to reach {guard.outside}", file=sys.stderr)
                     return 1

@@ -9,6 +9,8 @@ from tests.web.conftest import Server
 
 
 def test_configure_and_delete_a_connection(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
     page.goto(f"{server.url}/settings/amazon-guardduty?{harness.ALL_TIME}")
     page.locator("#ingest-chart[data-state=ok] canvas").wait_for()
 
@@ -21,7 +23,7 @@ def test_configure_and_delete_a_connection(page: Any, server: Server) -> None:
     assert token.startswith("tl0c01.")
     assert page.locator("ol.commands li").count() == 4
     page.get_by_role("button", name="Copy token").click()
-    assert page.get_by_role("button", name="Copy token").get_attribute("data-copied") == ""
+    expect(page.get_by_role("button", name="Copy token")).to_have_attribute("data-copied", "")
 
     page.get_by_role("link", name="Done").click()
     row = page.locator("tr[data-connection='e2e-gd']")

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from threatlake.errors import StoreError
+from threatlake.errors import QueryTimeoutError, StoreError
 from threatlake.model import DEFAULT_BUCKET, Event
 from threatlake.store import statements as sql
 from threatlake.store.arrow import dedupe, to_table
@@ -82,21 +82,22 @@ class DuckDBStore:
             self._check_open()
             try:
                 self._conn.begin()
-                stored = self._insert(table)
+                new_ids = self._insert(table)
                 self._conn.commit()
             except duckdb.Error as error:
                 self._rollback()
                 raise StoreError(f"write to {self.path} failed: {error}", retryable=True) from None
-        return WriteResult(stored, repeats + len(unique) - stored)
+        stored = len(new_ids)
+        return WriteResult(stored, repeats + len(unique) - stored, frozenset(new_ids))
 
-    def _insert(self, table: pa.Table) -> int:
-        """Insert the rows of ``table`` whose ids are new; fold them into ``latest``. Returns how many."""
+    def _insert(self, table: pa.Table) -> list[str]:
+        """Insert the rows of ``table`` whose ids are new; fold them into ``latest``. Returns their ids."""
         with self._registered(_STAGING, table):
             known = self._conn.sql(self._statements.known_ids(_STAGING)).to_arrow_table().column(0)
         if len(known):
             table = table.filter(pc.invert(pc.is_in(table.column("event.id"), value_set=known)))
         if not table.num_rows:
-            return 0
+            return []
         table = table.append_column(ROW, pa.array(range(table.num_rows), type=pa.int64()))
         with self._registered(_FRESH, table):
             self._conn.execute(self._statements.insert_events(_FRESH)).fetchall()
@@ -105,7 +106,8 @@ class DuckDBStore:
         with self._registered(_WINNERS, winners):
             for statement in self._statements.fold_latest(_WINNERS):
                 self._conn.execute(statement).fetchall()
-        return int(table.num_rows)
+        ids: list[str] = table.column("event.id").to_pylist()
+        return ids
 
     @contextmanager
     def _registered(self, name: str, table: pa.Table) -> Iterator[None]:
@@ -133,7 +135,7 @@ class DuckDBStore:
             relation = cursor.sql(sql, params=bound)
             return relation.to_arrow_table() if relation is not None else pa.table({})
         except duckdb.InterruptException:
-            raise StoreError(f"query interrupted after the timeout of {timeout:g} seconds") from None
+            raise QueryTimeoutError(f"query interrupted after the timeout of {timeout:g} seconds") from None
         except duckdb.Error as error:
             raise StoreError(f"query failed: {error}") from None
         finally:

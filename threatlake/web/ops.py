@@ -23,7 +23,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from threatlake.model import Event
+from threatlake.service.ingest import new_events
 from threatlake.store import WriteResult
+from threatlake.web.services import services
 
 __all__ = ["ROUTES", "AccessLog", "JsonFormatter", "Metrics"]
 
@@ -85,13 +87,13 @@ class Metrics:
             self.rejected.labels(connection).inc(rejected)
 
     def count_written(self, events: list[Event], result: WriteResult) -> None:
-        """Called by the writer after each group write; splits duplicates proportionally across labels."""
-        total = len(events) or 1
-        for (provider, connection), count in _by_label(events).items():
-            duplicates = round(result.duplicates * count / total)
-            self.stored.labels(provider, connection).inc(count - duplicates)
-            if duplicates:
-                self.duplicates.labels(provider, connection).inc(duplicates)
+        """Called after each group write: the newly stored events (``result.new_ids``) and the others."""
+        fresh = new_events(events, result)
+        stored = _by_label(fresh)
+        for label, count in _by_label(events).items():
+            self.stored.labels(*label).inc(stored[label])
+            if count > stored[label]:
+                self.duplicates.labels(*label).inc(count - stored[label])
 
 
 def _by_label(events: list[Event]) -> Tally[tuple[str, str]]:
@@ -106,16 +108,16 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    writer = request.app.state.writer
+    writer = services(request).writer
     if not writer.running:
         return JSONResponse({"status": "unavailable", "reason": "writer is not running"}, 503)
     return JSONResponse({"status": "ready", "writerQueueBatches": writer.depth})
 
 
 async def metrics(request: Request) -> Response:
-    state = request.app.state
-    state.metrics.queue_depth.set(state.writer.depth)
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    found = services(request)
+    found.metrics.queue_depth.set(found.writer.depth)
+    return Response(generate_latest(found.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 ROUTES = [

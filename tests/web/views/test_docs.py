@@ -17,7 +17,7 @@ def test_every_page_route_is_documented() -> None:
         path: re.sub(r"^/settings/(amazon-guardduty|aws-security-hub)/", "/settings/<integration>/", path)
         for path in routes
     }
-    missing = sorted(path for path in routes if f"`{path}" not in text and generic[path] not in text)
+    missing = sorted(path for path in routes if f"`{path}`" not in text and f"`{generic[path]}`" not in text)
     assert missing == []
 
 

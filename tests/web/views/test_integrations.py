@@ -50,13 +50,13 @@ def test_configure_a_connection_shows_the_token_once_then_delete_revokes_it(admi
     assert token not in page.html  # shown once
     row = page.css_first("tr[data-connection='prod-eu']")
     assert row.css_first("dialog h2").text() == "Delete connection prod-eu?"
-    token_id = admin.settings.connections("prod-eu")[0].tokens[0]
+    token_id = next(token.id for token in admin.state.tokens.list() if token.connection == "prod-eu")
 
     confirm = admin.html(f"{PATH}/connections/prod-eu/delete")
     assert confirm.css_first("h1").text() == "Delete connection prod-eu?"
     deleted = admin.client.post(f"{PATH}/connections/prod-eu/delete", data={"csrf": csrf})
     assert deleted.status_code == 303 and deleted.headers["location"] == f"{PATH}?deleted=prod-eu"
-    assert admin.settings.get_token(token_id).revoked
+    assert admin.state.tokens.get(token_id).revoked
     after = admin.html(PATH, deleted="prod-eu")
     assert "prod-eu" in after.css_first("#deleted-note").text()
     assert texts(after, "#connections tbody th") == []
@@ -83,11 +83,11 @@ def test_forms_need_the_csrf_token(admin: Site) -> None:
     response = admin.client.post(f"{PATH}/connections", data={"name": "nocsrf", "csrf": "forged"})
     assert response.status_code == 403
     assert HTMLParser(response.text).css_first(".error-page[data-status='403']") is not None
-    assert admin.settings.connections("nocsrf") == []
+    assert all(record.name != "nocsrf" for record in admin.state.connections.list())
 
 
 def test_read_only_user_sees_but_cannot_change(reader: Site, site: Site) -> None:
-    site.settings.create_connection("ro-test", "aws-security-hub", now=datetime.now(UTC))
+    site.state.connections.create("ro-test", "aws-security-hub", now=datetime.now(UTC))
     tree = reader.html("/settings/aws-security-hub", **ALL_TIME)
     assert texts(tree, "#connections tbody th") == ["ro-test"]
     assert tree.css_first("#configure-new") is None
@@ -98,7 +98,7 @@ def test_read_only_user_sees_but_cannot_change(reader: Site, site: Site) -> None
     assert denied.status_code == 403
     assert "read-only" in HTMLParser(denied.text).css_first(".message").text()
     assert reader.client.get("/settings/aws-security-hub/connections/new").status_code == 403
-    assert site.settings.connections("ro-test")
+    assert site.state.connections.get("ro-test")
 
 
 @pytest.mark.parametrize("path", [PATH, "/settings/aws-security-hub"])

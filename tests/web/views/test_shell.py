@@ -17,7 +17,10 @@ PATHS = sorted(
         route.path
         for module in PAGES
         for route in module.ROUTES
-        if "{" not in route.path and "GET" in (route.methods or ()) and route.path != "/login"
+        if "{" not in route.path
+        and "." not in route.path
+        and "GET" in (route.methods or ())
+        and route.path != "/login"
     }
 )
 _URL_ATTRIBUTES = ("href", "src", "action", "formaction", "srcset", "poster", "data", "content")

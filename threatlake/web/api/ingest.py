@@ -1,10 +1,10 @@
 """Ingest: ``POST /platform/ingest/v1/security.events`` (and its aliases and custom endpoints).
 
-A request is read within the limits, decoded, unwrapped and mapped (off the event loop), passed through the
-pipeline of its endpoint (docs/pipelines.md; none by default), and handed to the writer; the
-202 goes out only once the writer's commit containing its events has returned. Every malformed finding is
-reported with its location (array index); its neighbours are still stored. A body where nothing could be
-used is a 400 listing every error.
+A request is read within the limits and decoded here; ``threatlake.service.ingest`` unwraps and maps it and
+runs the pipeline of its endpoint (docs/pipelines.md; none by default), off the event loop; the events go to
+the writer, and the 202 goes out only once the writer's commit containing its events has returned. Every
+malformed finding is reported with its location (array index); its neighbours are still stored. A body
+where nothing could be used is a 400 listing every error.
 """
 
 from __future__ import annotations
@@ -20,15 +20,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threatlake.errors import RequestError, SourceError
-from threatlake.model import Event
-from threatlake.pipeline.mapping import Batch, IngestContext, Rejection, map_findings
-from threatlake.sources import Finding
-from threatlake.sources.envelope import unwrap
+from threatlake.errors import RequestError
+from threatlake.pipeline.mapping import Batch, IngestContext, Rejection
+from threatlake.service.ingest import Processed, map_body
 from threatlake.web.auth import authorize
-from threatlake.web.body import Body, Limits, decode_body, read_body
+from threatlake.web.body import Limits, decode_body, read_body
+from threatlake.web.services import services
 
-__all__ = ["CUSTOM_SCOPE", "INGEST_PATHS", "ROUTES", "SCOPE", "map_body"]
+__all__ = ["CUSTOM_SCOPE", "INGEST_PATHS", "ROUTES", "SCOPE"]
 
 SCOPE = "openpipeline.events_security"
 CUSTOM_SCOPE = "openpipeline.events_security.custom"
@@ -42,24 +41,6 @@ _INDEX = re.compile(r"^\[(\d+)\]")
 _MAX_ERRORS = 100  # errors listed in one response; the counts are always complete
 
 
-def map_body(body: Body, ctx: IngestContext) -> tuple[Batch, int]:
-    """Unwrap and map every document of ``body``; undecodable parts and bad findings become rejections.
-
-    Returns the batch and how many findings were accepted (mapped without error)."""
-    findings: list[Finding] = []
-    rejections = list(body.rejections)
-    for location, document in body.documents:
-        for item in unwrap(document, location):
-            if isinstance(item, SourceError):
-                rejections.append(Rejection(item.location, item.reason))
-            else:
-                findings.append(item)
-    batch = map_findings(findings, ctx)
-    accepted = batch.findings - len(batch.rejections)
-    batch.rejections[:0] = rejections
-    return batch, accepted
-
-
 def _error(rejection: Rejection) -> dict[str, Any]:
     entry: dict[str, Any] = {"location": rejection.location, "message": rejection.reason}
     index = _INDEX.match(rejection.location)
@@ -71,8 +52,8 @@ def _error(rejection: Rejection) -> dict[str, Any]:
 async def _ingest(request: Request, source: str, scope: str, endpoint: str | None = None) -> Response:
     started = time.perf_counter()
     token = authorize(request, scope)
-    state = request.app.state
-    config = state.config
+    found = services(request)
+    config = found.config
     limits = Limits(config.max_body_bytes, config.max_decompressed_bytes, config.max_json_depth)
     data = await read_body(request, config.max_body_bytes)
     ctx = IngestContext(
@@ -81,21 +62,18 @@ async def _ingest(request: Request, source: str, scope: str, endpoint: str | Non
         connection=token.connection,
         max_decompressed=config.max_decompressed_bytes,
     )
-    pipeline = state.pipelines.for_endpoint(endpoint)
     headers = request.headers
 
-    def work() -> tuple[Batch, int, list[Event], int]:
+    def work() -> tuple[Batch, int, Processed]:
         body = decode_body(data, headers.get("content-type"), headers.get("content-encoding"), limits)
-        batch, accepted = map_body(body, ctx)
-        if not batch.events:
-            return batch, accepted, [], 0
-        processed = pipeline.apply(batch.events, state.batch_executor, now=ctx.received_at)
-        return batch, accepted, processed.events, processed.dropped
+        batch, accepted = map_body(body.documents, body.rejections, ctx)
+        return batch, accepted, found.ingest.process(batch, ctx.received_at, endpoint)
 
-    batch, accepted, events, dropped = await run_in_threadpool(work)
+    batch, accepted, processed = await run_in_threadpool(work)
+    events, dropped = processed.events, processed.dropped
     rejected = len(batch.rejections)
     errors = [_error(rejection) for rejection in batch.rejections[:_MAX_ERRORS]]
-    state.metrics.count_received(events, rejected, token.connection)
+    found.metrics.count_received(events, rejected, token.connection)
     request.state.accepted, request.state.rejected = accepted, rejected
     if not accepted and rejected:
         raise RequestError(
@@ -104,9 +82,9 @@ async def _ingest(request: Request, source: str, scope: str, endpoint: str | Non
         )
     if not accepted and not rejected:
         raise RequestError("The body holds no findings")
-    written = await state.writer.write(events)
+    written = await found.writer.write(events)
     request.state.events = len(events)
-    state.metrics.ingest_seconds.observe(time.perf_counter() - started)
+    found.metrics.ingest_seconds.observe(time.perf_counter() - started)
     body = {
         "accepted": accepted,
         "rejected": rejected,

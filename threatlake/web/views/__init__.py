@@ -11,7 +11,7 @@ from types import ModuleType
 
 from starlette.routing import BaseRoute
 
-from threatlake.web.views import assets, home, integrations, login
+from threatlake.web.views import assets, finding, findings, home, integrations, login, settings
 from threatlake.web.views.nav import SECTIONS, NavLink
 
 __all__ = ["NAV", "PAGES", "ROUTES"]
@@ -19,7 +19,10 @@ __all__ = ["NAV", "PAGES", "ROUTES"]
 PAGES: tuple[ModuleType, ...] = (
     login,
     home,
+    findings,
+    finding,
     integrations,
+    settings,
 )
 
 

@@ -12,9 +12,9 @@ import pytest
 from tests import golden
 from tests.web.conftest import Server, start_server
 from threatlake.cli import main
-from threatlake.cli.service import SERVICE_FILE, running_service
 from threatlake.pipeline.mapping import IngestContext, map_bytes
-from threatlake.store.settings import open_settings
+from threatlake.service.announce import SERVICE_FILE, running_service
+from threatlake.state import open_state
 
 FILES = sorted((golden.FIXTURES / "findings" / "guardduty").glob("own-*.json"))[:6]
 
@@ -64,9 +64,9 @@ def test_rejections_are_located_in_the_files(
 def test_query_errors_and_temporary_tokens(served: Server, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["query", "--data-dir", str(served.data_dir), "fetch security.events | filtr x"]) == 2
     assert "did you mean 'filter'" in capsys.readouterr().err
-    settings = open_settings(served.data_dir)
+    settings = open_state(served.data_dir)
     try:
-        temporary = [t for t in settings.list_tokens() if t.name == "cli (temporary)"]
+        temporary = [t for t in settings.tokens.list() if t.name == "cli (temporary)"]
         assert temporary and all(t.revoked for t in temporary)
     finally:
         settings.close()
