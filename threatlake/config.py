@@ -62,6 +62,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store", str, "duckdb", "store backend: `duckdb` (embedded, in the data directory)"),
     Setting("max_body_bytes", _positive_int, 10 * MIB, "largest accepted request body, as sent (413 above)"),
     Setting("max_decompressed_bytes", _positive_int, 64 * MIB, "largest request body after gzip (413 above)"),
+    Setting(
+        "max_inflate_ratio", _positive_int, 100, "most a gzip body may inflate, times its size (413 above)"
+    ),
+    Setting(
+        "max_findings_per_request",
+        _positive_int,
+        10_000,
+        "findings one ingest request may hold (413 above)",
+    ),
+    Setting(
+        "max_events_per_request", _positive_int, 50_000, "events one ingest request may make (413 above)"
+    ),
     Setting("max_json_depth", _positive_int, 64, "deepest JSON nesting accepted in a body (400 above)"),
     Setting("writer_queue_batches", _positive_int, 64, "ingest batches waiting for the writer before 429"),
     Setting("query_timeout_seconds", _positive_float, 60.0, "longest a query may run"),
@@ -105,6 +117,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "drain_bytes", _positive_int, 32 * MIB, "body bytes read and dropped so an early error can be read"
     ),
+    Setting(
+        "state_busy_seconds",
+        _positive_float,
+        1.0,
+        "wait for another process's settings-database lock (503 after)",
+    ),
+    Setting("metrics_token_required", _bool, False, "`/metrics` needs a token with `settings:read`"),
     Setting("load_samples", _bool, True, "load the bundled sample findings on first start"),
     Setting("admin_password", str, "", "initial admin password (printed once when empty)"),
     Setting(
@@ -125,6 +144,9 @@ class Config:
     store: str = "duckdb"
     max_body_bytes: int = 10 * MIB
     max_decompressed_bytes: int = 64 * MIB
+    max_inflate_ratio: int = 100
+    max_findings_per_request: int = 10_000
+    max_events_per_request: int = 50_000
     max_json_depth: int = 64
     writer_queue_batches: int = 64
     query_timeout_seconds: float = 60.0
@@ -146,6 +168,8 @@ class Config:
     max_ingest_requests: int = 16
     max_inflight_bytes: int = 160 * MIB
     drain_bytes: int = 32 * MIB
+    state_busy_seconds: float = 1.0
+    metrics_token_required: bool = False
     load_samples: bool = True
     admin_password: str = ""
     credentials_key: str = ""

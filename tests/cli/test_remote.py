@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -12,6 +12,7 @@ import pytest
 from tests import golden
 from tests.web.conftest import Server, start_server
 from threatlake.cli import main
+from threatlake.cli.remote import TEMPORARY_GRACE_SECONDS, ServiceClient
 from threatlake.pipeline.mapping import IngestContext, map_bytes
 from threatlake.service.announce import SERVICE_FILE, running_service
 from threatlake.state import open_state
@@ -78,3 +79,17 @@ def test_the_announcement_is_gone_once_the_service_stops(tmp_path: Path) -> None
     assert server.stop() == 0
     assert not (server.data_dir / SERVICE_FILE).exists()
     assert running_service(server.data_dir) is None
+
+
+def test_a_temporary_token_expires_on_its_own(served: Server) -> None:
+    before = datetime.now(UTC)
+    client = ServiceClient(served.data_dir, served.url, "storage:security.events:read", timeout=30)
+    state = open_state(served.data_dir)
+    try:
+        record = next(t for t in state.tokens.list() if t.name == "cli (temporary)" and t.revoked is None)
+        assert record.expires is not None
+        expires = datetime.fromisoformat(record.expires.replace("Z", "+00:00"))
+        assert timedelta(seconds=60) < expires - before <= timedelta(seconds=30 + TEMPORARY_GRACE_SECONDS + 5)
+    finally:
+        client.__exit__(None, None, None)
+        state.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -154,6 +155,7 @@ def serve(
     reject: Callable[[Any], str | None] | None = None,
     refuse: Callable[[list[Any]], tuple[int, str] | None] | None = None,
     max_errors: int = 100,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[IngestStub]:
     stub = IngestStub(script=list(script), default=default or Reply(), max_errors=max_errors)
     if reject:
@@ -163,9 +165,12 @@ def serve(
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(stub))
     server.daemon_threads = True
     server.block_on_close = False
+    if tls is not None:  # HTTPS, as the Lambda talks to the endpoint
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    stub.url = f"http://127.0.0.1:{server.server_address[1]}{PATH}"
+    scheme = "https" if tls is not None else "http"
+    stub.url = f"{scheme}://127.0.0.1:{server.server_address[1]}{PATH}"
     try:
         yield stub
     finally:

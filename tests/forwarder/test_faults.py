@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -234,3 +235,34 @@ def test_an_early_413_is_read_and_the_chunk_split() -> None:
         sent = send(stub, events, max_bytes=64 * 1024 * 1024)
     assert [r.status or r.reply.status for r in stub.received] == [413, 202, 202]
     assert sent.rejected == () and len(stub.stored) == 2
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_any_mix_of_faults_loses_nothing(seed: int) -> None:
+    """Seeded mixes of good, malformed, refused and oversize findings, short error lists, small requests."""
+    chance = random.Random(seed)
+    pool = real_findings()
+    events: list[Any] = []
+    for number in range(chance.randint(1, 8)):
+        if chance.random() < 0.3:
+            event = dict(chance.choice(guardduty_events()))
+            event["id"] = f"gd-{seed}-{number}"
+            if chance.random() < 0.2:
+                event["detail"] = {**event["detail"], "poison": True}
+            events.append(event)
+            continue
+        findings_of_event: list[Any] = []
+        for index in range(chance.randint(1, 6)):
+            finding = {**chance.choice(pool), "Id": f"f-{seed}-{number}-{index}"}
+            roll = chance.random()
+            if roll < 0.15:
+                finding = chance.choice([BAD, 3, None, ["list"]])
+            elif roll < 0.25:
+                finding["poison"] = True
+            elif roll < 0.3:
+                finding["Note"] = {"Text": os.urandom(6000).hex()}
+            findings_of_event.append(finding)
+        events.append(securityhub_event(findings_of_event, f"sh-{seed}-{number}"))
+    with serve(reject=not_an_object, refuse=poison_refused, max_errors=chance.randint(1, 3)) as stub:
+        sent = send(stub, events, max_bytes=chance.choice([4096, 8192, 64 * 1024]))
+    assert_accounted(events, stub, sent)

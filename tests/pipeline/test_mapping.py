@@ -193,3 +193,14 @@ def test_a_version_time_outside_the_timestamp_range_is_not_used() -> None:
         assert bare["timestamp"] == "2026-06-01T12:00:00.000000000Z", written  # the receive time
         again = map_documents([finding], IngestContext(received_at=RECEIVED + timedelta(days=1))).events
         assert again[0]["event.id"] == bare["event.id"]
+
+
+def test_non_finite_numbers_are_stored_as_null() -> None:
+    # Only a caller's parsed documents (a backfill page) can hold them; JSON cannot.
+    finding = _asff("a", Severity={"Normalized": float("inf")}, ProductFields={"x": float("nan")})
+    (event,) = map_documents([finding], CTX).events
+    assert orjson.loads(event["dt.raw_data"])["ProductFields"] == {"x": None}
+    assert event["finding.score"] == 100.0  # clamped
+    wide = _asff("b", ProductFields={"x": float("nan"), "big": 2**70})  # orjson refuses 2**70
+    (event,) = map_documents([wide], CTX).events
+    assert orjson.loads(event["dt.raw_data"])["ProductFields"] == {"x": None, "big": 2**70}

@@ -15,6 +15,8 @@ COMMAND_CASES: dict[str, str] = {
     "fieldsAdd": F + " | fieldsAdd double = finding.count * 2 | fields event.id, double",
     "fieldsRemove": F + ' | fields event.id, event.type, object.id | fieldsRemove "object.*", event.type',
     "fieldsRename": F + " | fields event.id | fieldsRename id = event.id",
+    "fieldsFlatten": F
+    + ' | parse dt.raw_data, "JSON:raw" | fieldsFlatten raw, depth:2 | fields event.id, raw.severity',
     "summarize": F
     + ' | summarize count(), high = countIf(dt.security.risk.level == "HIGH"), by:{event.provider}',
     "sort": F + " | fields event.id, dt.security.risk.score | sort dt.security.risk.score desc, event.id",
@@ -146,5 +148,23 @@ SYNTAX_CASES: dict[str, str] = {
     "braced-fields-add": F + " | fieldsAdd {a = finding.count * 2, b = lower(event.id)} | fields a, b",
     "brace-array-argument": _fields('arrayConcat({"a", "b"}, actor.ips)'),
     "alias-parameter": F + " | summarize count(), alias:total, by:{event.provider} | sort total desc",
+    # issue 10, class 3: fieldsFlatten and the parse pattern language
+    "flatten-record": F + " | fieldsAdd r = record(a = event.id, b = record(c = finding.count))"
+    ' | fieldsFlatten r, prefix:"x.", depth:2 | fields x.a, x.b.c',
+    "flatten-fields": F
+    + ' | parse dt.raw_data, "JSON:raw" | fieldsFlatten raw, fields:{severity} | fields raw.severity',
+    "parse-json-flat": F
+    + ' | parse dt.raw_data, "JSON{STRING:id, INT:severity}(flat=true)" | fields id, severity',
+    "parse-json-record": F + ' | parse dt.raw_data, "JSON{STRING:id, JSON:resource}:r" | fields r',
+    "parse-json-array": F + ' | parse toString(actor.ips), "JSON_ARRAY{STRING}(typed=true):ips" | fields ips',
+    "parse-sequence": F + " | parse finding.title, \"LD 'Finding ' INT:n SPACE LD:rest\" | fields n, rest",
+    "parse-timestamp": F
+    + ' | parse "2026-01-01 10:00:00 x", "TIMESTAMP(\'yyyy-MM-dd HH:mm:ss\'):t SPACE LD:m"'
+    " | fields t, m",
+    # issue 12: the legacy events view, and an interval past the bin limit
+    "events-view": 'fetch events, bucket:{"default_security_custom_events"}'
+    ' | filter dt.system.bucket == "default_security_custom_events" | fields event.id, dt.system.bucket',
+    "timeseries-interval-widened": F + ", from:-3650d | makeTimeseries count(default:0), interval:1h",
+    "dynamic-sort": F + " | sort service.count desc | fields event.id",
     "matches-any-pattern": F + ' | filter matchesValue(event.id, {"e0*", "e1*"}) | fields event.id',
 }

@@ -80,6 +80,19 @@ def test_overflow_is_null(run: Run) -> None:
         " | limit 1"
     )
     assert record == {"a": None, "b": None, "c": None, "d": 2.3}
+    (longs,) = run(
+        F
+        + " | fields a = 9223372036854775807 + 1, b = -9223372036854775807 - 2, c = abs(-9223372036854775807 - 1),"
+        ' d = duration(9223372036854775807, unit:"d"), e = (timestamp + 106751d) - timestamp, f = 2 * 3 | limit 1'
+    )
+    assert longs == {"a": None, "b": None, "c": None, "d": None, "e": None, "f": "6"}
+
+
+def test_zero_alignment_is_null(run: Run) -> None:
+    (record,) = run(
+        F + " | fields a = bin(timestamp, 0s), b = timestamp @ 0s, c = bin(finding.count, 0) | limit 1"
+    )
+    assert record == {"a": None, "b": None, "c": None}
 
 
 def test_computed_offsets_are_clamped_not_engine_errors(run: Run) -> None:

@@ -91,3 +91,22 @@ def test_statically_wrong_types_still_fail_at_compile_time() -> None:
         compile_query(F + ' | fields n = arraySize("abc")', now=NOW)
     with pytest.raises(QueryError, match="Cannot apply '\\+' to string and long"):
         compile_query(F + ' | fields n = "a" + 1', now=NOW)
+
+
+def test_dynamic_values_sort_numbers_as_numbers(dyn: duckdb.DuckDBPyConnection) -> None:
+    records = _run(
+        dyn, F + " | filter isNotNull(score.extra) | sort score.extra desc | fields event.id, score.extra"
+    )
+    assert [r["score.extra"] for r in records] == ["12", 9.5, "3", "high"]
+
+
+def test_pipeline_expression_hints_at_double_equals() -> None:
+    from threatlake.errors import QueryError
+    from threatlake.query import EventExpressions
+
+    with pytest.raises(QueryError) as info:
+        EventExpressions().condition('event.type = "X"')
+    assert (str(info.value), info.value.column) == (
+        "Unexpected '=' at line 1, column 12; did you mean '=='? ('=' assigns a field, '==' compares)",
+        12,
+    )

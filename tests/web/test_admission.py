@@ -4,19 +4,25 @@ are readable by clients that write the whole body first."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
+import sqlite3
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
+import orjson
 import pytest
 import requests
 
 from tests.web.conftest import Server, start_server
+from threatlake.service.access import create_token
+from threatlake.state import open_state
 
 INGEST = "/platform/ingest/v1/security.events"
 
@@ -157,3 +163,90 @@ def test_healthz_answers_while_slow_clients_hold_connections(strict: Server) -> 
         thread.join()
         for sock in holders:
             sock.close()
+
+
+def _post(server: Server, body: bytes, *, gzipped: bool = True, path: str = INGEST) -> httpx.Response:
+    headers = {"Authorization": f"Api-Token {server.ingest_token}", "Content-Type": "application/json"}
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    return httpx.post(server.url + path, content=body, headers=headers, timeout=60)
+
+
+def test_a_decompression_bomb_is_refused_fast(live: Server) -> None:
+    bomb = gzip.compress(b"[" + b"{}," * 10_000_000 + b"{}]", 9)
+    assert len(bomb) < 40_000
+    started = time.monotonic()
+    response = _post(live, bomb)
+    assert time.monotonic() - started < 1
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert "inflates to more than 100 times its size" in error["message"]
+    assert error["details"]["ratio"] == 100
+    assert min(_healthz_ms(live) for _ in range(3)) < 100  # the event loop is free (on a busy machine too)
+
+
+def test_findings_per_request_are_capped(live: Server) -> None:
+    body = gzip.compress(orjson.dumps([{"n": n} for n in range(500_000)]))
+    started = time.monotonic()
+    response = _post(live, body)
+    assert time.monotonic() - started < 2  # refused before mapping
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["message"].startswith("The body holds 500000 findings; at most 10000 are accepted")
+    assert error["details"] == {"findings": 500_000, "limit": 10_000}
+    assert live.query("fetch security.events | summarize n = count()")["records"] == [{"n": "0"}]
+
+
+def test_a_custom_endpoint_checks_the_token_before_the_name(live: Server) -> None:
+    path = "/platform/ingest/custom/security.events/bad!name"
+    anonymous = httpx.post(live.url + path, content=b"{}", headers={"Content-Type": "application/json"})
+    assert anonymous.status_code == 401
+    assert _post(live, b"{}", gzipped=False, path=path).status_code == 403  # an ingest token lacks .custom
+
+
+def test_a_locked_settings_database_is_a_prompt_503(live: Server) -> None:
+    state = open_state(live.data_dir)
+    try:  # a token never used: its first use records ``last_used``, a write
+        _, fresh = create_token(state, ["storage:security.events:read"], now=datetime.now(UTC))
+    finally:
+        state.close()
+    holder = sqlite3.connect(live.data_dir / "settings.sqlite", timeout=1, isolation_level=None)
+    try:
+        holder.execute("begin immediate")  # another process holds the write lock
+        started = time.monotonic()
+        response = httpx.post(
+            live.url + "/platform/storage/query/v1/query:execute",
+            json={"query": "fetch security.events | limit 1"},
+            headers={"Authorization": f"Api-Token {fresh}"},
+            timeout=30,
+        )
+        waited = time.monotonic() - started
+        assert _healthz_ms(live) < 1000
+    finally:
+        holder.execute("rollback")
+        holder.close()
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "1"
+    assert "settings database is busy" in response.json()["error"]["message"]
+    assert waited < 3
+
+
+def test_data_files_are_private(live: Server) -> None:
+    paths = [live.data_dir, *live.data_dir.rglob("*")]
+    assert len(paths) > 2
+    loose = {str(path.relative_to(live.data_dir)): oct(path.stat().st_mode & 0o777) for path in paths}
+    assert {name: mode for name, mode in loose.items() if int(mode, 8) & 0o077} == {}
+
+
+def test_metrics_can_require_a_token(tmp_path_factory: pytest.TempPathFactory) -> None:
+    env = {"THREATLAKE_METRICS_TOKEN_REQUIRED": "true"}
+    server = start_server(tmp_path_factory.mktemp("metrics") / "data", "--no-samples", env=env)
+    try:
+        assert httpx.get(server.url + "/metrics").status_code == 401
+        allowed = httpx.get(
+            server.url + "/metrics", headers={"Authorization": f"Api-Token {server.admin_token}"}
+        )
+        assert allowed.status_code == 200 and "threatlake_events_stored" in allowed.text
+        assert httpx.get(server.url + "/healthz").status_code == 200
+    finally:
+        assert server.stop() == 0

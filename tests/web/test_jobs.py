@@ -219,3 +219,15 @@ def test_kept_results_are_bounded_in_bytes_oldest_first(tmp_path: Path) -> None:
         jobs.sweep()
         kept = [token for token in tokens if token in jobs._jobs]
         assert kept and kept == tokens[-len(kept) :] and len(kept) < 6
+
+
+def test_a_result_far_over_its_byte_bound_is_cut_before_it_is_shaped(tmp_path: Path) -> None:
+    store = _LaneStore(rows=100_000)
+    for client, (auth,) in _lanes(tmp_path, store, result_records_limit=100_000):
+        body = {**QUERY, "maxResultRecords": 100_000, "maxResultBytes": 10_000}
+        result = client.post(EXECUTE, json=body, headers=auth).json()["result"]
+        assert 0 < len(result["records"]) < 2000
+        assert len(orjson.dumps(result)) <= 10_000
+        assert result["metadata"]["grail"]["scannedRecords"] == 100_000
+        notes = result["metadata"]["grail"]["notifications"]
+        assert [note["notificationType"] for note in notes] == ["RESULT_TRUNCATED"]

@@ -13,7 +13,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,10 @@ from threatlake.state import open_state
 from threatlake.state.tokens import DEFAULT_CONNECTION
 from threatlake.store import Store
 
-__all__ = ["ServiceClient", "store_or_service"]
+__all__ = ["TEMPORARY_GRACE_SECONDS", "ServiceClient", "store_or_service"]
+
+#: A temporary token outlives its command's own timeout by this much, then expires by itself.
+TEMPORARY_GRACE_SECONDS = 60
 
 
 def store_or_service(open_store: Callable[[], Store], data_dir: Path) -> Store | str:
@@ -54,8 +57,14 @@ class ServiceClient:
         self._timeout = timeout
         self._state = open_state(data_dir)
         now = datetime.now(UTC)
+        # expires on its own even when the command is killed before it can revoke it
         self._record, self._token = create_token(
-            self._state, [scope], now=now, name="cli (temporary)", connection=connection
+            self._state,
+            [scope],
+            now=now,
+            name="cli (temporary)",
+            connection=connection,
+            expires=now + timedelta(seconds=timeout + TEMPORARY_GRACE_SECONDS),
         )
 
     def __enter__(self) -> ServiceClient:

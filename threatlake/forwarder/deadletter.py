@@ -11,6 +11,9 @@ bytes and get the same answer. Each goes to the stack's SQS dead-letter queue at
 
 with the message attributes ``ERROR_CODE`` and ``ERROR_MESSAGE`` (the names EventBridge uses for its own dead
 letters). ``envelope.unwrap`` reads such a message back, so the queue can be replayed through the function.
+An event too large for an SQS message (256 KiB; EventBridge events are at most 256 KB, so only a manual
+invocation gets there) is dead-lettered as ``eventSummary`` instead: its envelope fields and finding ids, and
+``eventBytes``, so it is still visible with its reason (such a message is not replayed).
 When no queue is configured, or a message cannot be sent, the invocation fails instead (Lambda retries it,
 then writes its on-failure record to the queue): either way the event is not dropped.
 """
@@ -105,13 +108,15 @@ class DeadLetterQueue:
         """Send every one; raise ``DeadLetterError`` when one cannot be sent (the invocation then fails)."""
         if self._client is None:
             self._client = self._client_factory()
-        now = datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="milliseconds")
+        now = (
+            datetime.fromtimestamp(self._clock(), UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z")
+        )
         for item in rejected:
-            body = message(item, endpoint=endpoint, request_id=request_id, time=now.replace("+00:00", "Z"))
+            body = message(item, endpoint=endpoint, request_id=request_id, time=now)
             if len(body.encode("utf-8")) > _MAX_MESSAGE_BYTES:
-                raise DeadLetterError(
-                    f"a rejected event is too large for an SQS message ({len(body)} bytes): {item.reason}"
-                )
+                body = message(item, endpoint=endpoint, request_id=request_id, time=now, summary=len(body))
             try:
                 self._client.send_message(
                     QueueUrl=self.url,
@@ -137,8 +142,10 @@ class DeadLetterQueue:
             )
 
 
-def message(item: Rejected, *, endpoint: str, request_id: str | None, time: str) -> str:
-    """The SQS message body for ``item``."""
+def message(
+    item: Rejected, *, endpoint: str, request_id: str | None, time: str, summary: int | None = None
+) -> str:
+    """The SQS message body for ``item``; with ``summary`` (the full body's size), a summary of the event."""
     about: dict[str, Any] = {
         "version": 1,
         "code": item.code,
@@ -149,4 +156,23 @@ def message(item: Rejected, *, endpoint: str, request_id: str | None, time: str)
         "requestId": request_id,
         "time": time,
     }
-    return json.dumps({MARKER: about, "event": item.event}, separators=(",", ":"), ensure_ascii=False)
+    if summary is None:
+        document: dict[str, Any] = {MARKER: about, "event": item.event}
+    else:
+        about["eventBytes"] = summary
+        document = {MARKER: about, "eventSummary": _summary(item.event)}
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+def _summary(event: Mapping[str, Any]) -> dict[str, Any]:
+    """What identifies an event: its envelope fields and the ids of its findings (at most 100)."""
+    kept = {k: event[k] for k in _SUMMARY_FIELDS if isinstance(event.get(k), str | int)}
+    detail = event.get("detail")
+    findings = detail.get("findings") if isinstance(detail, dict) else None
+    items = findings[:100] if isinstance(findings, list) else [detail]
+    ids = [f.get("Id", f.get("id")) for f in items if isinstance(f, dict)]
+    kept["findingIds"] = [i for i in ids if isinstance(i, str)]
+    return kept
+
+
+_SUMMARY_FIELDS = ("id", "source", "detail-type", "account", "region", "time")

@@ -8,8 +8,9 @@ rejects for good are not exceptions: they go to the dead-letter queue themselves
     ├── EnvelopeError         the invocation payload holds something that is not an event
     ├── DeadLetterError       a rejected event could not be put on the dead-letter queue
     └── ForwardError          the endpoint did not accept a request; ``transient`` says whether retrying
-                              later can help (429, 5xx, timeouts, connection errors) or not (400, 401, 403,
-                              415, a redirect, an answer that is not from an ingest endpoint)
+                              later can help (429, 5xx, timeouts, connection errors) or not (401 after the
+                              secret was read again, 403, 404, 415, a redirect, an answer that is not from
+                              an ingest endpoint)
 """
 
 from __future__ import annotations

@@ -19,16 +19,16 @@
 
 from __future__ import annotations
 
-import copy
 import email.utils
-import gzip
 import json
 import random
+import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .chunks import MAX_DECOMPRESSED, Item, encode, gzip_body, split
 from .deadletter import Rejected, rejected_findings
 from .errors import ForwardError
 from .log import emit
@@ -45,8 +45,6 @@ _TERMINAL_REASONS = {
     404: "no ingest endpoint at this URL (check INGEST_URL)",
     415: "the endpoint does not accept this content type or encoding",
 }
-# The endpoint's decompressed limit (api.md: 64 MiB); chunks stay under it whatever their compressed size.
-_MAX_DECOMPRESSED = 64 * 1024 * 1024
 # An attempt is not started with less time than this left before the deadline.
 _MIN_ATTEMPT_SECONDS = 0.2
 
@@ -82,12 +80,6 @@ class Sent:
     rejected: tuple[Rejected, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Item:
-    event: Mapping[str, Any]
-    raw: bytes
-
-
 @dataclass
 class _Run:
     tokens: TokenSource
@@ -113,22 +105,23 @@ class Sender:
     clock: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
     jitter: Callable[[], float] = random.random
+    tls: ssl.SSLContext | None = None  # None: the system's certificate authorities
 
     def send(self, events: Sequence[Mapping[str, Any]], token: str | TokenSource, deadline: float) -> Sent:
         """Deliver every event, or reject it with a reason, or raise ``ForwardError``.
 
         ``deadline`` is a ``clock()`` value."""
         run = _Run(StaticToken(token) if isinstance(token, str) else token)
-        pending = list(self._fit([_Item(event, _encode(event)) for event in events], run))
+        pending = list(self._fit([Item(event, encode(event)) for event in events], run))
         pending.reverse()  # a stack: first chunk first, halves in order
         while pending:
             chunk = pending.pop()
-            body = _body(chunk)
+            body = gzip_body(chunk)
             response = self._deliver(body, len(chunk), run, deadline)
             run.requests += 1
             run.bytes += len(body)
             receipt = read_receipt(response.status, response.headers, response.body)
-            halves = _halves(chunk)
+            halves = split(chunk)
             if receipt is not None:
                 grouped = receipt.by_event(len(chunk))
                 if grouped is None and halves:
@@ -145,20 +138,20 @@ class Sender:
                 raise self._terminal(response, run.attempts)
         return Sent(len(events), run.requests, run.bytes, tuple(run.rejected))
 
-    def _fit(self, items: list[_Item], run: _Run) -> Iterator[list[_Item]]:
+    def _fit(self, items: list[Item], run: _Run) -> Iterator[list[Item]]:
         """Chunks whose compressed body fits ``max_bytes``; an event too large alone is split or rejected."""
         if not items:
             return
         raw_size = sum(len(item.raw) + 1 for item in items) + 1
-        if raw_size <= _MAX_DECOMPRESSED and len(_body(items)) <= self.max_bytes:
+        if raw_size <= MAX_DECOMPRESSED and len(gzip_body(items)) <= self.max_bytes:
             yield items
             return
-        halves = _halves(items)
+        halves = split(items)
         if halves:
             for half in halves:
                 yield from self._fit(half, run)
             return
-        size = len(_body(items))
+        size = len(gzip_body(items))
         reason = (
             f"the event is {size} bytes compressed ({raw_size} raw), over the limit of {self.max_bytes} "
             "bytes per request (FORWARD_MAX_BYTES): it was not sent"
@@ -193,7 +186,11 @@ class Sender:
             transient = status is None or status in _TRANSIENT or status >= 500
             if response is not None and not transient:
                 run.attempts = attempt
-                emit("forwarded" if status == 202 else "forward refused", **fields, **_counts(response))
+                receipt = read_receipt(response.status, response.headers, response.body)
+                counts: dict[str, Any] = {}
+                if receipt is not None and receipt.accepted is not None:
+                    counts = {"accepted": receipt.accepted, "rejected": receipt.rejected}
+                emit("forwarded" if receipt else "forward refused", **fields, **counts)
                 return response
             if attempt >= self.max_attempts:
                 raise self._give_up(f"{detail} after {attempt} attempts", status, attempt, fields)
@@ -214,7 +211,7 @@ class Sender:
             "User-Agent": "threatlake-forwarder",
         }
         try:
-            response = post(self.url, body, headers, timeout)
+            response = post(self.url, body, headers, timeout, tls=self.tls)
         except TransportError as error:
             return None, None, str(error), None
         retry_after = _retry_after(response.headers.get("retry-after"), self.wall_clock())
@@ -254,7 +251,7 @@ class Sender:
 
 
 def _rejections(
-    chunk: list[_Item], receipt: Receipt, grouped: dict[int, list[Any]] | None
+    chunk: list[Item], receipt: Receipt, grouped: dict[int, list[Any]] | None
 ) -> Iterator[Rejected]:
     if grouped is not None:
         for position, errors in sorted(grouped.items()):
@@ -266,44 +263,10 @@ def _rejections(
         yield Rejected(chunk[0].event, "FINDINGS_REJECTED", reason, 202, tuple(listed))
 
 
-def _refused(item: _Item, response: Response) -> Rejected:
+def _refused(item: Item, response: Response) -> Rejected:
     reason = f"refused by the endpoint: {_describe(response)}"
     emit("forward rejected", level="ERROR", status=response.status, events=1, error=reason)
     return Rejected(item.event, "EVENT_REFUSED", reason, response.status)
-
-
-def _halves(items: list[_Item]) -> list[list[_Item]] | None:
-    """Two smaller chunks: the events halved, or one event's findings halved; None when it cannot shrink."""
-    if len(items) > 1:
-        middle = len(items) // 2
-        return [items[:middle], items[middle:]]
-    event = items[0].event
-    detail = event.get("detail")
-    findings = detail.get("findings") if isinstance(detail, dict) else None
-    if not isinstance(findings, list) or len(findings) < 2:
-        return None
-    middle = len(findings) // 2
-    halves = []
-    for part in (findings[:middle], findings[middle:]):
-        copied = copy.copy(dict(event))
-        copied["detail"] = {**event["detail"], "findings": part}
-        halves.append([_Item(copied, _encode(copied))])
-    return halves
-
-
-def _body(items: Sequence[_Item]) -> bytes:
-    return gzip.compress(b"[" + b",".join(item.raw for item in items) + b"]", compresslevel=6, mtime=0)
-
-
-def _encode(event: Mapping[str, Any]) -> bytes:
-    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _counts(response: Response) -> dict[str, Any]:
-    receipt = read_receipt(response.status, response.headers, response.body)
-    if receipt is None or receipt.accepted is None:
-        return {}
-    return {"accepted": receipt.accepted, "rejected": receipt.rejected}
 
 
 def _retry_after(value: str | None, now: float) -> float | None:

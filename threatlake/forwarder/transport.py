@@ -45,13 +45,21 @@ class TransportError(Exception):
 
 
 def post(
-    url: str, body: bytes, headers: Mapping[str, str], timeout: float, max_body: int = 65536
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    timeout: float,
+    *,
+    max_body: int = 65536,
+    tls: ssl.SSLContext | None = None,
 ) -> Response:
-    """POST ``body`` to ``url``; raise ``TransportError`` when no answer came within ``timeout``."""
+    """POST ``body`` to ``url``; raise ``TransportError`` when no answer came within ``timeout``.
+
+    ``tls`` verifies the server (default: the system's certificate authorities and the host name)."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme == "https":
         connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-            parts.hostname or "", parts.port, timeout=timeout, context=ssl.create_default_context()
+            parts.hostname or "", parts.port, timeout=timeout, context=tls or ssl.create_default_context()
         )
     else:
         connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)

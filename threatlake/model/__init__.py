@@ -14,6 +14,7 @@ from threatlake.model.event import (
     parse_timestamp,
 )
 from threatlake.model.fields import FIELDS, Field, FieldType
+from threatlake.model.objects import account_object_id, object_id
 from threatlake.model.risk import (
     LEVEL_SCORE,
     RiskLevel,
@@ -35,6 +36,7 @@ __all__ = [
     "FieldType",
     "Provider",
     "RiskLevel",
+    "account_object_id",
     "asff_level",
     "event_id",
     "format_timestamp",
@@ -42,6 +44,7 @@ __all__ = [
     "guardduty_level",
     "in_time_range",
     "normalize_time",
+    "object_id",
     "ocsf_level",
     "parse_timestamp",
 ]

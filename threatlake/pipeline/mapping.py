@@ -7,6 +7,7 @@ fields every event shares (model.md §1) are set here, once, after the source ma
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -205,9 +206,22 @@ def _raw_data(raw: dict[str, Any]) -> str:
     """The finding as JSON. A caller's parsed document may hold what orjson will not write (an integer
     beyond 64 bits, a non-string key): the standard library writes those, never failing the finding."""
     try:
-        return orjson.dumps(raw).decode()
+        return orjson.dumps(raw).decode()  # writes NaN and infinities as null
     except orjson.JSONEncodeError:
-        return json.dumps(raw, default=str, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(_finite(raw), default=str, separators=(",", ":"), ensure_ascii=False)
+
+
+def _finite(value: Any, depth: int = 0) -> Any:
+    """``value`` with NaN and infinities as None (null, as orjson writes them): never ``NaN`` in JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if depth > 256:  # beyond any finding's nesting; the standard library writes the rest
+        return value
+    if isinstance(value, dict):
+        return {key: _finite(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item, depth + 1) for item in value]
+    return value
 
 
 def _rejection(error: SourceError, name: str) -> Rejection:

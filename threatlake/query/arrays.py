@@ -18,7 +18,7 @@ from threatlake.query.dtypes import (
     record_of,
 )
 from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, paren, sql_string
-from threatlake.query.operators import as_json_array
+from threatlake.query.operators import as_json_array, holds_array
 
 __all__ = ["ARRAYS", "NETWORK", "as_array"]
 
@@ -165,7 +165,7 @@ def _to_array(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[st
     if value.kind in ("array", "null"):
         return value
     if value.kind == "json":
-        is_array = exp.EQ(this=fn("json_type", value.sql.copy()), expression=exp.Literal.string("ARRAY"))
+        is_array = holds_array(value)
         single = exp.Case(
             ifs=[exp.If(this=exp.Is(this=paren(value.sql.copy()), expression=exp.Null()), true=exp.Null())],
             default=exp.Array(expressions=[value.sql.copy()]),

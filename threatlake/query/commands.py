@@ -164,9 +164,12 @@ def ordering(ctx: Ctx, frame: Frame, params: list[n.Param]) -> list[exp.Ordered]
         value = compiler.compile(p.expr)
         if value.sql.find(exp.Column) is None:
             continue  # a constant does not order anything (and SQL engines reject it)
-        if value.kind == "json":
+        desc = p.order == "desc"
+        if value.kind == "json":  # a dynamic value: numbers in numeric order, then text in text order
+            number = coerce(value, "double").sql
+            out.append(exp.Ordered(this=paren(number), desc=desc, nulls_first=False))
             value = coerce(value, "string")
-        out.append(exp.Ordered(this=paren(value.sql), desc=p.order == "desc", nulls_first=False))
+        out.append(exp.Ordered(this=paren(value.sql), desc=desc, nulls_first=False))
     return out
 
 
@@ -235,26 +238,14 @@ def _expand(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     return frame.replace(cols=cols).wrap(ctx)
 
 
-def _parse(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
-    params = cmd.positional()
-    if len(params) != 2:
-        raise cmd.pos.error('parse needs a field and a pattern, like parse dt.raw_data, "JSON:raw"{where}')
-    pattern = str(constant(params[1], "string")).strip()
-    match = re.fullmatch(r"JSON\s*:\s*([A-Za-z_][A-Za-z0-9_.]*)", pattern)
-    if match is None:
-        raise params[1].pos.error('Only the "JSON:name" pattern is supported{where}')
-    text = coerce(ExprCompiler(ctx, frame).compile(params[0].expr), "string")
-    cols = dict(frame.cols)
-    cols[match.group(1)] = Typed(cast(text.sql, "JSON"), JSON)
-    return frame.replace(cols=cols)
-
-
 def _unsupported(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     raise cmd.pos.error(f"'{cmd.name}' must be the first command{{where}}")
 
 
 def _stages() -> dict[str, Stage]:
+    from threatlake.query.flatten import fields_flatten
     from threatlake.query.joins import append, join, lookup
+    from threatlake.query.parsing import parse_stage
     from threatlake.query.timeseries import make_timeseries
 
     return {
@@ -267,13 +258,14 @@ def _stages() -> dict[str, Stage]:
         "fieldsAdd": _fields_add,
         "fieldsRemove": _fields_remove,
         "fieldsRename": _fields_rename,
+        "fieldsFlatten": fields_flatten,
         "summarize": _summarize,
         "sort": _sort,
         "limit": _limit,
         "dedup": _dedup,
         "makeTimeseries": make_timeseries,
         "expand": _expand,
-        "parse": _parse,
+        "parse": parse_stage,
         "append": append,
         "lookup": lookup,
         "join": join,

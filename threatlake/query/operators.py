@@ -24,7 +24,7 @@ from threatlake.query.dtypes import (
 )
 from threatlake.query.expressions import ExprCompiler, cast, coerce, common, fn, operand, paren
 
-__all__ = ["BINARY", "arithmetic", "as_json_array", "compare_elements", "in_list"]
+__all__ = ["BINARY", "arithmetic", "as_json_array", "compare_elements", "holds_array", "in_list"]
 
 COMPARE: dict[str, type[exp.Expression]] = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE}
 COMPARE |= {">": exp.GT, ">=": exp.GTE}
@@ -84,8 +84,12 @@ def _compare_dynamic(op: str, left: Typed, right: Typed) -> Typed:
     single = COMPARE[op](this=operand(a.sql), expression=operand(b.sql))
     array = as_json_array(dynamic)
     elements = compare_elements(op, *((array, right) if dynamic is left else (left, array))).sql
-    is_array = exp.EQ(this=fn("json_type", dynamic.sql.copy()), expression=exp.Literal.string("ARRAY"))
-    return Typed(exp.Case(ifs=[exp.If(this=is_array, true=elements)], default=single), BOOLEAN)
+    return Typed(exp.Case(ifs=[exp.If(this=holds_array(dynamic), true=elements)], default=single), BOOLEAN)
+
+
+def holds_array(value: Typed) -> exp.Expression:
+    """True when a dynamic (JSON) value holds an array at run time."""
+    return exp.EQ(this=exp.JSONType(this=value.sql.copy()), expression=exp.Literal.string("ARRAY"))
 
 
 def as_json_array(value: Typed) -> Typed:
@@ -188,11 +192,13 @@ def arithmetic(op: str, left: Typed, right: Typed) -> Typed:
         return Typed(exp.Null(), right.type if lk == "null" else left.type)
     if lk == "timestamp" and rk == "duration" and op in "+-":
         delta = fn("to_microseconds", exp.IntDiv(this=b, expression=exp.Literal.number(1000)))
-        return Typed((exp.Add if op == "+" else exp.Sub)(this=a, expression=delta), TIMESTAMP)
+        shifted = (exp.Add if op == "+" else exp.Sub)(this=a, expression=delta)
+        return Typed(exp.Try(this=shifted), TIMESTAMP)  # past the timestamp range: null
     if lk == "duration" and rk == "timestamp" and op == "+":
         return arithmetic(op, right, left)
     if lk == "timestamp" and rk == "timestamp" and op == "-":
-        return Typed(exp.Sub(this=fn("epoch_ns", a), expression=fn("epoch_ns", b)), DURATION)
+        between = exp.Sub(this=fn("epoch_ns", a), expression=fn("epoch_ns", b))
+        return Typed(exp.Try(this=between), DURATION)  # nanoseconds past 2262: null
     result: DType | None = None
     if left.type.numeric and right.type.numeric:
         result = LONG if lk == rk == "long" else DOUBLE
@@ -220,6 +226,8 @@ def arithmetic(op: str, left: Typed, right: Typed) -> Typed:
     node = klass(this=a, expression=b)  # type: ignore[assignment]
     if result is DURATION and DOUBLE in (left.type, right.type):
         node = cast(fn("trunc", node), "BIGINT")
+    elif result in (LONG, DURATION):
+        node = exp.Try(this=node)  # past the range of a long: null, as a double's overflow is
     return Typed(node, result)
 
 

@@ -30,7 +30,7 @@ from threatlake.query.dtypes import (
     array_of,
 )
 from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, paren
-from threatlake.query.operators import as_json_array, in_list
+from threatlake.query.operators import as_json_array, holds_array, in_list
 
 __all__ = ["STRINGS"]
 
@@ -73,9 +73,7 @@ def _matches(build: Callable[[str], str]) -> Emit:
                 as_json_array(subject), lambda v: _match(coerce(Typed(v, JSON), "string").sql, pattern)
             )
             single = _match(coerce(subject, "string").sql, pattern)
-            is_array = exp.EQ(
-                this=fn("json_type", subject.sql.copy()), expression=exp.Literal.string("ARRAY")
-            )
+            is_array = holds_array(subject)
             return Typed(exp.Case(ifs=[exp.If(this=is_array, true=elements)], default=single), BOOLEAN)
         if subject.kind == "array":
             return Typed(any_element(subject, lambda v: _match(v, pattern)), BOOLEAN)

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from threatlake.errors import QueryError, QueryTimeoutError, StoreError
 from threatlake.query import CompiledQuery, compile_query, to_result
+from threatlake.query.failures import user_message
 from threatlake.store import Store
 
 __all__ = ["QueryRequest", "compile", "execute", "fetch", "run_query"]
@@ -71,9 +72,8 @@ def fetch(
     except StoreError as error:
         reference = secrets.token_hex(6)
         log.warning("query %s failed in the store: %s", reference, error.message)
-        raise QueryError(
-            f"The query could not be run by the store (reference {reference} in the service log)"
-        ) from None
+        message = user_message(error.message)
+        raise QueryError(f"{message} (reference {reference} in the service log)") from None
     elapsed = time.perf_counter() - started
     if observe is not None:
         observe(elapsed)

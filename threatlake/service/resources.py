@@ -19,4 +19,6 @@ def open_configured_store(config: Config) -> Store:
 
 
 def open_configured_state(config: Config) -> State:
-    return open_state(config.data_dir, credentials_key=config.credentials_key)
+    return open_state(
+        config.data_dir, credentials_key=config.credentials_key, busy_seconds=config.state_busy_seconds
+    )

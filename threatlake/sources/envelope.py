@@ -19,6 +19,8 @@ _MAX_ARRAY_NESTING = 2
 EVENTBRIDGE_SOURCES: dict[tuple[str, str], tuple[str, bool]] = {
     ("aws.guardduty", "GuardDuty Finding"): ("guardduty", False),
     ("aws.securityhub", "Security Hub Findings - Imported"): ("securityhub", True),
+    # The 2019 name of the same event, before "- Imported" was added: still sent by old rules and replays.
+    ("aws.securityhub", "Security Hub Findings"): ("securityhub", True),
     ("aws.securityhub", "Security Hub Findings - Custom Action"): ("securityhub", True),
     ("aws.securityhub", "Security Hub Insight Results"): ("securityhub", True),
     ("aws.securityhub", "Findings Imported V2"): ("securityhub_ocsf", True),

@@ -35,7 +35,7 @@ from typing import Any
 
 from threatlake.state.connections import ConnectionRepository, MemoryConnections, SqliteConnections
 from threatlake.state.credentials import Cipher, CredentialRepository, MemoryCredentials, SqliteCredentials
-from threatlake.state.database import FILE_NAME, Database
+from threatlake.state.database import BUSY_SECONDS, FILE_NAME, Database
 from threatlake.state.documents import DocumentRepository, MemoryDocuments, SqliteDocuments
 from threatlake.state.leases import LeaseRepository, MemoryLeases, SqliteLeases
 from threatlake.state.pipelines import FilePipelines, MemoryPipelines, PipelineRepository
@@ -113,12 +113,15 @@ def _repositories() -> list[tuple[str, dict[str, Any]]]:
     return [(item.name, dict(item.metadata)) for item in fields(State) if "durable" in item.metadata]
 
 
-def open_state(data_dir: Path | str, *, credentials_key: str = "") -> State:
+def open_state(
+    data_dir: Path | str, *, credentials_key: str = "", busy_seconds: float = BUSY_SECONDS
+) -> State:
     """The state of a data directory (``settings.sqlite`` and ``pipelines/``, created when missing).
 
-    ``credentials_key`` (the ``credentials_key`` setting) overrides ``<data_dir>/credentials.key``."""
+    ``credentials_key`` (the ``credentials_key`` setting) overrides ``<data_dir>/credentials.key``;
+    ``busy_seconds`` bounds the wait for another process's write lock (then a retryable ``StoreError``)."""
     directory = Path(data_dir)
-    db = Database.in_dir(directory)
+    db = Database.in_dir(directory, busy_seconds=busy_seconds)
     cipher: list[Cipher] = []
 
     def the_cipher() -> Cipher:  # made (and its key file written) on first use

@@ -26,7 +26,8 @@ from threatlake.errors import StoreError
 __all__ = ["FILE_NAME", "Database", "Row", "iso", "parse_iso"]
 
 FILE_NAME = "settings.sqlite"
-_BUSY_SECONDS = 10.0
+#: How long a statement waits for another process's write lock before failing as retryable (503).
+BUSY_SECONDS = 10.0
 
 Row = tuple[Any, ...]
 
@@ -43,12 +44,12 @@ def parse_iso(text: str) -> datetime:
 class Database:
     """A SQLite file (or ``:memory:``) with one serialized connection and nested transactions."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, busy_seconds: float = BUSY_SECONDS) -> None:
         self.path = str(path)
         self.created = self.path == ":memory:" or not Path(self.path).exists()
         try:
             self._conn = sqlite3.connect(
-                self.path, timeout=_BUSY_SECONDS, check_same_thread=False, isolation_level=None
+                self.path, timeout=busy_seconds, check_same_thread=False, isolation_level=None
             )
         except sqlite3.Error as error:
             raise StoreError(f"cannot open {self.path}: {error}") from None
@@ -60,11 +61,11 @@ class Database:
             self._conn.execute("pragma foreign_keys=on")
 
     @classmethod
-    def in_dir(cls, data_dir: Path | str) -> Database:
+    def in_dir(cls, data_dir: Path | str, *, busy_seconds: float = BUSY_SECONDS) -> Database:
         """The settings database of a data directory (created, with its directory, when missing)."""
         directory = Path(data_dir)
         directory.mkdir(parents=True, exist_ok=True)
-        return cls(directory / FILE_NAME)
+        return cls(directory / FILE_NAME, busy_seconds=busy_seconds)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -137,5 +138,8 @@ class Database:
 
 
 def _store_error(error: sqlite3.Error) -> StoreError:
-    locked = "locked" in str(error) or "busy" in str(error)
-    return StoreError(f"settings database: {error}", retryable=locked)
+    if "locked" in str(error) or "busy" in str(error):
+        return StoreError(
+            "The settings database is busy: another process holds its write lock", retryable=True
+        )
+    return StoreError(f"settings database: {error}")

@@ -114,6 +114,8 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     response = error_response(status, message, _details(exc))
     if isinstance(exc, UnavailableError):
         response.headers["Retry-After"] = str(exc.retry_after)
+    elif isinstance(exc, StoreError) and exc.retryable:  # e.g. the settings database is locked a moment
+        response.headers["Retry-After"] = "1"
     if status >= 500 and not isinstance(exc, UnavailableError | QueryTimeoutError):
         log.error("error serving %s %s: %s", request.method, request.url.path, exc)
     return response

@@ -17,6 +17,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -25,11 +26,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from threatlake.model import Event
 from threatlake.service.ingest import new_events
 from threatlake.store import WriteResult
+from threatlake.web.auth import authorize
 from threatlake.web.services import services
 
 __all__ = ["ROUTES", "AccessLog", "JsonFormatter", "Metrics"]
 
 access_log = logging.getLogger("threatlake.access")
+
+#: The scope ``/metrics`` needs when ``metrics_token_required`` is on.
+METRICS_SCOPE = "settings:read"
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -116,6 +121,8 @@ async def readyz(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     found = services(request)
+    if found.config.metrics_token_required:
+        await run_in_threadpool(authorize, request, METRICS_SCOPE)
     found.metrics.queue_depth.set(found.writer.depth)
     return Response(generate_latest(found.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -22,14 +22,20 @@ _ENVELOPE = 4096
 
 
 def serialize_result(compiled: CompiledQuery, table: pa.Table, *, max_bytes: int, execution_ms: int) -> bytes:
-    result = to_result(compiled, table, scanned_records=table.num_rows, execution_ms=execution_ms)
+    scanned = table.num_rows
+    sliced = bool(table.num_rows) and table.nbytes > 2 * max_bytes
+    if sliced:
+        # shaping records costs several times their JSON in memory: never shape far more than can be sent
+        keep = max(1, int(table.num_rows * 2 * max_bytes / table.nbytes))
+        table = table.slice(0, keep)
+    result = to_result(compiled, table, scanned_records=scanned, execution_ms=execution_ms)
     data = orjson.dumps(result)
-    if len(data) <= max_bytes:
+    if len(data) <= max_bytes and not sliced:
         return data
     sizes = [len(orjson.dumps(record)) + 1 for record in result["records"]]
     budget = max(max_bytes - _ENVELOPE, 0)
     fits = sum(1 for total in accumulate(sizes) if total <= budget)
-    cut = to_result(compiled, table.slice(0, fits), scanned_records=table.num_rows, execution_ms=execution_ms)
+    cut = to_result(compiled, table.slice(0, fits), scanned_records=scanned, execution_ms=execution_ms)
     _notify(cut, fits, max_bytes)
     return orjson.dumps(cut)
 

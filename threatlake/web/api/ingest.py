@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threatlake.errors import RequestError
+from threatlake.errors import BodyTooLargeError, RequestError
 from threatlake.pipeline.mapping import Batch, IngestContext, Rejection
 from threatlake.service.ingest import Processed, map_body
 from threatlake.web.auth import authorize
@@ -41,6 +41,15 @@ _INDEX = re.compile(r"^\[(\d+)\]")
 _MAX_ERRORS = 100  # errors listed in one response; the counts are always complete
 
 
+def _cap(what: str, count: int, limit: int, setting: str) -> None:
+    if count > limit:
+        raise BodyTooLargeError(
+            f"The body holds {count} {what}; at most {limit} are accepted per request ({setting}): "
+            "split it into smaller requests",
+            {what: count, "limit": limit},
+        )
+
+
 def _error(rejection: Rejection) -> dict[str, Any]:
     entry: dict[str, Any] = {"location": rejection.location, "message": rejection.reason}
     index = _INDEX.match(rejection.location)
@@ -54,7 +63,13 @@ async def _ingest(request: Request, source: str, scope: str, endpoint: str | Non
     token = authorize(request, scope)
     found = services(request)
     config = found.config
-    limits = Limits(config.max_body_bytes, config.max_decompressed_bytes, config.max_json_depth)
+    if endpoint is not None and not _NAME.fullmatch(endpoint):  # after authentication: names are not probed
+        raise RequestError(
+            "A custom endpoint name has 1 to 100 letters, digits, '.', '_' or '-'", {"name": endpoint[:100]}
+        )
+    limits = Limits(
+        config.max_body_bytes, config.max_decompressed_bytes, config.max_json_depth, config.max_inflate_ratio
+    )
     data = await read_body(request, config.max_body_bytes)
     ctx = IngestContext(
         received_at=datetime.now(UTC),
@@ -66,7 +81,12 @@ async def _ingest(request: Request, source: str, scope: str, endpoint: str | Non
 
     def work() -> tuple[Batch, int, Processed]:
         body = decode_body(data, headers.get("content-type"), headers.get("content-encoding"), limits)
+        # an array's items are findings or events that hold them: refused here, before any is mapped
+        documents = sum(len(doc) if isinstance(doc, list) else 1 for _, doc in body.documents)
+        _cap("findings", documents, config.max_findings_per_request, "max_findings_per_request")
         batch, accepted = map_body(body.documents, body.rejections, ctx)
+        _cap("findings", batch.findings, config.max_findings_per_request, "max_findings_per_request")
+        _cap("events", len(batch.events), config.max_events_per_request, "max_events_per_request")
         return batch, accepted, found.ingest.process(batch, ctx.received_at, endpoint)
 
     batch, accepted, processed = await run_in_threadpool(work)
@@ -102,12 +122,7 @@ async def ingest(request: Request) -> Response:
 
 
 async def ingest_custom(request: Request) -> Response:
-    name = request.path_params["name"]
-    if not _NAME.fullmatch(name):
-        raise RequestError(
-            "A custom endpoint name has 1 to 100 letters, digits, '.', '_' or '-'", {"name": name[:100]}
-        )
-    return await _ingest(request, request.url.path, CUSTOM_SCOPE, endpoint=name)
+    return await _ingest(request, request.url.path, CUSTOM_SCOPE, endpoint=request.path_params["name"])
 
 
 ROUTES = [Route(path, ingest, methods=["POST"]) for path in INGEST_PATHS] + [
