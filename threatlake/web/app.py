@@ -27,7 +27,7 @@ from threatlake.service.ingest import AfterWrite, Ingest
 from threatlake.state import State
 from threatlake.store import Store
 from threatlake.store.batch import BatchExecutor
-from threatlake.web import errors, openapi, ops
+from threatlake.web import errors, openapi, ops, views
 from threatlake.web.admission import Admission, AdmissionLimits
 from threatlake.web.api import buckets, connections, ingest, pipelines, query, tokens
 from threatlake.web.jobs import Lanes, QueryJobs
@@ -51,6 +51,7 @@ def routes() -> list[BaseRoute]:
         *buckets.ROUTES,
         Route("/platform/openapi.json", _openapi, methods=["GET"]),
         *ops.ROUTES,
+        *views.ROUTES,
     ]
 
 
