@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "aws": {"model"},
     "service": {"model", "sources", "pipeline", "query", "store", "state", "config"},
     "web": {"model", "sources", "pipeline", "query", "store", "state", "config", "service", "samples", "aws"},
+    "workflows": {"model", "query", "store", "state", "service", "config"},
 }
 # Who may import the adapters: nothing imports cli; only cli's ``serve`` command imports web.
 ENTRY_POINTS = {"cli": {"__main__.py"}, "web": {"cli/serve.py"}}
