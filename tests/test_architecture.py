@@ -23,7 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "aws": {"model"},
     "service": {"model", "sources", "pipeline", "query", "store", "state", "config"},
     # the workflow engine: definitions, runner, actions; it reaches queries and ingest through service
-    "workflows": {"model", "state", "service", "config"},
+    "workflows": {"model", "query", "store", "state", "service", "config"},
     "web": {
         "model",
         "sources",
