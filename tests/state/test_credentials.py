@@ -90,3 +90,25 @@ def test_key_from_the_setting(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="32 bytes"):
         short.credentials.create("x", "http", {"url": "u"}, now=NOW)
     short.close()
+
+
+def test_one_default_per_type_and_one_of_fields(state: State) -> None:
+    from threatlake.workflows.credentials import StateCredentials
+
+    state.credentials.create("a", "jira", JIRA, now=NOW)
+    state.credentials.create("b", "jira", JIRA, now=NOW)
+    state.credentials.create("bot", "slack", {"token": "xoxb-1"}, now=NOW)
+    state.credentials.create("signer", "http", {"secret": "k"}, now=NOW)
+    resolved = StateCredentials(state.credentials)
+    assert resolved.resolve("", "jira") is None  # two and none marked: no guess
+    assert state.credentials.set_default("a").default
+    assert state.credentials.set_default("b").default
+    assert [r.name for r in state.credentials.list() if r.default] == ["b"]
+    found = resolved.resolve("unknown", "jira")
+    assert found is not None and found.name == "b" and found.fields["token"] == JIRA["apiToken"]
+    named = resolved.resolve("a", "jira")
+    assert named is not None and named.name == "a"
+    signer = resolved.resolve(None, "http")
+    assert signer is not None and signer.fields == {"secret": "k"}
+    with pytest.raises(RequestError, match="missing url or authorization or secret"):
+        state.credentials.create("empty", "http", {}, now=NOW)

@@ -16,11 +16,13 @@ from types import ModuleType
 from threatlake.cli import backfill as backfill_command
 from threatlake.cli import bucket as bucket_command
 from threatlake.cli import connection as connection_command
+from threatlake.cli import credentials as credentials_command
 from threatlake.cli import ingest as ingest_command
 from threatlake.cli import map as map_command
 from threatlake.cli import query as query_command
 from threatlake.cli import serve
 from threatlake.cli import token as token_command
+from threatlake.cli import workflows as workflows_command
 from threatlake.errors import ThreatlakeError
 
 __all__ = ["COMMANDS", "main"]
@@ -34,6 +36,8 @@ COMMANDS: dict[str, ModuleType] = {
     "connection": connection_command,
     "backfill": backfill_command,
     "bucket": bucket_command,
+    "workflows": workflows_command,
+    "credentials": credentials_command,
 }
 
 

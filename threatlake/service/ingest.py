@@ -64,9 +64,10 @@ BATCH_SIZE = 50_000
 WriteObserver = Callable[[list[Event], WriteResult], None]
 #: Called after a durable write with exactly the events that write newly stored.
 NewEventHook = Callable[[list[Event]], None]
-#: Makers of the new-event hooks every ingest path runs: each gets the state and returns a hook (or None).
-#: A feature that reacts to new events (workflow event triggers) adds one line here.
-NEW_EVENT_HOOKS: list[Callable[[State], NewEventHook | None]] = []
+#: Makers of the new-event hooks every ingest path runs: each gets the state and the store written to and
+#: returns a hook (or None); a hook with a ``close()`` is closed when its ingest ends. A feature that reacts
+#: to new events adds its maker here (``threatlake.workflows.hosting`` adds the event triggers').
+NEW_EVENT_HOOKS: list[Callable[[State, Store], NewEventHook | None]] = []
 
 
 def event_key(event: Event) -> str:
@@ -103,10 +104,17 @@ class AfterWrite:
 
     @classmethod
     def for_state(
-        cls, state: State, counters: ConnectionCounters | None, observers: Sequence[WriteObserver] = ()
+        cls,
+        state: State,
+        counters: ConnectionCounters | None,
+        observers: Sequence[WriteObserver] = (),
+        *,
+        store: Store | None = None,
     ) -> AfterWrite:
-        """The counters and observers given, and every registered new-event hook built on ``state``."""
-        hooks = [hook for make in NEW_EVENT_HOOKS if (hook := make(state)) is not None]
+        """The counters and observers given, and every registered new-event hook built on ``state`` and
+        ``store`` (none without a store)."""
+        made = [make(state, store) for make in NEW_EVENT_HOOKS] if store is not None else []
+        hooks = [hook for hook in made if hook is not None]
         return cls(counters, observers, hooks)
 
     def __call__(self, events: list[Event], result: WriteResult) -> None:
@@ -124,9 +132,13 @@ class AfterWrite:
                 log.exception("an after-write hook failed; the write itself succeeded")
 
     def close(self) -> None:
-        """Write the pending counters (after the last write)."""
+        """Write the pending counters and close the hooks that can be (after the last write)."""
         if self.counters is not None:
             self.counters.close()
+        for hook in self._hooks:
+            close = getattr(hook, "close", None)
+            if callable(close):
+                close()
 
 
 def map_body(
@@ -229,7 +241,10 @@ def local_ingest(store: Store, state: State, *, connection: str | None, now: dat
     pipelines = load_pipelines(state.pipelines.list())
     executor = BatchExecutor()
     ingest = Ingest(
-        store, lambda: pipelines, executor, AfterWrite.for_state(state, ConnectionCounters(state.connections))
+        store,
+        lambda: pipelines,
+        executor,
+        AfterWrite.for_state(state, ConnectionCounters(state.connections), store=store),
     )
     try:
         yield ingest

@@ -50,15 +50,20 @@ _MAX_VALUE = 16 * 1024
 class CredentialType:
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
+    one_of: tuple[str, ...] = ()  # at least one of these (optional) fields must be given
 
 
 #: type -> the secret fields it needs and may have. A new type of action credential is one line here.
 TYPES: dict[str, CredentialType] = {
     "jira": CredentialType(("url", "email", "apiToken")),
-    "slack": CredentialType(("webhookUrl",), ("token",)),
+    "slack": CredentialType((), ("webhookUrl", "token"), one_of=("webhookUrl", "token")),
     "msteams": CredentialType(("webhookUrl",)),
     "smtp": CredentialType(("host", "port", "sender"), ("username", "password", "tls")),
-    "http": CredentialType(("url",), ("authorization", "username", "password")),
+    "http": CredentialType(
+        (),
+        ("url", "authorization", "username", "password", "secret"),
+        one_of=("url", "authorization", "secret"),
+    ),
 }
 
 
@@ -71,12 +76,14 @@ class CredentialRecord:
     fields: tuple[str, ...]
     created: str
     modified: str
+    default: bool = False  # the type's default: used when a workflow's reference is empty or unknown
 
     def as_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
             "type": self.type,
             "fields": list(self.fields),
+            "default": self.default,
             "created": self.created,
             "modified": self.modified,
         }
@@ -96,6 +103,10 @@ class CredentialRepository(Protocol):
     def list(self) -> list[CredentialRecord]: ...
 
     def delete(self, name: str) -> None: ...
+
+    def set_default(self, name: str) -> CredentialRecord:
+        """Make ``name`` its type's default (the type's previous default no longer is)."""
+        ...
 
     def decrypt(self, name: str) -> dict[str, str]:
         """The secret itself: for actions about to use it, never for display."""
@@ -149,11 +160,13 @@ def _check(name: str, kind: str, secret: Mapping[str, str]) -> tuple[str, ...]:
     if spec is None:
         raise RequestError(f"unknown credential type {kind!r}; valid: {', '.join(TYPES)}", {"field": "type"})
     missing = [field for field in spec.required if not secret.get(field)]
+    if spec.one_of and not any(secret.get(field) for field in spec.one_of):
+        missing.append(" or ".join(spec.one_of))
     unknown = [field for field in secret if field not in spec.required + spec.optional]
     if missing or unknown:
         problem = f"missing {', '.join(missing)}" if missing else f"unknown field {unknown[0]!r}"
         raise RequestError(
-            f"a {kind} credential needs {', '.join(spec.required)}"
+            f"a {kind} credential needs {', '.join(spec.required or (' or '.join(spec.one_of),))}"
             + (f" (may have {', '.join(spec.optional)})" if spec.optional else "")
             + f": {problem}",
             {"field": "secret", "required": list(spec.required), "optional": list(spec.optional)},
@@ -178,7 +191,7 @@ create table if not exists credentials (
     name text primary key, type text not null, fields text not null, secret blob not null,
     created text not null, modified text not null);
 """
-_SELECT = "select name, type, fields, created, modified from credentials"
+_SELECT = "select name, type, fields, created, modified, is_default from credentials"
 
 
 class SqliteCredentials:
@@ -188,6 +201,7 @@ class SqliteCredentials:
         self._db = db
         self._cipher = cipher  # called on first use: the key file is made only when a secret is kept
         db.create(_SCHEMA)
+        db.add_columns("credentials", {"is_default": "integer not null default 0"})
 
     def _seal(self, name: str, kind: str, secret: Mapping[str, str]) -> bytes:
         return self._cipher().seal(orjson.dumps(dict(secret)), _associated(name, kind))
@@ -227,6 +241,13 @@ class SqliteCredentials:
         self.get(name)
         self._db.execute("delete from credentials where name = ?", (name,))
 
+    def set_default(self, name: str) -> CredentialRecord:
+        with self._db.transaction():
+            record = self.get(name)
+            self._db.execute("update credentials set is_default = 0 where type = ?", (record.type,))
+            self._db.execute("update credentials set is_default = 1 where name = ?", (name,))
+        return self.get(name)
+
     def decrypt(self, name: str) -> dict[str, str]:
         row = self._db.one("select type, secret from credentials where name = ?", (name,))
         if row is None:
@@ -236,8 +257,8 @@ class SqliteCredentials:
 
 
 def _record(row: Row) -> CredentialRecord:
-    name, kind, fields, created, modified = row
-    return CredentialRecord(name, kind, tuple(fields.split()), created, modified)
+    name, kind, fields, created, modified, default = row
+    return CredentialRecord(name, kind, tuple(fields.split()), created, modified, bool(default))
 
 
 class MemoryCredentials:
@@ -280,6 +301,14 @@ class MemoryCredentials:
         self.get(name)
         with self._lock:
             self._items.pop(name, None)
+
+    def set_default(self, name: str) -> CredentialRecord:
+        with self._lock:
+            record = self.get(name)
+            for other, (item, sealed) in list(self._items.items()):
+                if item.type == record.type:
+                    self._items[other] = (replace(item, default=other == name), sealed)
+        return self.get(name)
 
     def decrypt(self, name: str) -> dict[str, str]:
         record = self.get(name)

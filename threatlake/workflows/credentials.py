@@ -3,8 +3,9 @@
 
 The state names a credential's secret fields in the product's spelling (``TYPES`` there); the actions read
 theirs, so each type has one table row mapping them. A reference resolves by name; an empty or unknown one
-falls back to the type's default, which (until the state can mark one) is the type's only credential when
-there is exactly one. The secret is decrypted only here, when an action is about to use it.
+falls back to the type's default: the one marked default (``threatlake credentials create ... --default``),
+else the type's only credential when there is exactly one. The secret is decrypted only here, when an action
+is about to use it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ FIELDS: dict[str, dict[str, str]] = {
     "msteams": {"webhookUrl": "webhook_url"},
     "smtp": {"host": "host", "port": "port", "sender": "from", "username": "user", "password": "password",
              "tls": "security"},
-    "http": {"url": "url", "authorization": "authorization", "username": "user", "password": "secret"},
+    "http": {"url": "url", "authorization": "authorization", "username": "user", "password": "secret",
+             "secret": "secret"},
 }  # fmt: skip
 
 
@@ -34,8 +36,9 @@ class StateCredentials:
         typed = [record for record in self.repository.list() if record.type == type]
         chosen = next((r for r in typed if reference and r.name == reference), None)
         default = chosen is None
-        if chosen is None and len(typed) == 1:
-            chosen = typed[0]
+        if chosen is None:
+            marked = [r for r in typed if r.default]
+            chosen = marked[0] if marked else typed[0] if len(typed) == 1 else None
         if chosen is None:
             return None
         try:

@@ -135,15 +135,18 @@ class WorkflowEngine:
         return self.save(templates.install(name, inputs))
 
     # running ----------------------------------------------------------------------------------------------
-    async def run(self, reference: str, trigger: Trigger | None = None) -> dict[str, Any]:
-        """Run a workflow now and wait for the execution to end; returns its record."""
+    async def run(
+        self, reference: str, trigger: Trigger | None = None, execution_id: str = ""
+    ) -> dict[str, Any]:
+        """Run a workflow now and wait for the execution to end; returns its record. The record (state
+        ``RUNNING``) is saved before the first task starts, under ``execution_id`` when one is given."""
         stored, workflow = self.get(reference)
         trigger = trigger or Trigger()
         if trigger.previous is None:
             trigger = Trigger(
                 trigger.type, trigger.event, trigger.params, trigger.actor, self._previous(stored.id)
             )
-        record = await self.runner.run(workflow, stored.id, trigger)
+        record = await self.runner.run(workflow, stored.id, trigger, execution_id)
         return record.to_json()
 
     def run_sync(self, reference: str, trigger: Trigger | None = None) -> dict[str, Any]:
