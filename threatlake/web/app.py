@@ -29,10 +29,11 @@ from threatlake.store import Store
 from threatlake.store.batch import BatchExecutor
 from threatlake.web import errors, openapi, ops, views
 from threatlake.web.admission import Admission, AdmissionLimits
-from threatlake.web.api import buckets, connections, ingest, pipelines, query, tokens
+from threatlake.web.api import buckets, connections, ingest, pipelines, query, tokens, workflows
 from threatlake.web.jobs import Lanes, QueryJobs
 from threatlake.web.services import Services
 from threatlake.web.writer import Writer
+from threatlake.workflows.hosting import WorkflowHost
 
 __all__ = ["create_app", "routes"]
 
@@ -49,6 +50,7 @@ def routes() -> list[BaseRoute]:
         *connections.ROUTES,
         *pipelines.ROUTES,
         *buckets.ROUTES,
+        *workflows.ROUTES,
         Route("/platform/openapi.json", _openapi, methods=["GET"]),
         *ops.ROUTES,
         *views.ROUTES,
@@ -67,7 +69,8 @@ def create_app(
     metrics = ops.Metrics()
     batch_executor = BatchExecutor()
     counters = ConnectionCounters(state.connections)
-    after_write = AfterWrite.for_state(state, counters, observers=[metrics.count_written])
+    after_write = AfterWrite.for_state(state, counters, observers=[metrics.count_written], store=store)
+    host = WorkflowHost.for_service(state, store, config)
     the_writer = writer or Writer(store, config.writer_queue_batches, on_write=after_write)
     jobs = QueryJobs(
         Lanes(
@@ -86,12 +89,14 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         the_writer.start()
         sweeping = asyncio.create_task(buckets.sweeper(store, config.retention_sweep_seconds))
+        host.start()
         try:
             yield
         finally:
             sweeping.cancel()
+            await host.stop()
             the_writer.close()
-            counters.close()
+            after_write.close()  # the counters, and the event triggers' queued runs
             jobs.close()
             batch_executor.close()
 
@@ -128,6 +133,7 @@ def create_app(
         ingest=Ingest(store, lambda: found.pipelines, batch_executor, after_write),
         batch_executor=batch_executor,
         pipelines=load_pipelines(state.pipelines.list()),
+        workflows=host,
     )
     app.state.services = found
     app.state.openapi = openapi.document()

@@ -24,6 +24,7 @@ from threatlake.web.writer import Writer
 
 if TYPE_CHECKING:  # ops imports this module
     from threatlake.web.ops import Metrics
+    from threatlake.workflows.hosting import WorkflowHost
 
 __all__ = ["Services", "services"]
 
@@ -43,6 +44,8 @@ class Services:
     batch_executor: BatchExecutor
     #: the pipelines in force; replaced (not mutated) when a definition changes
     pipelines: Pipelines
+    #: the workflow engine, its background runs and its scheduler (``threatlake.workflows.hosting``)
+    workflows: WorkflowHost | None = None
 
 
 def services(request: HTTPConnection) -> Services:

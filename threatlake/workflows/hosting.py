@@ -46,6 +46,8 @@ log = logging.getLogger("threatlake.workflows")
 
 #: Batches of new events waiting for the trigger worker; beyond this a batch is logged and skipped.
 MAX_PENDING_BATCHES = 1000
+#: How often the scheduler in a service looks for due workflows (and renews its lease).
+TICK_SECONDS = 15.0
 #: How long ``EventTriggers.close`` waits for queued batches.
 CLOSE_SECONDS = 120.0
 
@@ -109,7 +111,9 @@ class WorkflowHost:
         self._loop: asyncio.Task[None] | None = None
 
     @classmethod
-    def for_service(cls, state: State, store: Store, config: Config, *, interval: float) -> WorkflowHost:
+    def for_service(
+        cls, state: State, store: Store, config: Config, *, interval: float = TICK_SECONDS
+    ) -> WorkflowHost:
         engine = engine_for(state, store, config)
         return cls(engine, Scheduler(engine, _StateLease(state.leases), interval=interval))
 
