@@ -69,11 +69,42 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "result_records_limit", _positive_int, 100_000, "most records a query may ask for (maxResultRecords)"
     ),
-    Setting("query_workers", _positive_int, 4, "queries that run at the same time (threads)"),
+    Setting("query_workers", _positive_int, 4, "long queries that run at the same time (slow lane threads)"),
+    Setting("fast_query_workers", _positive_int, 2, "threads of the fast lane every query starts in"),
+    Setting(
+        "fast_query_seconds",
+        _positive_float,
+        1.0,
+        "engine time a query gets in the fast lane before it moves",
+    ),
+    Setting("max_pending_queries", _positive_int, 64, "queries running or waiting at once (429 above)"),
+    Setting("max_queries_per_token", _positive_int, 8, "queries one token may have running or waiting"),
+    Setting("max_result_bytes", _positive_int, 64 * MIB, "bytes a query result holds when it sets no limit"),
+    Setting(
+        "result_bytes_limit", _positive_int, 256 * MIB, "most bytes a query may ask for (maxResultBytes)"
+    ),
+    Setting("kept_result_bytes", _positive_int, 256 * MIB, "bytes of finished results kept for polling"),
     Setting(
         "retention_sweep_seconds", _positive_float, 3600.0, "how often the service deletes expired events"
     ),
     Setting("result_ttl_seconds", _positive_float, 300.0, "how long a finished query's result can be polled"),
+    Setting(
+        "header_timeout_seconds",
+        _positive_float,
+        10.0,
+        "time a client has to send a request head (closed after)",
+    ),
+    Setting(
+        "body_timeout_seconds", _positive_float, 60.0, "time a client has to send a request body (408 after)"
+    ),
+    Setting("max_connections", _positive_int, 1000, "open connections and requests at once (503 above)"),
+    Setting("max_ingest_requests", _positive_int, 16, "ingest requests in progress at once (429 above)"),
+    Setting(
+        "max_inflight_bytes", _positive_int, 160 * MIB, "ingest body bytes in progress at once (429 above)"
+    ),
+    Setting(
+        "drain_bytes", _positive_int, 32 * MIB, "body bytes read and dropped so an early error can be read"
+    ),
     Setting("load_samples", _bool, True, "load the bundled sample findings on first start"),
     Setting("admin_password", str, "", "initial admin password (printed once when empty)"),
     Setting(
@@ -100,8 +131,21 @@ class Config:
     max_result_records: int = 1000
     result_records_limit: int = 100_000
     query_workers: int = 4
+    fast_query_workers: int = 2
+    fast_query_seconds: float = 1.0
+    max_pending_queries: int = 64
+    max_queries_per_token: int = 8
+    max_result_bytes: int = 64 * MIB
+    result_bytes_limit: int = 256 * MIB
+    kept_result_bytes: int = 256 * MIB
     retention_sweep_seconds: float = 3600.0
     result_ttl_seconds: float = 300.0
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 60.0
+    max_connections: int = 1000
+    max_ingest_requests: int = 16
+    max_inflight_bytes: int = 160 * MIB
+    drain_bytes: int = 32 * MIB
     load_samples: bool = True
     admin_password: str = ""
     credentials_key: str = ""

@@ -58,6 +58,7 @@ FUNCTION_CASES: dict[str, str] = {
     "takeAny": _summarize("takeAny(event.provider)"),
     "collectDistinct": _summarize("collectDistinct(event.provider, maxLength:5)"),
     "collectArray": _summarize("collectArray(event.id)"),
+    "median": _summarize("median(dt.security.risk.score)"),
     "percentile": _summarize("percentile(dt.security.risk.score, 90)"),
     # conditionals and nulls
     "if": _fields('if(finding.count > 1, "many", else:"few")'),
@@ -108,6 +109,7 @@ FUNCTION_CASES: dict[str, str] = {
     "arrayRemoveNulls": _fields("arrayRemoveNulls(array(aws.account.id, event.id))"),
     "arrayFirst": _fields("arrayFirst(actor.ips)"),
     "arrayLast": _fields("arrayLast(actor.ips)"),
+    "toArray": _fields("toArray(event.id)"),
     "iAny": _fields('iAny(actor.ips[] == "10.0.0.3")'),
     "iAll": _fields('iAll(startsWith(actor.ips[], "10."))'),
     # network
@@ -131,4 +133,18 @@ SYNTAX_CASES: dict[str, str] = {
     "backtick": F + " | summarize `Open findings` = count()",
     "xor": _fields("finding.count > 1 xor finding.count < 3"),
     "comments": F + " // the source\n| /* keep */ fields event.id",
+    # issue 10, class 1: dynamic types and arrays compared with values
+    "array-equals-value": F + ' | filter actor.ips == "10.0.0.3" | fields event.id',
+    "array-not-equal": F + ' | filter actor.ips != "10.0.0.3" | fields event.id',
+    "array-in-list": F + ' | filter in(actor.ips, {"10.0.0.3", "10.0.0.6"}) | fields event.id',
+    "extra-equals-value": F + ' | filter mitre.techniques == "T1046" | fields event.id',
+    "extra-aggregate": F
+    + " | summarize x = round(takeMax(service.count), decimals:1), y = min(service.count) + 1",
+    "extra-array-size": F + " | fields n = arraySize(mitre.techniques)",
+    # issue 10, class 2: syntax forms
+    "sort-record": F + ' | sort {dt.security.risk.score, direction:"descending"}, event.id | fields event.id',
+    "braced-fields-add": F + " | fieldsAdd {a = finding.count * 2, b = lower(event.id)} | fields a, b",
+    "brace-array-argument": _fields('arrayConcat({"a", "b"}, actor.ips)'),
+    "alias-parameter": F + " | summarize count(), alias:total, by:{event.provider} | sort total desc",
+    "matches-any-pattern": F + ' | filter matchesValue(event.id, {"e0*", "e1*"}) | fields event.id',
 }

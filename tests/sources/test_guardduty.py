@@ -231,6 +231,20 @@ def test_severity_below_one_and_as_text(severity: Any, level: str) -> None:
     assert (event["finding.severity"], event["dt.security.risk.level"]) == (level, level)
 
 
+@pytest.mark.parametrize(
+    ("severity", "score", "level"),
+    [(-1, 0.0, "NONE"), (101, 10.0, "CRITICAL"), (1e308, 10.0, "CRITICAL"), (2**70, 10.0, "CRITICAL")],
+)
+def test_severity_out_of_range_is_clamped_to_0_10(severity: Any, score: float, level: str) -> None:
+    raw = load("own-severity-03_9.json") | {"severity": severity}
+    (event,) = events(raw)
+    assert pick(event, "finding.score", "dt.security.risk") == {
+        "finding.score": score,
+        "dt.security.risk.level": level,
+        "dt.security.risk.score": score,
+    }
+
+
 def test_a_finding_without_severity_is_not_available() -> None:
     raw = load("own-severity-03_9.json")
     del raw["severity"]

@@ -644,6 +644,32 @@ def test_a_detection_that_carries_a_compliance_block_keeps_it() -> None:
     assert "compliance.status" not in event
 
 
+@pytest.mark.parametrize(
+    ("normalized", "score", "level"),
+    [(-1, 0.0, "NONE"), (101, 100.0, "CRITICAL"), (1e308, 100.0, "CRITICAL"), (2**70, 100.0, "CRITICAL")],
+)
+def test_normalized_severity_out_of_range_is_clamped_to_0_100(
+    normalized: Any, score: float, level: str
+) -> None:
+    (event,) = _map(_asff(Severity={"Normalized": normalized}))
+    assert (event["finding.score"], event["dt.security.risk.level"]) == (score, level)
+
+
+def test_cvss_base_score_out_of_range_is_clamped_to_0_10() -> None:
+    vulns = [{"Id": "CVE-2024-0001", "Cvss": [{"Version": "3.1", "BaseScore": 2**70}]}]
+    finding = _asff(Types=["Software and Configuration Checks/Vulnerabilities/CVE"], Vulnerabilities=vulns)
+    (event,) = _map(finding)
+    assert event["vulnerability.cvss.base_score"] == 10.0
+
+
+def test_scores_clamp_infinities_and_read_nan_as_missing() -> None:
+    # Parsed JSON cannot hold them, but a caller's documents (a backfill page) can.
+    (event,) = _map(_asff(Severity={"Normalized": float("inf")}))
+    assert event["finding.score"] == 100.0
+    (event,) = _map(_asff(Severity={"Normalized": float("nan")}))
+    assert (event["finding.score"], event["dt.security.risk.level"]) == (None, "NOT_AVAILABLE")
+
+
 # Robustness -------------------------------------------------------------------------------------------------
 
 
@@ -688,25 +714,55 @@ def test_a_malformed_vulnerability_raises_a_located_source_error() -> None:
     assert caught.value.location == "Vulnerabilities[0].Cvss[0].BaseScore"
 
 
-def _asff_findings() -> list[dict[str, Any]]:
-    paths = sorted(FIXTURES.glob("own-*.json")) + (sorted(SAMPLES.glob("*.json")) if SAMPLES.is_dir() else [])
+def corpus(*, shared: bool) -> list[Path]:
+    """The finding files of one corpus: our own fixtures, or the external ``../shared`` samples (empty when
+    they are not beside the checkout)."""
+    if not shared:
+        return sorted(FIXTURES.glob("own-*.json"))
+    return sorted(SAMPLES.glob("*.json")) if SAMPLES.is_dir() else []
+
+
+def _asff_findings(*, shared: bool = False) -> list[dict[str, Any]]:
+    paths = corpus(shared=False) + (corpus(shared=True) if shared else [])
     return [finding for path in paths for finding in findings_in(path) if "class_uid" not in finding]
 
 
-def test_mutated_findings_map_or_raise_a_source_error_at_the_changed_path() -> None:
+def check_mutations(findings: list[dict[str, Any]], map_one: Any) -> None:
+    """Map every mutation of every finding; each either maps or raises at (a prefix of) the changed path.
+
+    The floor derives from what is present: every top-level key of every finding is mutated in every odd
+    way and by removal (nested values add more), so a corpus of any size is checked in full.
+    """
+    assert findings, "the corpus holds findings"
     checked = 0
-    for finding in _asff_findings()[::3]:
+    for finding in findings:
         for path, mutated in mutations(finding):
             try:
-                _map(mutated)
+                map_one(mutated)
             except SourceError as error:
                 assert error.location.startswith(path) or path.startswith(error.location), (path, error)
             checked += 1
-    assert checked > 10_000
+    assert checked > (len(_ODD) + 1) * sum(len(finding) for finding in findings)
+
+
+# The corpus a mutation test runs over: our own fixtures always, the external samples when they are present.
+CORPORA = [
+    pytest.param(False, id="own"),
+    pytest.param(
+        True,
+        id="shared",
+        marks=pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the checkout"),
+    ),
+]
+
+
+@pytest.mark.parametrize("shared", CORPORA)
+def test_mutated_findings_map_or_raise_a_source_error_at_the_changed_path(shared: bool) -> None:
+    check_mutations(_asff_findings(shared=shared)[::3], _map)
 
 
 def test_mapping_never_changes_the_finding() -> None:
-    for finding in _asff_findings():
+    for finding in _asff_findings(shared=True):
         before = orjson.dumps(finding)
         _map(finding)
         assert orjson.dumps(finding) == before

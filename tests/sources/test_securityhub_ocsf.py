@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.sources.test_securityhub import FIXTURES, SAMPLES, findings_in, mutations
+from tests.sources.test_securityhub import CORPORA, FIXTURES, SAMPLES, check_mutations, corpus, findings_in
 from threatlake.errors import SourceError
 from threatlake.model import Event
 from threatlake.sources import securityhub_ocsf
@@ -350,8 +350,8 @@ def test_a_malformed_finding_raises_a_located_source_error(change: dict[str, Any
     assert caught.value.location == location
 
 
-def _ocsf_findings() -> list[dict[str, Any]]:
-    paths = sorted(FIXTURES.glob("own-*.json")) + (sorted(SAMPLES.glob("*.json")) if SAMPLES.is_dir() else [])
+def _ocsf_findings(*, shared: bool = False) -> list[dict[str, Any]]:
+    paths = corpus(shared=False) + (corpus(shared=True) if shared else [])
     found = [finding for path in paths for finding in findings_in(path) if "class_uid" in finding]
     return [
         *found,
@@ -359,20 +359,13 @@ def _ocsf_findings() -> list[dict[str, Any]]:
     ]
 
 
-def test_mutated_findings_map_or_raise_a_source_error_at_the_changed_path() -> None:
-    checked = 0
-    for finding in _ocsf_findings():
-        for path, mutated in mutations(finding):
-            try:
-                _map(mutated)
-            except SourceError as error:
-                assert error.location.startswith(path) or path.startswith(error.location), (path, error)
-            checked += 1
-    assert checked > 5_000
+@pytest.mark.parametrize("shared", CORPORA)
+def test_mutated_findings_map_or_raise_a_source_error_at_the_changed_path(shared: bool) -> None:
+    check_mutations(_ocsf_findings(shared=shared), _map)
 
 
 def test_mapping_never_changes_the_finding() -> None:
-    for finding in _ocsf_findings():
+    for finding in _ocsf_findings(shared=True):
         before = orjson.dumps(finding)
         _map(finding)
         assert orjson.dumps(finding) == before

@@ -11,6 +11,7 @@ import httpx
 import pyarrow as pa
 from starlette.applications import Starlette
 
+from threatlake.errors import QueryTimeoutError
 from threatlake.model import Event
 from threatlake.store import WriteResult
 
@@ -35,9 +36,13 @@ class GatedStore:
         return WriteResult(len(new), len(batch) - len(new), frozenset(new))
 
     def execute(self, sql: str, params: Any = None, *, timeout: float | None = None) -> pa.Table:
-        self.gate.wait(10)
+        if not self.gate.wait(10 if timeout is None else timeout):
+            raise QueryTimeoutError(f"query interrupted after the timeout of {timeout:g} seconds")
         self.executed += 1
         return pa.table({"n": pa.array([7], pa.int64())})
+
+    def list_buckets(self) -> list[Any]:
+        return []
 
     def close(self) -> None:
         self.gate.set()

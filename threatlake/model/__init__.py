@@ -2,12 +2,15 @@
 
 from threatlake.model.event import (
     DEFAULT_BUCKET,
+    DELIVERY_FIELDS,
     EVENT_KIND,
     Event,
     EventType,
     Provider,
     event_id,
     format_timestamp,
+    in_time_range,
+    normalize_time,
     parse_timestamp,
 )
 from threatlake.model.fields import FIELDS, Field, FieldType
@@ -22,6 +25,7 @@ from threatlake.model.risk import (
 
 __all__ = [
     "DEFAULT_BUCKET",
+    "DELIVERY_FIELDS",
     "EVENT_KIND",
     "FIELDS",
     "LEVEL_SCORE",
@@ -36,6 +40,8 @@ __all__ = [
     "format_timestamp",
     "generic_level",
     "guardduty_level",
+    "in_time_range",
+    "normalize_time",
     "ocsf_level",
     "parse_timestamp",
 ]

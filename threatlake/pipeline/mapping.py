@@ -6,7 +6,6 @@ fields every event shares (model.md §1) are set here, once, after the source ma
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,8 @@ from threatlake.model import (
     Provider,
     event_id,
     format_timestamp,
+    in_time_range,
+    normalize_time,
     parse_timestamp,
 )
 from threatlake.model.event import FUTURE_TOLERANCE
@@ -131,10 +132,12 @@ def _map_into(batch: Batch, items: Iterable[Finding | SourceError], ctx: IngestC
         }
         envelope_time = clock.version(item.envelope_time)
         for mapped in events:
-            version = clock.version(mapped.get("finding.time.updated")) or envelope_time
-            # Without a version time, the content identifies the version, so re-sending it stores nothing new.
-            content = None if version else hashlib.blake2b(raw_data.encode(), digest_size=16).hexdigest()
-            mapped["timestamp"] = clock.stamp(version)
+            for key in _VENDOR_TIMES:
+                written = mapped.get(key)
+                if type(written) is str:
+                    mapped[key] = _normalized(written) or written  # unreadable: kept as written
+            own_version = clock.version(mapped.get("finding.time.updated"))
+            mapped["timestamp"] = clock.stamp(own_version or envelope_time)
             mapped.update(shared)
             if not mapped.get("aws.region"):
                 mapped["aws.region"] = item.region
@@ -147,7 +150,8 @@ def _map_into(batch: Batch, items: Iterable[Finding | SourceError], ctx: IngestC
                 for key, value in mapped.items()
                 if value or (value is not None and (value is False or value == 0))
             }
-            event["event.id"] = event_id(event, content)
+            # The finding's own version time, unclamped, and its content identify it; never a clock.
+            event["event.id"] = event_id(event, own_version)
             events_out.append(event)
 
 
@@ -179,8 +183,17 @@ class _Clock:
         return min(version, self._horizon)
 
 
+# Vendor times written as ISO 8601 in UTC with nine fractional digits, like ``timestamp``.
+_VENDOR_TIMES = ("finding.time.created", "finding.time.updated")
+_normalized = lru_cache(maxsize=4096)(normalize_time)
+
+
 def _format(moment: datetime | None) -> str | None:
-    return format_timestamp(moment) if moment is not None else None
+    """A version time at the store's precision (microseconds), or None outside ``TIME_RANGE``."""
+    if moment is None:
+        return None
+    written = format_timestamp(moment)
+    return written if in_time_range(written) else None
 
 
 @lru_cache(maxsize=4096)

@@ -26,7 +26,7 @@ from threatlake.errors import QueryError
 from threatlake.model.fields import FIELDS, STORAGE_TYPES
 from threatlake.query import nodes as n
 from threatlake.query.dtypes import JSON, NULL, DType, Typed, from_field_type
-from threatlake.query.expressions import ExprCompiler, cast, coerce
+from threatlake.query.expressions import UNEXPECTED, ExprCompiler, cast, coerce
 from threatlake.query.frame import RAW_COLUMNS, Ctx, Frame, Params
 from threatlake.query.frame import sql_type as frame_sql_type
 from threatlake.query.parser import _Parser
@@ -156,7 +156,7 @@ class EventExpressions:
         except RecursionError:
             raise QueryError("Expression nested too deeply", 1, 1, text[:20]) from None
         except Exception as error:  # a compiler bug still reaches the user as a positioned error
-            raise QueryError(f"Internal compiler error: {type(error).__name__}: {error}", 1, 1) from error
+            raise QueryError(UNEXPECTED, 1, 1) from error
 
 
 def _kind(dtype: DType) -> str:

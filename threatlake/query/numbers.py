@@ -21,7 +21,9 @@ from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, paren, 
 from threatlake.query.operators import arithmetic
 from threatlake.query.tokens import DURATION_UNITS
 
-__all__ = ["NUMBERS", "bin_value", "java_format"]
+__all__ = ["MAX_DECIMALS", "NUMBERS", "bin_value", "java_format"]
+
+MAX_DECIMALS = 20
 
 
 def _round(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
@@ -34,6 +36,8 @@ def _round(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, 
         raise call.pos.error(f"round needs a number but found {value.kind}{{where}}")
     decimals_p = named.get("decimals") or (args[1] if len(args) > 1 else None)
     digits = int(constant(decimals_p, "long")) if decimals_p else 0  # type: ignore[call-overload]
+    if decimals_p is not None and abs(digits) > MAX_DECIMALS:  # a double has about 16 significant digits
+        raise decimals_p.pos.error(f"decimals must be between -{MAX_DECIMALS} and {MAX_DECIMALS}{{where}}")
     half = exp.Literal.number(0.5)
     if digits == 0:  # halves toward +infinity: floor(x + 0.5), unlike SQL's ROUND
         return Typed(exp.Floor(this=exp.Add(this=paren(value.sql), expression=half)), DOUBLE)
@@ -194,6 +198,10 @@ def _duration(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[st
     if unit not in DURATION_UNITS:
         raise call.pos.error(f"Unknown duration unit '{unit}'{{where}}")
     scale = Typed(c.ctx.params.add(DURATION_UNITS[unit], "BIGINT"), LONG)
+    if value.kind == "json":
+        value = coerce(value, "double")
+    if value.kind == "double":  # nanoseconds past the range of a long are null, as every overflow is
+        return Typed(cast(fn("trunc", arithmetic("*", value, scale).sql), "BIGINT"), DURATION)
     return Typed(arithmetic("*", value, scale).sql, DURATION)
 
 

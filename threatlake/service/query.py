@@ -1,24 +1,33 @@
 """Running a DQL query: compile for the store's dialect → execute with limits → the platform result shape.
 
 One path for ``POST /platform/storage/query/v1/query:execute``, ``threatlake query`` and, next, dashboard
-tiles, notebooks and the workflow query action. ``compile`` is cheap and raises ``QueryError`` with line and
-column at once (the API answers 400 before starting a job); ``execute`` blocks (run it off the event loop):
-past ``timeout`` seconds the engine is interrupted, and a store failure is reported as a ``QueryError``.
+tiles, notebooks and the workflow query action. ``compile`` raises ``QueryError`` with line and column at
+once (the API answers 400 before starting a job); ``fetch`` runs the SQL (blocking: off the event loop) —
+past ``timeout`` seconds the engine stops with ``QueryTimeoutError``, and any other store failure becomes a
+``QueryError`` naming a reference to the service log, never the engine's text. ``execute`` shapes the
+platform result as a dict (the command line, workflows); the API serializes the table on its worker instead
+(``web/results.py``).
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from threatlake.errors import QueryError, StoreError
+import pyarrow as pa
+
+from threatlake.errors import QueryError, QueryTimeoutError, StoreError
 from threatlake.query import CompiledQuery, compile_query, to_result
 from threatlake.store import Store
 
-__all__ = ["QueryRequest", "compile", "execute", "run_query"]
+__all__ = ["QueryRequest", "compile", "execute", "fetch", "run_query"]
+
+log = logging.getLogger("threatlake.query")
 
 Result = dict[str, Any]
 
@@ -36,6 +45,7 @@ class QueryRequest:
 
 def compile(store: Store, request: QueryRequest) -> CompiledQuery:
     """The query compiled for ``store``'s dialect; ``QueryError`` with line and column when it cannot be."""
+    buckets = [bucket.name for bucket in store.list_buckets()]  # for the unknown-bucket notification
     return compile_query(
         request.text,
         dialect=store.dialect,
@@ -43,7 +53,24 @@ def compile(store: Store, request: QueryRequest) -> CompiledQuery:
         default_from=request.start,
         default_to=request.end,
         max_records=request.max_records,
+        buckets=buckets,
     )
+
+
+def fetch(store: Store, compiled: CompiledQuery, *, timeout: float | None = None) -> tuple[pa.Table, float]:
+    """The result table and the seconds the engine took."""
+    started = time.perf_counter()
+    try:
+        table = store.execute(compiled.sql, compiled.params, timeout=timeout)
+    except QueryTimeoutError:
+        raise
+    except StoreError as error:
+        reference = secrets.token_hex(6)
+        log.warning("query %s failed in the engine: %s", reference, error.message)
+        raise QueryError(
+            f"The query could not be run by the store (reference {reference} in the service log)"
+        ) from None
+    return table, time.perf_counter() - started
 
 
 def execute(
@@ -54,12 +81,7 @@ def execute(
     observe: Callable[[float], None] | None = None,
 ) -> Result:
     """Run ``compiled`` and shape the API's ``result``; ``observe`` gets the execution time in seconds."""
-    started = time.perf_counter()
-    try:
-        table = store.execute(compiled.sql, compiled.params, timeout=timeout)
-    except StoreError as error:
-        raise QueryError(f"The query failed: {error.message}") from None
-    elapsed = time.perf_counter() - started
+    table, elapsed = fetch(store, compiled, timeout=timeout)
     if observe is not None:
         observe(elapsed)
     return to_result(compiled, table, scanned_records=table.num_rows, execution_ms=int(elapsed * 1000))

@@ -14,7 +14,7 @@ from threatlake.errors import SourceError
 from threatlake.model import Event, EventType, Provider, format_timestamp, guardduty_level, parse_timestamp
 from threatlake.sources.guardduty_actions import actor_fields
 from threatlake.sources.guardduty_resources import RESOURCES, other
-from threatlake.sources.reader import integer, number, obj, text, truth
+from threatlake.sources.reader import bounded_score, integer, obj, text, truth
 from threatlake.sources.source import Finding, Source
 
 __all__ = ["SOURCE", "camel_case"]
@@ -154,7 +154,7 @@ def _events(raw: dict[str, Any], finding: Finding) -> list[Event]:
     if fid is None:
         raise SourceError("missing finding id", "id")
     ftype = text(raw, "type")
-    severity = number(raw, "severity")
+    severity = bounded_score(raw, "severity")
     level = _LEVELS.get(severity) or _level(severity)
     service = obj(raw, "service") or _EMPTY
     res = obj(raw, "resource") or _EMPTY

@@ -26,7 +26,7 @@ from typing import Any
 
 from threatlake.errors import SourceError
 from threatlake.model import LEVEL_SCORE, Event, EventType, Provider, RiskLevel, asff_level
-from threatlake.sources.reader import number, obj, objs, text, texts
+from threatlake.sources.reader import bounded_score, obj, objs, text, texts
 from threatlake.sources.securityhub_compliance import asff_compliance
 from threatlake.sources.securityhub_detection import asff_detection
 from threatlake.sources.securityhub_vulnerability import asff_image, asff_vulnerabilities
@@ -168,7 +168,7 @@ def _common(
     severity = obj(raw, "Severity")
     if severity is not None:
         label = text(severity, "Label", "Severity")
-        normalized = number(severity, "Normalized", "Severity")
+        normalized = bounded_score(severity, "Normalized", "Severity", 100.0)
     severity_label, level_value, score = _level(label, normalized)
     workflow = obj(raw, "Workflow")
     company, product = _product(product_arn)

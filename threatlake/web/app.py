@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 
 import orjson
 from starlette.applications import Starlette
@@ -29,8 +28,9 @@ from threatlake.state import State
 from threatlake.store import Store
 from threatlake.store.batch import BatchExecutor
 from threatlake.web import errors, openapi, ops
+from threatlake.web.admission import Admission, AdmissionLimits
 from threatlake.web.api import buckets, connections, ingest, pipelines, query, tokens
-from threatlake.web.jobs import QueryJobs
+from threatlake.web.jobs import Lanes, QueryJobs
 from threatlake.web.services import Services
 from threatlake.web.writer import Writer
 
@@ -68,7 +68,18 @@ def create_app(
     counters = ConnectionCounters(state.connections)
     after_write = AfterWrite.for_state(state, counters, observers=[metrics.count_written])
     the_writer = writer or Writer(store, config.writer_queue_batches, on_write=after_write)
-    executor = ThreadPoolExecutor(max_workers=config.query_workers, thread_name_prefix="threatlake-query")
+    jobs = QueryJobs(
+        Lanes(
+            workers=config.query_workers,
+            fast_workers=config.fast_query_workers,
+            fast_seconds=config.fast_query_seconds,
+            timeout=config.query_timeout_seconds,
+            ttl=config.result_ttl_seconds,
+            max_pending=config.max_pending_queries,
+            per_owner=config.max_queries_per_token,
+            max_kept_bytes=config.kept_result_bytes,
+        )
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -80,12 +91,24 @@ def create_app(
             sweeping.cancel()
             the_writer.close()
             counters.close()
-            executor.shutdown(wait=False, cancel_futures=True)
+            jobs.close()
             batch_executor.close()
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(ops.AccessLog, metrics=metrics)],
+        middleware=[
+            Middleware(ops.AccessLog, metrics=metrics),
+            Middleware(
+                Admission,
+                limits=AdmissionLimits(
+                    max_ingest_requests=config.max_ingest_requests,
+                    max_inflight_bytes=config.max_inflight_bytes,
+                    body_timeout=config.body_timeout_seconds,
+                    drain_bytes=config.drain_bytes,
+                ),
+                queue_pressure=lambda: (the_writer.depth, config.writer_queue_batches),
+            ),
+        ],
         exception_handlers={
             ThreatlakeError: errors.handle_error,
             HTTPException: errors.handle_http,
@@ -98,12 +121,11 @@ def create_app(
         store=store,
         state=state,
         writer=the_writer,
-        jobs=QueryJobs(executor, ttl=config.result_ttl_seconds, timeout=config.query_timeout_seconds),
+        jobs=jobs,
         metrics=metrics,
         counters=counters,
         ingest=Ingest(store, lambda: found.pipelines, batch_executor, after_write),
         batch_executor=batch_executor,
-        query_executor=executor,
         pipelines=load_pipelines(state.pipelines.list()),
     )
     app.state.services = found

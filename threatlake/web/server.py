@@ -31,6 +31,7 @@ from threatlake.state.tokens import DEFAULT_CONNECTION, INGEST_SCOPE
 from threatlake.store import Store, WriteResult
 from threatlake.web.app import create_app
 from threatlake.web.ops import JsonFormatter
+from threatlake.web.protocol import deadline_protocol
 
 __all__ = ["ADMIN_USER", "GRACEFUL_SHUTDOWN_SECONDS", "bootstrap", "load_samples", "serve"]
 
@@ -118,6 +119,8 @@ def serve(config: Config, *, out: TextIO = sys.stdout) -> int:
                 access_log=False,
                 lifespan="on",
                 server_header=False,
+                http=deadline_protocol(config.header_timeout_seconds),
+                limit_concurrency=config.max_connections,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
         )

@@ -7,7 +7,6 @@ set in ``create_app``.
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,7 +41,6 @@ class Services:
     counters: ConnectionCounters
     ingest: Ingest
     batch_executor: BatchExecutor
-    query_executor: Executor
     #: the pipelines in force; replaced (not mutated) when a definition changes
     pipelines: Pipelines
 

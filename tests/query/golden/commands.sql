@@ -15,7 +15,7 @@ SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "ti
 
 -- search
 -- | fetch dt.system.buckets | search "CUSTOM"
-SELECT "name", "retention_days", "created" FROM buckets WHERE (CONTAINS(LOWER("name"), LOWER($1))) LIMIT $2;
+SELECT "name", "display_name", "table", "status", "retention_days", "type", "updatable", "version", "records", "created" FROM (SELECT "b"."name" AS "name", "b"."name" AS "display_name", 'security.events' AS "table", 'active' AS "status", CAST("b"."retention_days" AS BIGINT) AS "retention_days", CASE WHEN "b"."name" = 'default_securityevents' THEN 'default' ELSE 'custom' END AS "type", NOT ("b"."name" = 'default_securityevents') AS "updatable", 1 AS "version", COALESCE("r"."n", 0) AS "records", "b"."created" AS "created" FROM buckets AS b LEFT JOIN (SELECT "dt.system.bucket" AS "bucket", COUNT(*) AS "n" FROM events GROUP BY "dt.system.bucket") AS r ON "r"."bucket" = "b"."name") AS t1 WHERE (CONTAINS(LOWER("name"), LOWER($1)) OR CONTAINS(LOWER("display_name"), LOWER($1)) OR CONTAINS(LOWER("table"), LOWER($1)) OR CONTAINS(LOWER("status"), LOWER($1)) OR CONTAINS(LOWER("type"), LOWER($1))) LIMIT $2;
 -- params: ["CUSTOM", 1001]
 
 -- fields
@@ -80,7 +80,7 @@ SELECT "event.id", TRY_CAST(TRY_CAST("dt.raw_data" AS JSON) AS JSON) -> $1 AS "s
 
 -- append
 -- | fetch security.events | fields event.id | limit 1 | append [fetch dt.system.buckets | fields name]
-SELECT "event.id", "name" FROM (SELECT * FROM (SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3) AS t1 UNION ALL BY NAME SELECT * FROM (SELECT "name" FROM buckets) AS t2) AS t3 LIMIT $4;
+SELECT "event.id", "name" FROM (SELECT * FROM (SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3) AS t2 UNION ALL BY NAME SELECT * FROM (SELECT "name" FROM (SELECT "b"."name" AS "name", "b"."name" AS "display_name", 'security.events' AS "table", 'active' AS "status", CAST("b"."retention_days" AS BIGINT) AS "retention_days", CASE WHEN "b"."name" = 'default_securityevents' THEN 'default' ELSE 'custom' END AS "type", NOT ("b"."name" = 'default_securityevents') AS "updatable", 1 AS "version", COALESCE("r"."n", 0) AS "records", "b"."created" AS "created" FROM buckets AS b LEFT JOIN (SELECT "dt.system.bucket" AS "bucket", COUNT(*) AS "n" FROM events GROUP BY "dt.system.bucket") AS r ON "r"."bucket" = "b"."name") AS t1) AS t3) AS t4 LIMIT $4;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1, 1001]
 
 -- lookup

@@ -73,6 +73,11 @@ SELECT LIST_SLICE(ARRAY_AGG(DISTINCT "event.provider") FILTER(WHERE NOT "event.p
 SELECT ARRAY_AGG("event.id") FILTER(WHERE NOT "event.id" IS NULL) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
+-- median
+-- | fetch security.events | summarize x = median(dt.security.risk.score)
+SELECT MEDIAN("dt.security.risk.score") AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+-- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
+
 -- percentile
 -- | fetch security.events | summarize x = percentile(dt.security.risk.score, 90)
 SELECT QUANTILE_CONT("dt.security.risk.score", CAST($1 AS DOUBLE)) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
@@ -301,6 +306,11 @@ SELECT LIST_EXTRACT("actor.ips", 1) AS "x" FROM events WHERE "timestamp" >= CAST
 -- arrayLast
 -- | fetch security.events | fields x = arrayLast(actor.ips)
 SELECT LIST_EXTRACT("actor.ips", -1) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+-- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
+
+-- toArray
+-- | fetch security.events | fields x = toArray(event.id)
+SELECT CASE WHEN "event.id" IS NULL THEN NULL ELSE ["event.id"] END AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- iAny

@@ -24,6 +24,7 @@ from threatlake.service import query as queries
 from threatlake.service.query import QueryRequest
 from threatlake.web.auth import authorize
 from threatlake.web.body import read_json_object
+from threatlake.web.results import serialize_result
 from threatlake.web.services import services
 
 __all__ = ["BASE", "DEFAULT_REQUEST_TIMEOUT_MS", "ROUTES", "SCOPE"]
@@ -36,6 +37,10 @@ _MAX_QUERY_BODY = 1024 * 1024
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, media_type="application/json")
+
+
+def _raw(body: bytes, status: int = 200) -> Response:
+    return Response(body, status, media_type="application/json")
 
 
 def _string(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
@@ -68,9 +73,11 @@ def _time(body: dict[str, Any], name: str) -> datetime | None:
 
 
 async def execute(request: Request) -> Response:
-    authorize(request, SCOPE)
+    token = authorize(request, SCOPE)
     found = services(request)
     config = found.config
+    jobs = found.jobs
+    jobs.admit(token.id)  # before any work: a busy service or token is told so at once
     body = await read_json_object(request, _MAX_QUERY_BODY)
     text = _string(body, "query", required=True) or ""
     start, end = _time(body, "defaultTimeframeStart"), _time(body, "defaultTimeframeEnd")
@@ -79,22 +86,28 @@ async def execute(request: Request) -> Response:
         _integer(body.get("maxResultRecords"), "maxResultRecords", config.max_result_records),
         config.result_records_limit,
     )
+    max_bytes = min(
+        _integer(body.get("maxResultBytes"), "maxResultBytes", config.max_result_bytes),
+        config.result_bytes_limit,
+    )
     wait_ms = _integer(
         body.get("requestTimeoutMilliseconds"), "requestTimeoutMilliseconds", DEFAULT_REQUEST_TIMEOUT_MS
     )
     store = found.store
     ask = QueryRequest(text, datetime.now(UTC), start, end, records)
     compiled = await run_in_threadpool(queries.compile, store, ask)
-    timeout = config.query_timeout_seconds
-    observe = found.metrics.query_seconds.observe
+    metrics = found.metrics
 
-    def run() -> dict[str, Any]:
-        return queries.execute(store, compiled, timeout=timeout, observe=observe)
+    def run(timeout: float) -> bytes:
+        table, elapsed = queries.fetch(store, compiled, timeout=timeout)
+        metrics.query_seconds.observe(elapsed)
+        return serialize_result(compiled, table, max_bytes=max_bytes, execution_ms=int(elapsed * 1000))
 
-    jobs = found.jobs
-    job = jobs.start(run)
+    job = jobs.start(run, token.id)
     await jobs.wait(job, wait_ms / 1000)
-    return _json(jobs.response(job), 202)
+    answer = jobs.response(job)
+    jobs.release(job)  # answered inline: nothing to keep
+    return _raw(answer, 202)
 
 
 def _token(request: Request) -> str:
@@ -112,7 +125,7 @@ async def poll(request: Request) -> Response:
         request.query_params.get("request-timeout-milliseconds"), "request-timeout-milliseconds", 0
     )
     await jobs.wait(job, min(wait_ms, 60_000) / 1000)
-    return _json(jobs.response(job))
+    return _raw(jobs.response(job))
 
 
 async def cancel(request: Request) -> Response:
@@ -120,7 +133,7 @@ async def cancel(request: Request) -> Response:
     jobs = services(request).jobs
     job = jobs.cancel(_token(request))
     if job.done() and not job.future.cancelled():
-        return _json(jobs.response(job))
+        return _raw(jobs.response(job))
     return Response(status_code=202)
 
 
