@@ -32,6 +32,7 @@ __all__ = [
     "SESSION_COOKIE",
     "Principal",
     "PrincipalMiddleware",
+    "caller",
     "principal",
     "require",
     "token_text",
@@ -56,6 +57,11 @@ class Principal:
 
     def can(self, scope: str) -> bool:
         return scope in self.scopes
+
+    @property
+    def key(self) -> str:
+        """One string per caller (per-caller limits, job owners): ``token:<id>`` or ``user:<name>``."""
+        return f"{'token' if self.kind == 'token' else 'user'}:{self.name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +127,14 @@ def principal(request: HTTPConnection) -> Principal | None:
     """The request's principal, if its credentials resolved to one."""
     resolved: _Resolved | None = request.scope.get("state", {}).get("resolved")
     return resolved.principal if resolved is not None else None
+
+
+def caller(request: HTTPConnection) -> Principal:
+    """The principal of a request that passed its endpoint's scope check (AuthError if none)."""
+    found = principal(request)
+    if found is None:
+        raise AuthError("Missing Authorization header: send 'Authorization: Api-Token <token>'")
+    return found
 
 
 def require(request: HTTPConnection, scope: str) -> Principal:
