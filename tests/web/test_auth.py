@@ -13,7 +13,7 @@ from threatlake.errors import AuthError, NotFoundError, RequestError
 from threatlake.service.access import create_token
 from threatlake.state import FILE_NAME, State, open_state
 from threatlake.web import create_app
-from threatlake.web.auth import token_text
+from threatlake.web.principal import token_text
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

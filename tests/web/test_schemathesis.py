@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.web.conftest import Server
+from threatlake.web.endpoints import ENDPOINTS
 from threatlake.web.openapi import document
 
-SCHEMA = schemathesis.openapi.from_dict(document())
+SCHEMA = schemathesis.openapi.from_dict(document(ENDPOINTS))
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 EXAMPLES = 12
 

@@ -162,8 +162,8 @@ def ordering(ctx: Ctx, frame: Frame, params: list[n.Param]) -> list[exp.Ordered]
     out = []
     for p in sort_keys(params):
         value = compiler.compile(p.expr)
-        if value.sql.find(exp.Column) is None:
-            continue  # a constant does not order anything (and SQL engines reject it)
+        if value.sql.find(exp.Column, exp.AggFunc) is None:
+            continue  # a constant does not order anything (and SQL engines reject it); count() is no constant
         desc = p.order == "desc"
         if value.kind == "json":  # a dynamic value: numbers in numeric order, then text in text order
             number = coerce(value, "double").sql

@@ -1,11 +1,12 @@
 """Running a DQL query: compile for the store's dialect → execute with limits → the platform result shape.
 
 One path for ``POST /platform/storage/query/v1/query:execute``, ``threatlake query`` and, next, dashboard
-tiles, notebooks and the workflow query action. ``compile`` is cheap and raises ``QueryError`` with line and
-column at once (the API answers 400 before starting a job); ``fetch`` and ``execute`` block (run them off
-the event loop): past ``timeout`` seconds the engine is interrupted (``QueryTimeoutError``), and any other
-store failure is a ``QueryError`` that never shows the engine's text or the generated SQL — the detail is
-logged with a reference the message names.
+tiles, notebooks and the workflow query action. ``compile`` raises ``QueryError`` with line and column at
+once (the API answers 400 before starting a job); ``fetch`` runs the SQL (blocking: off the event loop) —
+past ``timeout`` seconds the engine stops with ``QueryTimeoutError``, and any other store failure becomes a
+``QueryError`` naming a reference to the service log, never the engine's text. ``execute`` shapes the
+platform result as a dict (the command line, workflows); the API serializes the table on its worker instead
+(``web/results.py``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class QueryRequest:
 
 def compile(store: Store, request: QueryRequest) -> CompiledQuery:
     """The query compiled for ``store``'s dialect; ``QueryError`` with line and column when it cannot be."""
+    buckets = [bucket.name for bucket in store.list_buckets()]  # for the unknown-bucket notification
     return compile_query(
         request.text,
         dialect=store.dialect,
@@ -52,18 +54,12 @@ def compile(store: Store, request: QueryRequest) -> CompiledQuery:
         default_from=request.start,
         default_to=request.end,
         max_records=request.max_records,
-        buckets=[bucket.name for bucket in store.list_buckets()],  # for the unknown-bucket notification
+        buckets=buckets,
     )
 
 
-def fetch(
-    store: Store,
-    compiled: CompiledQuery,
-    *,
-    timeout: float | None = None,
-    observe: Callable[[float], None] | None = None,
-) -> tuple[pa.Table, int]:
-    """Run ``compiled``: the rows and the execution time in ms; ``observe`` gets it in seconds."""
+def fetch(store: Store, compiled: CompiledQuery, *, timeout: float | None = None) -> tuple[pa.Table, float]:
+    """The result table and the seconds the engine took."""
     started = time.perf_counter()
     try:
         table = store.execute(compiled.sql, compiled.params, timeout=timeout)
@@ -71,13 +67,10 @@ def fetch(
         raise
     except StoreError as error:
         reference = secrets.token_hex(6)
-        log.warning("query %s failed in the store: %s", reference, error.message)
-        message = user_message(error.message)
+        log.warning("query %s failed in the engine: %s", reference, error.message)
+        message = user_message(error.message)  # the kind of failure, never the engine's text
         raise QueryError(f"{message} (reference {reference} in the service log)") from None
-    elapsed = time.perf_counter() - started
-    if observe is not None:
-        observe(elapsed)
-    return table, int(elapsed * 1000)
+    return table, time.perf_counter() - started
 
 
 def execute(
@@ -87,9 +80,11 @@ def execute(
     timeout: float | None = None,
     observe: Callable[[float], None] | None = None,
 ) -> Result:
-    """Run ``compiled`` and shape the API's ``result``."""
-    table, execution_ms = fetch(store, compiled, timeout=timeout, observe=observe)
-    return to_result(compiled, table, scanned_records=table.num_rows, execution_ms=execution_ms)
+    """Run ``compiled`` and shape the API's ``result``; ``observe`` gets the execution time in seconds."""
+    table, elapsed = fetch(store, compiled, timeout=timeout)
+    if observe is not None:
+        observe(elapsed)
+    return to_result(compiled, table, scanned_records=table.num_rows, execution_ms=int(elapsed * 1000))
 
 
 def run_query(store: Store, request: QueryRequest, *, timeout: float | None = None) -> Result:

@@ -15,9 +15,7 @@ import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from threatlake.config import Config
 from threatlake.errors import ThreatlakeError
@@ -27,34 +25,25 @@ from threatlake.service.ingest import AfterWrite, Ingest
 from threatlake.state import State
 from threatlake.store import Store
 from threatlake.store.batch import BatchExecutor
-from threatlake.web import errors, openapi, ops, views
+from threatlake.web import endpoints, errors, openapi, ops, views
 from threatlake.web.admission import Admission, AdmissionLimits
-from threatlake.web.api import buckets, connections, ingest, pipelines, query, tokens, workflows
+from threatlake.web.api import buckets
 from threatlake.web.jobs import Lanes, QueryJobs
+from threatlake.web.principal import PrincipalMiddleware
 from threatlake.web.services import Services
 from threatlake.web.writer import Writer
 from threatlake.workflows.hosting import WorkflowHost
 
-__all__ = ["create_app", "routes"]
+__all__ = ["PAGES", "create_app", "routes"]
 
 
-async def _openapi(request: Request) -> Response:
-    return Response(orjson.dumps(request.app.state.openapi), media_type="application/json")
+#: The web pages' routes (``threatlake.web.views``), mounted after the API's: the one place pages are added.
+PAGES: list[BaseRoute] = [*views.ROUTES]
 
 
 def routes() -> list[BaseRoute]:
-    return [
-        *ingest.ROUTES,
-        *query.ROUTES,
-        *tokens.ROUTES,
-        *connections.ROUTES,
-        *pipelines.ROUTES,
-        *buckets.ROUTES,
-        *workflows.ROUTES,
-        Route("/platform/openapi.json", _openapi, methods=["GET"]),
-        *ops.ROUTES,
-        *views.ROUTES,
-    ]
+    """The API's routes (from the endpoint table, scope checks included), then the pages'."""
+    return [*endpoints.routes(), *PAGES]
 
 
 def create_app(
@@ -114,6 +103,7 @@ def create_app(
                 ),
                 queue_pressure=lambda: (the_writer.depth, config.writer_queue_batches),
             ),
+            Middleware(PrincipalMiddleware),
         ],
         exception_handlers={
             ThreatlakeError: errors.handle_error,
@@ -133,8 +123,8 @@ def create_app(
         ingest=Ingest(store, lambda: found.pipelines, batch_executor, after_write),
         batch_executor=batch_executor,
         pipelines=load_pipelines(state.pipelines.list()),
+        openapi=orjson.dumps(openapi.document(endpoints.ENDPOINTS)),
         workflows=host,
     )
     app.state.services = found
-    app.state.openapi = openapi.document()
     return app

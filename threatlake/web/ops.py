@@ -17,19 +17,30 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from threatlake.model import Event
 from threatlake.service.ingest import new_events
 from threatlake.store import WriteResult
-from threatlake.web.auth import authorize
+from threatlake.web.openapi import OBJECT, Operation, Schema
+from threatlake.web.principal import require
 from threatlake.web.services import services
 
-__all__ = ["ROUTES", "AccessLog", "JsonFormatter", "Metrics"]
+__all__ = [
+    "HEALTHZ",
+    "METRICS",
+    "OPENAPI",
+    "READYZ",
+    "AccessLog",
+    "JsonFormatter",
+    "Metrics",
+    "healthz",
+    "metrics",
+    "openapi",
+    "readyz",
+]
 
 access_log = logging.getLogger("threatlake.access")
 
@@ -125,17 +136,21 @@ async def readyz(request: Request) -> Response:
 async def metrics(request: Request) -> Response:
     found = services(request)
     if found.config.metrics_token_required:
-        await run_in_threadpool(authorize, request, METRICS_SCOPE)
+        require(request, METRICS_SCOPE)  # the principal middleware resolved the token off the loop
     found.metrics.queue_depth.set(found.writer.depth)
     found.metrics.latest_lag.set(getattr(found.store, "latest_lag", 0.0))  # a store without one has none
     return Response(generate_latest(found.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-ROUTES = [
-    Route("/healthz", healthz, methods=["GET"]),
-    Route("/readyz", readyz, methods=["GET"]),
-    Route("/metrics", metrics, methods=["GET"]),
-]
+async def openapi(request: Request) -> Response:
+    return Response(services(request).openapi, media_type="application/json")
+
+
+_STATUS: Schema = {"type": "object", "properties": {"status": {"type": "string"}}}
+OPENAPI = Operation("This document", {"200": ("OpenAPI 3.1", OBJECT)})
+HEALTHZ = Operation("Liveness", {"200": ("Alive", _STATUS)})
+READYZ = Operation("Readiness: store open and writable", {"200": ("Ready", _STATUS)}, ("503",))
+METRICS = Operation("Prometheus metrics", {"200": ("Text exposition format", None)})
 
 
 class AccessLog:

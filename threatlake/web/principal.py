@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from threatlake.errors import AuthError, NotFoundError, ScopeError
+from threatlake.errors import AuthError, NotFoundError, ScopeError, StoreError, ThreatlakeError
 from threatlake.state import State
 from threatlake.state.tokens import DEFAULT_CONNECTION
 from threatlake.web.services import services
@@ -32,6 +32,7 @@ __all__ = [
     "SESSION_COOKIE",
     "Principal",
     "PrincipalMiddleware",
+    "caller",
     "principal",
     "require",
     "token_text",
@@ -57,11 +58,19 @@ class Principal:
     def can(self, scope: str) -> bool:
         return scope in self.scopes
 
+    @property
+    def key(self) -> str:
+        """One string per caller (per-caller limits, job owners): ``token:<id>`` or ``user:<name>``."""
+        return f"{'token' if self.kind == 'token' else 'user'}:{self.name}"
+
 
 @dataclass(frozen=True, slots=True)
 class _Resolved:
     principal: Principal | None
     problem: str  # why nobody was resolved, for the 401
+    #: the state could not be read (a locked settings database): raised where the principal is asked for,
+    #: inside the app, so the one error handler answers it (503 + Retry-After), not a bare 500
+    failure: ThreatlakeError | None = None
 
 
 def token_text(header: str | None) -> str:
@@ -108,7 +117,10 @@ class PrincipalMiddleware:
             cookie = connection.cookies.get(SESSION_COOKIE)
             if header is not None or cookie:
                 state = services(connection).state
-                resolved = await run_in_threadpool(_resolve, state, header, cookie, datetime.now(UTC))
+                try:
+                    resolved = await run_in_threadpool(_resolve, state, header, cookie, datetime.now(UTC))
+                except StoreError as error:
+                    resolved = _Resolved(None, "", error)
             else:
                 resolved = _Resolved(None, "")
             scope.setdefault("state", {})["resolved"] = resolved
@@ -123,9 +135,22 @@ def principal(request: HTTPConnection) -> Principal | None:
     return resolved.principal if resolved is not None else None
 
 
+def caller(request: HTTPConnection) -> Principal:
+    """The principal of a request that passed its endpoint's scope check (AuthError if none)."""
+    resolved: _Resolved | None = request.scope.get("state", {}).get("resolved")
+    if resolved is not None and resolved.failure is not None:
+        raise resolved.failure
+    found = principal(request)
+    if found is None:
+        raise AuthError("Missing Authorization header: send 'Authorization: Api-Token <token>'")
+    return found
+
+
 def require(request: HTTPConnection, scope: str) -> Principal:
     """The request's principal when it holds ``scope``: AuthError (401) or ScopeError (403) otherwise."""
     resolved: _Resolved | None = request.scope.get("state", {}).get("resolved")
+    if resolved is not None and resolved.failure is not None:
+        raise resolved.failure
     found = resolved.principal if resolved is not None else None
     if found is None:
         problem = resolved.problem if resolved is not None and resolved.problem else ""

@@ -7,10 +7,12 @@ set in ``create_app``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
 
 from threatlake.config import Config
 from threatlake.pipeline.registry import Pipelines
@@ -19,6 +21,7 @@ from threatlake.service.ingest import Ingest
 from threatlake.state import State
 from threatlake.store import Store
 from threatlake.store.batch import BatchExecutor
+from threatlake.web.errors import plain_page
 from threatlake.web.jobs import QueryJobs
 from threatlake.web.writer import Writer
 
@@ -44,6 +47,10 @@ class Services:
     batch_executor: BatchExecutor
     #: the pipelines in force; replaced (not mutated) when a definition changes
     pipelines: Pipelines
+    #: the OpenAPI document, serialized (generated from the endpoint table)
+    openapi: bytes = b"{}"
+    #: renders an error as an HTML page for a page request: (request, status, message) -> response
+    error_page: Callable[[Request, int, str], Response] = field(default=plain_page)
     #: the workflow engine, its background runs and its scheduler (``threatlake.workflows.hosting``)
     workflows: WorkflowHost | None = None
 

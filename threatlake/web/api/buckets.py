@@ -16,17 +16,16 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from threatlake.errors import ConflictError, NotFoundError, RequestError, StoreError
 from threatlake.pipeline.definitions import NAME
 from threatlake.store import Bucket, Store
 from threatlake.store.duckdb import MAX_RETENTION_DAYS
-from threatlake.web.auth import authorize
 from threatlake.web.body import read_json_object
+from threatlake.web.openapi import ARRAY, OBJECT, Operation, json_body, path_parameter
 from threatlake.web.services import services
 
-__all__ = ["ROUTES", "sweeper"]
+__all__ = ["CREATE", "DELETE", "LIST", "create_bucket", "delete_bucket", "list_buckets", "sweeper"]
 
 _MAX_BODY = 16 * 1024
 log = logging.getLogger("threatlake.retention")
@@ -41,14 +40,12 @@ def _json(body: Any, status: int = 200) -> Response:
 
 
 async def list_buckets(request: Request) -> Response:
-    authorize(request, "settings:read")
     store = services(request).store
     buckets = await run_in_threadpool(store.list_buckets)
     return _json({"buckets": [_view(bucket) for bucket in buckets]})
 
 
 async def create_bucket(request: Request) -> Response:
-    authorize(request, "settings:write")
     body = await read_json_object(request, _MAX_BODY)
     name, days = body.get("name"), body.get("retentionDays")
     if not isinstance(name, str):
@@ -68,7 +65,6 @@ async def create_bucket(request: Request) -> Response:
 
 
 async def delete_bucket(request: Request) -> Response:
-    authorize(request, "settings:write")
     name = request.path_params["name"]
     store = services(request).store
     if not any(bucket.name == name for bucket in await run_in_threadpool(store.list_buckets)):
@@ -91,8 +87,26 @@ async def sweeper(store: Store, every: float) -> None:
         await asyncio.sleep(every)
 
 
-ROUTES = [
-    Route("/platform/buckets", list_buckets, methods=["GET"]),
-    Route("/platform/buckets", create_bucket, methods=["POST"]),
-    Route("/platform/buckets/{name}", delete_bucket, methods=["DELETE"]),
-]
+LIST = Operation(
+    "List buckets",
+    {"200": ("Every bucket", {"type": "object", "properties": {"buckets": ARRAY}})},
+    ("401", "403"),
+)
+CREATE = Operation(
+    "Create a bucket",
+    {"201": ("The new bucket", OBJECT)},
+    ("400", "401", "403", "409"),
+    body=json_body(
+        {
+            "type": "object",
+            "required": ["name", "retentionDays"],
+            "properties": {"name": {"type": "string"}, "retentionDays": {"type": "integer"}},
+        }
+    ),
+)
+DELETE = Operation(
+    "Delete a bucket and its events",
+    {"200": ("The bucket and how many events were deleted", OBJECT)},
+    ("400", "401", "403", "404"),
+    parameters=(path_parameter("name"),),
+)

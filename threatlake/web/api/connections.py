@@ -11,18 +11,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from threatlake.aws.setup import check_region, ingest_url, setup_commands, warnings_for
 from threatlake.errors import RequestError
 from threatlake.service import access
-from threatlake.web.auth import authorize
+from threatlake.state.connections import INTEGRATIONS
 from threatlake.web.body import read_json_object
+from threatlake.web.openapi import Operation, Schema, json_body, path_parameter
 from threatlake.web.services import services
 
-__all__ = ["ROUTES"]
+__all__ = ["CREATE", "DELETE", "LIST", "create_connection", "delete_connection", "list_connections"]
 
 
 _MAX_BODY = 64 * 1024
@@ -40,13 +41,11 @@ def _optional_string(body: dict[str, Any], field: str) -> str | None:
 
 
 async def list_connections(request: Request) -> Response:
-    authorize(request, "settings:read")
-    found = access.list_connections(services(request).state)
+    found = await run_in_threadpool(access.list_connections, services(request).state)
     return _json({"connections": [item.as_dict() for item in found]})
 
 
 async def create_connection(request: Request) -> Response:
-    authorize(request, "settings:write")
     body = await read_json_object(request, _MAX_BODY)
     for field in ("integration", "name"):
         if not isinstance(body.get(field), str):
@@ -54,8 +53,9 @@ async def create_connection(request: Request) -> Response:
     endpoint = _optional_string(body, "endpoint")
     url = ingest_url(endpoint or str(request.base_url))
     region = check_region(_optional_string(body, "region"))
-    connection, token_record, token = access.create_connection(
-        services(request).state, body["name"], body["integration"], now=datetime.now(UTC)
+    state = services(request).state
+    connection, token_record, token = await run_in_threadpool(
+        lambda: access.create_connection(state, body["name"], body["integration"], now=datetime.now(UTC))
     )
     return _json(
         {
@@ -71,15 +71,65 @@ async def create_connection(request: Request) -> Response:
 
 
 async def delete_connection(request: Request) -> Response:
-    authorize(request, "settings:write")
-    record = access.delete_connection(
-        services(request).state, request.path_params["name"], now=datetime.now(UTC)
-    )
+    state, name = services(request).state, request.path_params["name"]
+    record = await run_in_threadpool(lambda: access.delete_connection(state, name, now=datetime.now(UTC)))
     return _json(record.as_dict())
 
 
-ROUTES = [
-    Route("/platform/connections", list_connections, methods=["GET"]),
-    Route("/platform/connections", create_connection, methods=["POST"]),
-    Route("/platform/connections/{name}", delete_connection, methods=["DELETE"]),
-]
+_FIELDS: Schema = {
+    "name": {"type": "string"},
+    "integration": {"type": "string"},
+    "created": {"type": "string"},
+    "tokens": {"type": "array", "items": {"type": "string"}},
+    "eventsReceived": {"type": "integer"},
+    "lastSeen": {"type": ["string", "null"]},
+}
+_CONNECTION: Schema = {"type": "object", "properties": _FIELDS}
+LIST = Operation(
+    "List connections with events received and last seen",
+    {
+        "200": (
+            "Every connection",
+            {"type": "object", "properties": {"connections": {"type": "array", "items": _CONNECTION}}},
+        )
+    },
+    ("401", "403"),
+)
+CREATE = Operation(
+    "Create a connection: its ingest token (in this response only) and the AWS commands",
+    {
+        "201": (
+            "The new connection, its token and the commands",
+            {
+                "type": "object",
+                "properties": {
+                    **_FIELDS,
+                    "tokenId": {"type": "string"},
+                    "token": {"type": "string"},
+                    "ingestUrl": {"type": "string"},
+                    "commands": {"type": "array", "items": {"type": "string"}},
+                    "warnings": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        )
+    },
+    ("400", "401", "403", "409"),
+    body=json_body(
+        {
+            "type": "object",
+            "required": ["integration", "name"],
+            "properties": {
+                "integration": {"type": "string", "enum": list(INTEGRATIONS)},
+                "name": {"type": "string"},
+                "endpoint": {"type": "string"},
+                "region": {"type": "string"},
+            },
+        }
+    ),
+)
+DELETE = Operation(
+    "Delete a connection and revoke its tokens (its events stay)",
+    {"200": ("The deleted connection", _CONNECTION)},
+    ("400", "401", "403", "404"),
+    parameters=(path_parameter("name"),),
+)

@@ -9,6 +9,7 @@ where nothing could be used is a 400 listing every error.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from datetime import UTC, datetime
@@ -18,16 +19,25 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from threatlake.errors import BodyTooLargeError, RequestError
 from threatlake.pipeline.mapping import Batch, IngestContext, Rejection
 from threatlake.service.ingest import Processed, map_body
-from threatlake.web.auth import authorize
 from threatlake.web.body import Limits, decode_body, read_body
+from threatlake.web.openapi import OBJECT, Operation, Schema, json_body, path_parameter
+from threatlake.web.principal import caller
 from threatlake.web.services import services
 
-__all__ = ["CUSTOM_SCOPE", "INGEST_PATHS", "ROUTES", "SCOPE"]
+__all__ = [
+    "CUSTOM_PATHS",
+    "CUSTOM_SCOPE",
+    "INGEST",
+    "INGEST_CUSTOM",
+    "INGEST_PATHS",
+    "SCOPE",
+    "ingest",
+    "ingest_custom",
+]
 
 SCOPE = "openpipeline.events_security"
 CUSTOM_SCOPE = "openpipeline.events_security.custom"
@@ -58,15 +68,11 @@ def _error(rejection: Rejection) -> dict[str, Any]:
     return entry
 
 
-async def _ingest(request: Request, source: str, scope: str, endpoint: str | None = None) -> Response:
+async def _ingest(request: Request, source: str, endpoint: str | None = None) -> Response:
     started = time.perf_counter()
-    token = authorize(request, scope)
+    token = caller(request)
     found = services(request)
     config = found.config
-    if endpoint is not None and not _NAME.fullmatch(endpoint):  # after authentication: names are not probed
-        raise RequestError(
-            "A custom endpoint name has 1 to 100 letters, digits, '.', '_' or '-'", {"name": endpoint[:100]}
-        )
     limits = Limits(
         config.max_body_bytes, config.max_decompressed_bytes, config.max_json_depth, config.max_inflate_ratio
     )
@@ -118,13 +124,36 @@ async def _ingest(request: Request, source: str, scope: str, endpoint: str | Non
 
 
 async def ingest(request: Request) -> Response:
-    return await _ingest(request, request.url.path, SCOPE)
+    return await _ingest(request, request.url.path)
 
 
 async def ingest_custom(request: Request) -> Response:
-    return await _ingest(request, request.url.path, CUSTOM_SCOPE, endpoint=request.path_params["name"])
+    name = request.path_params["name"]
+    if not _NAME.fullmatch(name):
+        raise RequestError(
+            "A custom endpoint name has 1 to 100 letters, digits, '.', '_' or '-'", {"name": name[:100]}
+        )
+    return await _ingest(request, request.url.path, endpoint=name)
 
 
-ROUTES = [Route(path, ingest, methods=["POST"]) for path in INGEST_PATHS] + [
-    Route(path, ingest_custom, methods=["POST"]) for path in CUSTOM_PATHS
-]
+_FINDINGS: Schema = {"oneOf": [OBJECT, {"type": "array", "items": OBJECT}]}
+_ACCEPTED: Schema = {
+    "type": "object",
+    "required": ["accepted", "rejected", "errors"],
+    "properties": {
+        "accepted": {"type": "integer"},
+        "rejected": {"type": "integer"},
+        "events": {"type": "integer"},
+        "dropped": {"type": "integer"},
+        "stored": {"type": "integer"},
+        "duplicates": {"type": "integer"},
+        "errors": {"type": "array", "items": OBJECT},
+    },
+}
+INGEST = Operation(
+    "Ingest findings (JSON object or array, or NDJSON as application/x-ndjson; gzip accepted)",
+    {"202": ("Every accepted event is durably stored", _ACCEPTED)},
+    ("400", "401", "403", "408", "413", "415", "429", "503"),
+    body=json_body(_FINDINGS),
+)
+INGEST_CUSTOM = dataclasses.replace(INGEST, parameters=(path_parameter("name"),))

@@ -12,28 +12,35 @@ The repository is ``services(request).state.pipelines``; the pipelines in force 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from threatlake.errors import MediaTypeError, NotFoundError, RequestError
 from threatlake.pipeline.definitions import NAME, PipelineDefinition, PipelineError, parse_pipeline
-from threatlake.pipeline.processors import compile_pipeline
+from threatlake.pipeline.processors import CompiledPipeline, compile_pipeline
 from threatlake.pipeline.registry import Pipelines, load_pipelines
 from threatlake.state.pipelines import PipelineRepository
-from threatlake.web.auth import authorize as token_authorize
 from threatlake.web.body import read_body
+from threatlake.web.openapi import ARRAY, OBJECT, Operation, path_parameter
 from threatlake.web.services import services
 
-__all__ = ["BASE", "READ_SCOPE", "ROUTES", "WRITE_SCOPE", "Authorize", "routes"]
+__all__ = [
+    "BASE",
+    "DELETE",
+    "GET",
+    "LIST",
+    "PUT",
+    "delete_pipeline",
+    "get_pipeline",
+    "list_pipelines",
+    "put_pipeline",
+]
 
 BASE = "/platform/pipelines"
-READ_SCOPE = "settings:read"
-WRITE_SCOPE = "settings:write"
 _MAX_BODY = 256 * 1024
 _TYPES = (
     "application/yaml",
@@ -43,9 +50,6 @@ _TYPES = (
     "application/json",
     "text/plain",
 )
-
-#: ``authorize(request, scope)``: raises AuthError/ScopeError when the request may not use ``scope``.
-Authorize = Callable[[Request, str], object]
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -86,66 +90,88 @@ def _entry(name: str, text: str) -> dict[str, Any]:
         return {"name": name, "valid": False, "problems": [p.as_dict() for p in error.problems]}
 
 
-def routes(authorize: Authorize = token_authorize) -> list[BaseRoute]:
-    """The routes, checking scopes with ``authorize`` (the token check of ``threatlake.web.auth``)."""
+async def list_pipelines(request: Request) -> Response:
+    items = await run_in_threadpool(
+        lambda: [_entry(name, text) for name, text in _repository(request).list()]
+    )
+    return _json({"pipelines": items})
 
-    async def list_pipelines(request: Request) -> Response:
-        authorize(request, READ_SCOPE)
-        return _json({"pipelines": [_entry(name, text) for name, text in _repository(request).list()]})
 
-    async def get_pipeline(request: Request) -> Response:
-        authorize(request, READ_SCOPE)
-        name = _name(request)
-        text = _repository(request).get(name)
-        if text is None:
-            raise NotFoundError(f"No pipeline named {name!r}", {"name": name})
-        return _json({**_entry(name, text), "definition": text})
+async def get_pipeline(request: Request) -> Response:
+    name = _name(request)
+    text = await run_in_threadpool(_repository(request).get, name)
+    if text is None:
+        raise NotFoundError(f"No pipeline named {name!r}", {"name": name})
+    return _json({**_entry(name, text), "definition": text})
 
-    async def put_pipeline(request: Request) -> Response:
-        authorize(request, WRITE_SCOPE)
-        name = _name(request)
-        media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-        if media not in _TYPES:
-            raise MediaTypeError(
-                f"Unsupported content type {media or '(none)'!r}: send application/yaml or application/json",
-                {"contentType": media},
-            )
-        try:
-            text = (await read_body(request, _MAX_BODY)).decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise RequestError(
-                f"The body is not UTF-8 (byte {error.start})", {"offset": error.start}
-            ) from None
-        repository = _repository(request)
+
+async def put_pipeline(request: Request) -> Response:
+    name = _name(request)
+    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if media not in _TYPES:
+        raise MediaTypeError(
+            f"Unsupported content type {media or '(none)'!r}: send application/yaml or application/json",
+            {"contentType": media},
+        )
+    try:
+        text = (await read_body(request, _MAX_BODY)).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RequestError(f"The body is not UTF-8 (byte {error.start})", {"offset": error.start}) from None
+    repository = _repository(request)
+
+    def store() -> tuple[CompiledPipeline, Pipelines, bool]:
         try:
             compiled = compile_pipeline(parse_pipeline(text, f"pipelines/{name}.yaml", name=name))
             others = load_pipelines(item for item in repository.list() if item[0] != name)
             pipelines = Pipelines([*others, compiled])
         except PipelineError as error:
             raise _invalid(error) from None
-        created = repository.put(name, text)
-        services(request).pipelines = pipelines
-        assert compiled.definition is not None
-        return _json({**_summary(compiled.definition), "valid": True}, 201 if created else 200)
+        return compiled, pipelines, repository.put(name, text)
 
-    async def delete_pipeline(request: Request) -> Response:
-        authorize(request, WRITE_SCOPE)
-        name = _name(request)
-        repository = _repository(request)
+    compiled, pipelines, created = await run_in_threadpool(store)
+    services(request).pipelines = pipelines
+    assert compiled.definition is not None
+    return _json({**_summary(compiled.definition), "valid": True}, 201 if created else 200)
+
+
+async def delete_pipeline(request: Request) -> Response:
+    name = _name(request)
+    repository = _repository(request)
+
+    def delete() -> Pipelines:
         if not repository.delete(name):
             raise NotFoundError(f"No pipeline named {name!r}", {"name": name})
         try:
-            services(request).pipelines = load_pipelines(repository.list())
+            return load_pipelines(repository.list())
         except PipelineError as error:
             raise _invalid(error) from None
-        return Response(status_code=204)
 
-    return [
-        Route(BASE, list_pipelines, methods=["GET"]),
-        Route(BASE + "/{name}", get_pipeline, methods=["GET"]),
-        Route(BASE + "/{name}", put_pipeline, methods=["PUT"]),
-        Route(BASE + "/{name}", delete_pipeline, methods=["DELETE"]),
-    ]
+    services(request).pipelines = await run_in_threadpool(delete)
+    return Response(status_code=204)
 
 
-ROUTES = routes()
+_NAMED = (path_parameter("name"),)
+LIST = Operation(
+    "List pipelines",
+    {"200": ("Every stored pipeline", {"type": "object", "properties": {"pipelines": ARRAY}})},
+    ("401", "403"),
+)
+GET = Operation(
+    "One pipeline with its definition as stored",
+    {"200": ("The pipeline", OBJECT)},
+    ("401", "403", "404"),
+    parameters=_NAMED,
+)
+PUT = Operation(
+    "Create or replace a pipeline (YAML or JSON); validated before it is stored",
+    {"200": ("Replaced", OBJECT), "201": ("Created", OBJECT)},
+    ("400", "401", "403", "415"),
+    body={
+        "content": {
+            "application/yaml": {"schema": {"type": "string"}},
+            "application/json": {"schema": OBJECT},
+        }
+    },
+    parameters=_NAMED,
+)
+DELETE = Operation("Delete a pipeline", {"204": ("Deleted", None)}, ("401", "403", "404"), parameters=_NAMED)

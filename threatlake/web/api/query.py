@@ -15,19 +15,31 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from threatlake.errors import QueryError, RequestError
 from threatlake.model import parse_timestamp
 from threatlake.query import verify
 from threatlake.service import query as queries
 from threatlake.service.query import QueryRequest
-from threatlake.web.auth import authorize
 from threatlake.web.body import read_json_object
+from threatlake.web.openapi import OBJECT, Operation, Schema, json_body
+from threatlake.web.principal import caller
 from threatlake.web.results import serialize_result
 from threatlake.web.services import services
 
-__all__ = ["BASE", "DEFAULT_REQUEST_TIMEOUT_MS", "ROUTES", "SCOPE"]
+__all__ = [
+    "BASE",
+    "CANCEL",
+    "DEFAULT_REQUEST_TIMEOUT_MS",
+    "EXECUTE",
+    "POLL",
+    "SCOPE",
+    "VERIFY",
+    "cancel",
+    "execute",
+    "poll",
+    "verify_query",
+]
 
 SCOPE = "storage:security.events:read"
 BASE = "/platform/storage/query/v1"
@@ -73,11 +85,11 @@ def _time(body: dict[str, Any], name: str) -> datetime | None:
 
 
 async def execute(request: Request) -> Response:
-    token = authorize(request, SCOPE)
+    token = caller(request)
     found = services(request)
     config = found.config
     jobs = found.jobs
-    jobs.admit(token.id)  # before any work: a busy service or token is told so at once
+    jobs.admit(token.key)  # before any work: a busy service or token is told so at once
     body = await read_json_object(request, _MAX_QUERY_BODY)
     text = _string(body, "query", required=True) or ""
     start, end = _time(body, "defaultTimeframeStart"), _time(body, "defaultTimeframeEnd")
@@ -96,13 +108,14 @@ async def execute(request: Request) -> Response:
     store = found.store
     ask = QueryRequest(text, datetime.now(UTC), start, end, records)
     compiled = await run_in_threadpool(queries.compile, store, ask)
-    observe = found.metrics.query_seconds.observe
+    metrics = found.metrics
 
     def run(timeout: float) -> bytes:
-        table, execution_ms = queries.fetch(store, compiled, timeout=timeout, observe=observe)
-        return serialize_result(compiled, table, max_bytes=max_bytes, execution_ms=execution_ms)
+        table, elapsed = queries.fetch(store, compiled, timeout=timeout)
+        metrics.query_seconds.observe(elapsed)
+        return serialize_result(compiled, table, max_bytes=max_bytes, execution_ms=int(elapsed * 1000))
 
-    job = jobs.start(run, token.id)
+    job = jobs.start(run, token.key)
     await jobs.wait(job, wait_ms / 1000)
     answer = jobs.response(job)
     jobs.release(job)  # answered inline: nothing to keep
@@ -117,7 +130,6 @@ def _token(request: Request) -> str:
 
 
 async def poll(request: Request) -> Response:
-    authorize(request, SCOPE)
     jobs = services(request).jobs
     job = jobs.get(_token(request))
     wait_ms = _integer(
@@ -128,7 +140,6 @@ async def poll(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    authorize(request, SCOPE)
     jobs = services(request).jobs
     job = jobs.cancel(_token(request))
     if job.done() and not job.future.cancelled():
@@ -147,16 +158,80 @@ def _notification(error: QueryError) -> dict[str, Any]:
 
 
 async def verify_query(request: Request) -> Response:
-    authorize(request, SCOPE)
     body = await read_json_object(request, _MAX_QUERY_BODY)
     text = _string(body, "query", required=True) or ""
     errors = await run_in_threadpool(verify, text)
     return _json({"valid": not errors, "notifications": [_notification(error) for error in errors]})
 
 
-ROUTES = [
-    Route(f"{BASE}/query:execute", execute, methods=["POST"]),
-    Route(f"{BASE}/query:poll", poll, methods=["GET"]),
-    Route(f"{BASE}/query:cancel", cancel, methods=["POST"]),
-    Route(f"{BASE}/query:verify", verify_query, methods=["POST"]),
-]
+_STATE: Schema = {
+    "type": "object",
+    "required": ["state", "progress"],
+    "properties": {
+        "state": {"type": "string", "enum": ["RUNNING", "SUCCEEDED"]},
+        "requestToken": {"type": "string"},
+        "progress": {"type": "integer"},
+        "ttlSeconds": {"type": "integer"},
+        "result": {
+            "type": "object",
+            "properties": {"records": {"type": "array"}, "types": {"type": "array"}, "metadata": OBJECT},
+        },
+    },
+}
+_REQUEST_TOKEN: Schema = {
+    "name": "request-token",
+    "in": "query",
+    "required": True,
+    "schema": {"type": "string"},
+}
+_WAIT: Schema = {
+    "name": "request-timeout-milliseconds",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 0},
+}
+EXECUTE = Operation(
+    "Run a DQL query",
+    {"202": ("SUCCEEDED with the result, or RUNNING with a request token", _STATE)},
+    ("400", "401", "403", "429", "503", "504"),
+    body=json_body(
+        {
+            "type": "object",
+            "required": ["query"],
+            "properties": {
+                "query": {"type": "string"},
+                "defaultTimeframeStart": {"type": "string"},
+                "defaultTimeframeEnd": {"type": "string"},
+                "timezone": {"type": "string"},
+                "maxResultRecords": {"type": "integer", "minimum": 0},
+                "maxResultBytes": {"type": "integer", "minimum": 0},
+                "requestTimeoutMilliseconds": {"type": "integer", "minimum": 0},
+            },
+        }
+    ),
+)
+POLL = Operation(
+    "Poll a running query (long polling)",
+    {"200": ("The query's state and, when done, its result", _STATE)},
+    ("400", "401", "403", "410", "504"),
+    parameters=(_REQUEST_TOKEN, _WAIT),
+)
+CANCEL = Operation(
+    "Cancel a query",
+    {"200": ("The query had finished: its result", _STATE), "202": ("Cancelled", None)},
+    ("400", "401", "403", "410"),
+    parameters=(_REQUEST_TOKEN,),
+)
+VERIFY = Operation(
+    "Check whether a query compiles",
+    {
+        "200": (
+            "Valid or not, with positioned errors",
+            {
+                "type": "object",
+                "properties": {"valid": {"type": "boolean"}, "notifications": {"type": "array"}},
+            },
+        )
+    },
+    ("400", "401", "403"),
+    body=json_body({"type": "object", "required": ["query"], "properties": {"query": {"type": "string"}}}),
+)

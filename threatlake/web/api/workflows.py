@@ -2,10 +2,11 @@
 
 ``GET|POST /workflows``, ``GET|PUT|DELETE /workflows/{id}``, ``POST /workflows/{id}/run``,
 ``GET /executions`` (``?workflow=ID``), ``GET /executions/{id}`` and ``GET /executions/{id}/tasks``; scopes
-``automation:workflows:read``, ``…:write`` and ``…:run``. A definition is sent as JSON or YAML, bare or as a
-template, and validated before it is stored (a 400 whose ``details.problems`` locate each problem: task, key
-path, YAML line). Every operation is the engine's (``services(request).workflows``, a
-``threatlake.workflows.hosting.WorkflowHost``), shared with the command line and the scheduler.
+``automation:workflows:read``, ``…:write`` and ``…:run``, checked by the endpoint table (``endpoints.py``).
+A definition is sent as JSON or YAML, bare or as a template, and validated before it is stored (a 400 whose
+``details.problems`` locate each problem: task, key path, YAML line). Every operation is the engine's
+(``services(request).workflows``, a ``threatlake.workflows.hosting.WorkflowHost``), shared with the command
+line and the scheduler.
 """
 
 from __future__ import annotations
@@ -17,19 +18,42 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from threatlake.errors import MediaTypeError, RequestError
 from threatlake.state.workflows import StoredWorkflow
-from threatlake.web.auth import authorize
 from threatlake.web.body import read_body
+from threatlake.web.openapi import OBJECT, Operation, Schema, json_body, path_parameter
+from threatlake.web.principal import caller
 from threatlake.web.services import services
 from threatlake.workflows.definition import Workflow, workflow_object
 from threatlake.workflows.errors import DefinitionError, WorkflowError
 from threatlake.workflows.hosting import WorkflowHost
 from threatlake.workflows.runner import Trigger
 
-__all__ = ["BASE", "READ_SCOPE", "ROUTES", "RUN_SCOPE", "WRITE_SCOPE"]
+__all__ = [
+    "BASE",
+    "CREATE",
+    "DELETE",
+    "EXECUTION",
+    "EXECUTIONS",
+    "GET",
+    "LIST",
+    "READ_SCOPE",
+    "RUN",
+    "RUN_SCOPE",
+    "TASKS",
+    "UPDATE",
+    "WRITE_SCOPE",
+    "create_workflow",
+    "delete_workflow",
+    "execution_tasks",
+    "get_execution",
+    "get_workflow",
+    "list_executions",
+    "list_workflows",
+    "run_workflow",
+    "update_workflow",
+]
 
 BASE = "/platform/automation/v1"
 READ_SCOPE = "automation:workflows:read"
@@ -109,21 +133,18 @@ def _limit(request: Request) -> int:
 
 
 async def list_workflows(request: Request) -> Response:
-    authorize(request, READ_SCOPE)
     found = await _engine_call(_host(request).engine.workflows)
     results = [_workflow(stored, workflow) for stored, workflow in found]
     return _json({"count": len(results), "results": results})
 
 
 async def get_workflow(request: Request) -> Response:
-    authorize(request, READ_SCOPE)
     engine = _host(request).engine
     stored, workflow = await _engine_call(lambda: engine.get(request.path_params["id"]))
     return _json(_workflow(stored, workflow))
 
 
 async def create_workflow(request: Request) -> Response:
-    authorize(request, WRITE_SCOPE)
     data, engine = await _definition(request), _host(request).engine
     stored, workflow = await _engine_call(lambda: engine.save(data))
     return _json(_workflow(stored, workflow), 201)
@@ -131,7 +152,6 @@ async def create_workflow(request: Request) -> Response:
 
 async def update_workflow(request: Request) -> Response:
     """Replace a workflow; ``?version=N`` (or ``If-Match: N``) refuses a stale update with 409."""
-    authorize(request, WRITE_SCOPE)
     data, engine = await _definition(request), _host(request).engine
     expected = request.query_params.get("version") or request.headers.get("if-match", "").strip('"')
     if expected and not expected.isdigit():
@@ -143,7 +163,6 @@ async def update_workflow(request: Request) -> Response:
 
 
 async def delete_workflow(request: Request) -> Response:
-    authorize(request, WRITE_SCOPE)
     engine = _host(request).engine
     await _engine_call(lambda: engine.delete(request.path_params["id"]))
     return Response(status_code=204)
@@ -151,7 +170,7 @@ async def delete_workflow(request: Request) -> Response:
 
 async def run_workflow(request: Request) -> Response:
     """Start an execution now; answers at once with it (``state`` ``RUNNING``), 201."""
-    token = authorize(request, RUN_SCOPE)
+    who = caller(request)
     data = await read_body(request, 64 * 1024)
     try:
         body = orjson.loads(data) if data.strip() else {}
@@ -162,7 +181,7 @@ async def run_workflow(request: Request) -> Response:
     params = body.get("params", body.get("input", {}))
     if not isinstance(params, dict):
         raise RequestError("'params' must be an object", {"field": "params"})
-    trigger = Trigger("Manual", params=params, actor=f"token {token.id}")
+    trigger = Trigger("Manual", params=params, actor=f"{who.kind} {who.name}")
     try:
         record = await _host(request).launch(request.path_params["id"], trigger)
     except WorkflowError as error:
@@ -171,7 +190,6 @@ async def run_workflow(request: Request) -> Response:
 
 
 async def list_executions(request: Request) -> Response:
-    authorize(request, READ_SCOPE)
     engine, limit = _host(request).engine, _limit(request)
     workflow = request.query_params.get("workflow") or None
     found = await _engine_call(lambda: engine.executions_of(workflow, limit))
@@ -180,27 +198,110 @@ async def list_executions(request: Request) -> Response:
 
 
 async def get_execution(request: Request) -> Response:
-    authorize(request, READ_SCOPE)
     engine = _host(request).engine
     record = await _engine_call(lambda: engine.execution(request.path_params["id"]))
     return _json(record)
 
 
 async def execution_tasks(request: Request) -> Response:
-    authorize(request, READ_SCOPE)
     engine = _host(request).engine
     record = await _engine_call(lambda: engine.execution(request.path_params["id"]))
     return _json(record.get("tasks", {}))
 
 
-ROUTES = [
-    Route(f"{BASE}/workflows", list_workflows, methods=["GET"]),
-    Route(f"{BASE}/workflows", create_workflow, methods=["POST"]),
-    Route(f"{BASE}/workflows/{{id}}", get_workflow, methods=["GET"]),
-    Route(f"{BASE}/workflows/{{id}}", update_workflow, methods=["PUT"]),
-    Route(f"{BASE}/workflows/{{id}}", delete_workflow, methods=["DELETE"]),
-    Route(f"{BASE}/workflows/{{id}}/run", run_workflow, methods=["POST"]),
-    Route(f"{BASE}/executions", list_executions, methods=["GET"]),
-    Route(f"{BASE}/executions/{{id}}", get_execution, methods=["GET"]),
-    Route(f"{BASE}/executions/{{id}}/tasks", execution_tasks, methods=["GET"]),
-]
+_ID = (path_parameter("id"),)
+_WORKFLOW: Schema = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "version": {"type": "integer"},
+        "tasks": OBJECT,
+        "trigger": OBJECT,
+        "modificationInfo": OBJECT,
+        "warnings": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_TASK: Schema = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "state": {
+            "type": "string",
+            "enum": ["PENDING", "RUNNING", "SUCCESS", "ERROR", "SKIPPED", "CANCELLED"],
+        },
+        "stateInfo": {"type": ["string", "null"]},
+        "input": {},
+        "result": {},
+    },
+}
+_EXECUTION: Schema = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "workflow": {"type": "string"},
+        "state": {"type": "string", "enum": ["RUNNING", "SUCCESS", "ERROR", "CANCELLED"]},
+        "stateInfo": {"type": ["string", "null"]},
+        "triggerType": {"type": "string"},
+        "startedAt": {"type": "string"},
+        "endedAt": {"type": ["string", "null"]},
+        "tasks": {"type": "object", "additionalProperties": _TASK},
+    },
+}
+
+
+def _page(item: Schema) -> Schema:
+    return {
+        "type": "object",
+        "properties": {"count": {"type": "integer"}, "results": {"type": "array", "items": item}},
+    }
+
+
+_DEFINITION = {
+    "content": {
+        "application/json": {"schema": OBJECT},
+        "application/yaml": {"schema": {"type": "string"}},
+    }
+}
+_LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": _MAX_LIMIT}}
+LIST = Operation("List workflows", {"200": ("Every workflow", _page(_WORKFLOW))}, ("401", "403"))
+GET = Operation("Get a workflow", {"200": ("The workflow", _WORKFLOW)}, ("401", "403", "404"), parameters=_ID)
+CREATE = Operation(
+    "Create a workflow (the platform's format, JSON or YAML; validated)",
+    {"201": ("The stored workflow", _WORKFLOW)},
+    ("400", "401", "403", "413", "415"),
+    body=_DEFINITION,
+)
+UPDATE = Operation(
+    "Replace a workflow (?version=N refuses a stale update)",
+    {"200": ("The stored workflow, its version one higher", _WORKFLOW)},
+    ("400", "401", "403", "404", "409", "413", "415"),
+    body=_DEFINITION,
+    parameters=(*_ID, {"name": "version", "in": "query", "schema": {"type": "integer"}}),
+)
+DELETE = Operation("Delete a workflow", {"204": ("Deleted", None)}, ("401", "403", "404"), parameters=_ID)
+RUN = Operation(
+    "Run a workflow now; answers at once with the execution (RUNNING)",
+    {"201": ("The execution as it started", _EXECUTION)},
+    ("400", "401", "403", "404"),
+    body=json_body({"type": "object", "properties": {"params": OBJECT}}),
+    parameters=_ID,
+)
+EXECUTIONS = Operation(
+    "List executions, newest first (?workflow=ID)",
+    {"200": ("The executions (without their tasks)", _page(_EXECUTION))},
+    ("400", "401", "403", "404"),
+    parameters=({"name": "workflow", "in": "query", "schema": {"type": "string"}}, _LIMIT),
+)
+EXECUTION = Operation(
+    "Get an execution with its tasks",
+    {"200": ("The execution", _EXECUTION)},
+    ("401", "403", "404"),
+    parameters=_ID,
+)
+TASKS = Operation(
+    "An execution's tasks by name: state, rendered input, result, error",
+    {"200": ("The tasks", {"type": "object", "additionalProperties": _TASK})},
+    ("401", "403", "404"),
+    parameters=_ID,
+)
