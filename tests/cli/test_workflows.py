@@ -132,3 +132,46 @@ def test_install_templates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert code == 2 and "no input 'nope'" in err
     code, _, err = cli(capsys, "workflows", "install", "no-such-template", *data)
     assert code == 2 and "no template" in err
+
+
+ON_EVENT = """\
+title: On detection
+tasks:
+  look:
+    action: dynatrace.automations:execute-dql-query
+    input:
+      query: 'fetch security.events, from:-36500d | filter event.id == "{{ event()["event.id"] }}"'
+trigger:
+  eventTrigger:
+    isActive: true
+    filterQuery: event.type == "DETECTION_FINDING"
+    triggerConfiguration:
+      type: event
+      value: {eventType: security.events, query: event.type == "DETECTION_FINDING"}
+"""
+
+
+def test_threatlake_ingest_fires_event_triggers_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    source = tmp_path / "on-event.yaml"
+    source.write_text(ON_EVENT)
+    workflow_id = cli(capsys, "workflows", "import", str(source), *data)[1].strip()
+    assert main(["ingest", *data, *map(str, FILES)]) == 0
+    stored = orjson.loads(capsys.readouterr().out)["stored"]
+    assert main(["query", *data, "--format", "ndjson", "fetch security.events, from:-36500d"
+                 ' | filter event.type == "DETECTION_FINDING" | fields event.id']) == 0  # fmt: skip
+    detections = {orjson.loads(line)["event.id"] for line in capsys.readouterr().out.splitlines()}
+    assert 0 < len(detections) <= stored
+
+    def triggered() -> list[str]:
+        assert main(["workflows", "executions", workflow_id, "--json", "--limit", "1000", *data]) == 0
+        records = orjson.loads(capsys.readouterr().out)
+        assert {(r["triggerType"], r["state"]) for r in records} <= {("Event", "SUCCESS")}
+        return [r["eventContext"]["event.id"] for r in records]
+
+    assert sorted(triggered()) == sorted(detections)  # the command waited for them
+    assert main(["ingest", *data, *map(str, FILES)]) == 0  # the same findings again: no new events
+    capsys.readouterr()
+    assert sorted(triggered()) == sorted(detections)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from tests.web.conftest import Server, start_server
 from threatlake.cli import main
 from threatlake.service.access import create_token
 from threatlake.state import open_state
+from threatlake.workflows.document import read_document
 
 BASE = "/platform/automation/v1"
 FILES = sorted((golden.FIXTURES / "findings" / "guardduty").glob("own-*.json"))[:4]
@@ -192,3 +193,55 @@ def test_an_event_trigger_runs_once_per_new_event(served: Server, clients: dict[
     assert served.ingest([orjson.loads(path.read_bytes()) for path in findings]).status_code == 202  # again
     time.sleep(1.5)
     assert sorted(events()) == sorted(new)  # duplicates are not new events: nothing runs twice
+
+
+SCHEDULED = """\
+title: Every minute
+tasks:
+  count:
+    action: dynatrace.automations:execute-dql-query
+    input:
+      query: fetch security.events, from:-36500d | summarize n = count()
+trigger:
+  schedule:
+    isActive: true
+    trigger: {type: interval, intervalMinutes: 1}
+    timezone: UTC
+"""
+
+
+def test_the_service_runs_a_missed_schedule_once(tmp_path: Path) -> None:
+    """A workflow saved an hour ago whose schedule never ran: the service's scheduler runs it once on start,
+    not once per missed slot, and a restart does not run the same slot again."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    state = open_state(data_dir)
+    try:
+        saved = datetime.now(UTC) - timedelta(hours=1)
+        state.workflows.put_workflow("sched-1", read_document(SCHEDULED).value, saved)
+    finally:
+        state.close()
+
+    def runs() -> list[dict[str, Any]]:
+        state = open_state(data_dir)
+        try:
+            return state.workflows.list_executions("sched-1")
+        finally:
+            state.close()
+
+    server = start_server(data_dir, "--no-samples")
+    try:
+        found = wait_for(lambda: [r for r in runs() if r["state"] != "RUNNING"])
+        assert [(r["triggerType"], r["state"]) for r in found] == [("Schedule", "SUCCESS")]
+    finally:
+        assert server.stop() == 0
+    first = datetime.fromisoformat(found[0]["startedAt"])
+    now = datetime.now(UTC)
+    if now.replace(second=0, microsecond=0) == first.replace(second=0, microsecond=0) and now.second < 50:
+        # the next slot is not due yet: a restart runs nothing
+        server = start_server(data_dir, "--no-samples")
+        try:
+            time.sleep(1.0)
+            assert len(runs()) == 1
+        finally:
+            assert server.stop() == 0
