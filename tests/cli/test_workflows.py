@@ -9,28 +9,12 @@ import orjson
 import pytest
 
 from tests import golden
+from tests.workflows.documents import COUNT, COUNT_AND_NOTIFY, ON_EVENT
 from threatlake.cli import main
 from threatlake.state import open_state
 from threatlake.workflows import templates
 
 FILES = sorted((golden.FIXTURES / "findings" / "guardduty").glob("own-*.json"))[:3]
-
-COUNT = """\
-title: Count findings
-tasks:
-  count:
-    action: dynatrace.automations:execute-dql-query
-    input:
-      query: fetch security.events, from:-36500d | summarize n = count()
-  notify:
-    action: dynatrace.slack:slack-send-message
-    predecessors: [count]
-    input:
-      connection: chat-old
-      channel: "#sec"
-      message: "{{ result('count').records[0].n }} findings"
-trigger: {}
-"""
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -78,7 +62,7 @@ def test_import_export_list_and_run_locally(tmp_path: Path, capsys: pytest.Captu
     webhook = ["--webhook-url", "http://127.0.0.1:9/never"]
     assert cli(capsys, "credentials", "create", "slack", "chat", *webhook, *data)[0] == 0
     source = tmp_path / "count.yaml"
-    source.write_text(COUNT)
+    source.write_text(COUNT_AND_NOTIFY)
 
     code, out, err = cli(capsys, "workflows", "import", str(source), *data)
     assert code == 0 and "'chat-old' is not defined" in err
@@ -89,7 +73,7 @@ def test_import_export_list_and_run_locally(tmp_path: Path, capsys: pytest.Captu
     assert exported["tasks"]["notify"]["input"]["connection"] == "chat"
     assert exported["trigger"] == {}  # kept as written
     code, out, _ = cli(capsys, "workflows", "list", "--json", *data)
-    assert [row["title"] for row in json.loads(out)] == ["Count findings", "Count findings"]
+    assert [row["title"] for row in json.loads(out)] == ["Count", "Count"]
 
     # the Slack webhook refuses (nothing listens on port 9): the run fails with the error visible
     code, out, _ = cli(capsys, "workflows", "run", workflow_id, "--wait", "--json", *data)
@@ -105,7 +89,7 @@ def test_import_export_list_and_run_locally(tmp_path: Path, capsys: pytest.Captu
 def test_run_by_title_and_ambiguous_titles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = ["--data-dir", str(tmp_path)]
     source = tmp_path / "one.yaml"
-    source.write_text(COUNT.replace("Count findings", "Only me").split("  notify:")[0] + "trigger: {}\n")
+    source.write_text(COUNT.replace("title: Count", "title: Only me"))
     cli(capsys, "workflows", "import", str(source), *data)
     code, out, _ = cli(capsys, "workflows", "run", "Only me", *data)
     assert code == 0 and out.split()[1] == "SUCCESS"
@@ -132,23 +116,6 @@ def test_install_templates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert code == 2 and "no input 'nope'" in err
     code, _, err = cli(capsys, "workflows", "install", "no-such-template", *data)
     assert code == 2 and "no template" in err
-
-
-ON_EVENT = """\
-title: On detection
-tasks:
-  look:
-    action: dynatrace.automations:execute-dql-query
-    input:
-      query: 'fetch security.events, from:-36500d | filter event.id == "{{ event()["event.id"] }}"'
-trigger:
-  eventTrigger:
-    isActive: true
-    filterQuery: event.type == "DETECTION_FINDING"
-    triggerConfiguration:
-      type: event
-      value: {eventType: security.events, query: event.type == "DETECTION_FINDING"}
-"""
 
 
 def test_threatlake_ingest_fires_event_triggers_once(

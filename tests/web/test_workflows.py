@@ -15,6 +15,7 @@ import pytest
 
 from tests import golden
 from tests.web.conftest import Server, start_server
+from tests.workflows.documents import COUNT, ON_EVENT, SCHEDULED
 from threatlake.cli import main
 from threatlake.service.access import create_token
 from threatlake.state import open_state
@@ -22,31 +23,6 @@ from threatlake.workflows.document import read_document
 
 BASE = "/platform/automation/v1"
 FILES = sorted((golden.FIXTURES / "findings" / "guardduty").glob("own-*.json"))[:4]
-COUNT = """\
-title: Count
-tasks:
-  count:
-    action: dynatrace.automations:execute-dql-query
-    input:
-      query: fetch security.events, from:-36500d | summarize n = count()
-"""
-ON_EVENT = """\
-title: On detection
-tasks:
-  look:
-    action: dynatrace.automations:execute-dql-query
-    input:
-      query: >-
-        fetch security.events, from:-36500d
-        | filter event.id == "{{ event()["event.id"] }}" | fields event.id
-trigger:
-  eventTrigger:
-    isActive: true
-    filterQuery: event.type == "DETECTION_FINDING"
-    triggerConfiguration:
-      type: event
-      value: {eventType: security.events, query: event.type == "DETECTION_FINDING"}
-"""
 
 
 def token(server: Server, *scopes: str) -> str:
@@ -193,21 +169,6 @@ def test_an_event_trigger_runs_once_per_new_event(served: Server, clients: dict[
     assert served.ingest([orjson.loads(path.read_bytes()) for path in findings]).status_code == 202  # again
     time.sleep(1.5)
     assert sorted(events()) == sorted(new)  # duplicates are not new events: nothing runs twice
-
-
-SCHEDULED = """\
-title: Every minute
-tasks:
-  count:
-    action: dynatrace.automations:execute-dql-query
-    input:
-      query: fetch security.events, from:-36500d | summarize n = count()
-trigger:
-  schedule:
-    isActive: true
-    trigger: {type: interval, intervalMinutes: 1}
-    timezone: UTC
-"""
 
 
 def test_the_service_runs_a_missed_schedule_once(tmp_path: Path) -> None:
