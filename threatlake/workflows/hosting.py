@@ -119,7 +119,7 @@ class WorkflowHost:
 
     async def launch(self, reference: str, trigger: Trigger) -> dict[str, Any]:
         """Start a run in the background; its record as saved when it started (state ``RUNNING``)."""
-        workflow_id = self.engine.get(reference)[0].id
+        workflow_id = (await asyncio.to_thread(self.engine.get, reference))[0].id
         execution_id = str(uuid.uuid4())
         task = asyncio.ensure_future(self.engine.run(workflow_id, trigger, execution_id))
         self._runs.add(task)
