@@ -43,6 +43,9 @@ SCOPES: tuple[str, ...] = (
     "storage:security.events:read",
     "settings:read",
     "settings:write",
+    "document:documents:read",
+    "document:documents:write",
+    "document:documents:delete",
 )
 #: Integrations a connection can be made for (``threatlake connection create``, POST /platform/connections).
 INTEGRATIONS: tuple[str, ...] = ("amazon-guardduty", "aws-security-hub")

@@ -28,7 +28,7 @@ from threatlake.store.batch import BatchExecutor
 from threatlake.store.pipelines import MemoryPipelines, PipelineRepository
 from threatlake.store.settings import Settings
 from threatlake.web import errors, openapi, ops
-from threatlake.web.api import buckets, connections, ingest, pipelines, query, tokens
+from threatlake.web.api import buckets, connections, documents, ingest, pipelines, query, tokens
 from threatlake.web.jobs import QueryJobs
 from threatlake.web.writer import Writer
 
@@ -47,6 +47,7 @@ def routes() -> list[BaseRoute]:
         *connections.ROUTES,
         *pipelines.ROUTES,
         *buckets.ROUTES,
+        *documents.ROUTES,
         Route("/platform/openapi.json", _openapi, methods=["GET"]),
         *ops.ROUTES,
     ]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from threatlake.web.api import documents
+
 __all__ = ["document"]
 
 _ERROR = {
@@ -385,5 +387,5 @@ def document() -> dict[str, Any]:
             "securitySchemes": {"ApiToken": {"type": "apiKey", "in": "header", "name": "Authorization"}}
         },
         "security": [{"ApiToken": []}],
-        "paths": paths,
+        "paths": {**paths, **documents.OPENAPI},
     }
