@@ -20,9 +20,23 @@ from threatlake.documents.repository import DocumentRecord, DocumentRepository
 from threatlake.documents.shipped import shipped_dashboards
 from threatlake.errors import NotFoundError, RequestError
 
-__all__ = ["MAX_NAME", "Documents", "ListFilter", "content_of", "parse_filter"]
+__all__ = [
+    "DELETE_SCOPE",
+    "MAX_NAME",
+    "READ_SCOPE",
+    "WRITE_SCOPE",
+    "Documents",
+    "ListFilter",
+    "content_of",
+    "metadata",
+    "parse_filter",
+]
 
 MAX_NAME = 128
+#: The platform's document scopes (what the Document API's endpoints need).
+READ_SCOPE = "document:documents:read"
+WRITE_SCOPE = "document:documents:write"
+DELETE_SCOPE = "document:documents:delete"
 SHIPPED_PREFIX = "threatlake-"
 _FILTER_FIELDS = ("id", "name", "type", "owner")
 _CLAUSE = re.compile(
@@ -81,6 +95,25 @@ def parse_filter(text: str | None) -> ListFilter:
         clauses.append((match["field"].lower(), match["op"].lower(), value))
         position += len(part) + 5
     return ListFilter(tuple(clauses))
+
+
+def metadata(record: DocumentRecord) -> dict[str, Any]:
+    """The platform's document metadata shape."""
+    return {
+        "id": record.id,
+        "name": record.name,
+        "type": record.type,
+        "description": None,
+        "version": record.version,
+        "owner": record.owner,
+        "isPrivate": False,
+        "modificationInfo": {
+            "createdBy": record.created_by,
+            "createdTime": record.created,
+            "lastModifiedBy": record.modified_by,
+            "lastModifiedTime": record.modified,
+        },
+    }
 
 
 def content_of(record: DocumentRecord) -> dict[str, Any]:

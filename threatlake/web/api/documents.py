@@ -25,7 +25,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threatlake.documents.library import Documents, content_of, parse_filter
+from threatlake.documents.library import (
+    DELETE_SCOPE,
+    READ_SCOPE,
+    WRITE_SCOPE,
+    Documents,
+    content_of,
+    metadata,
+    parse_filter,
+)
 from threatlake.documents.repository import DocumentRecord, MemoryDocuments, SqliteDocuments
 from threatlake.documents.source import MAX_DOCUMENT_BYTES
 from threatlake.errors import MediaTypeError, RequestError
@@ -35,9 +43,6 @@ from threatlake.web.body import read_body
 __all__ = ["BASE", "DELETE_SCOPE", "OPENAPI", "READ_SCOPE", "ROUTES", "WRITE_SCOPE", "library", "metadata"]
 
 BASE = "/platform/document/v1/documents"
-READ_SCOPE = "document:documents:read"
-WRITE_SCOPE = "document:documents:write"
-DELETE_SCOPE = "document:documents:delete"
 _MAX_BODY = MAX_DOCUMENT_BYTES + 64 * 1024
 _DEFAULT_PAGE = 20
 _FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -52,24 +57,6 @@ def library(app_state: Any) -> Documents:
         repository = MemoryDocuments() if path == ":memory:" else SqliteDocuments.in_dir(Path(path).parent)
         found = app_state.documents = Documents(repository)
     return found
-
-
-def metadata(record: DocumentRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "name": record.name,
-        "type": record.type,
-        "description": None,
-        "version": record.version,
-        "owner": record.owner,
-        "isPrivate": False,
-        "modificationInfo": {
-            "createdBy": record.created_by,
-            "createdTime": record.created,
-            "lastModifiedBy": record.modified_by,
-            "lastModifiedTime": record.modified,
-        },
-    }
 
 
 def _json(body: Any, status: int = 200) -> Response:
