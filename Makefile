@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck golden bench clean
+.PHONY: run test lint typecheck golden bench screenshots vendor clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ golden: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/mapping.py
+
+# Regenerate docs/screenshots/*.png of the main pages (headless Debian chromium, real service, demo data).
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.e2e.screenshots
+
+# Rebuild the vendored browser libraries (threatlake/web/static/vendor/) from the npm registry.
+vendor:
+	threatlake/web/static/vendor/recipe/build.sh
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -27,7 +27,7 @@ from threatlake.store import Store, WriteResult
 from threatlake.store.batch import BatchExecutor
 from threatlake.store.pipelines import MemoryPipelines, PipelineRepository
 from threatlake.store.settings import Settings
-from threatlake.web import errors, openapi, ops
+from threatlake.web import errors, openapi, ops, views
 from threatlake.web.api import buckets, connections, documents, ingest, pipelines, query, tokens
 from threatlake.web.jobs import QueryJobs
 from threatlake.web.writer import Writer
@@ -50,6 +50,7 @@ def routes() -> list[BaseRoute]:
         *documents.ROUTES,
         Route("/platform/openapi.json", _openapi, methods=["GET"]),
         *ops.ROUTES,
+        *views.ROUTES,
     ]
 
 
