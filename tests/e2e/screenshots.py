@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.e2e import harness
+from tests.e2e import documents_demo, harness
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 A = harness.ALL_TIME
@@ -19,6 +19,7 @@ SHOTS: list[tuple[str, str, str, str]] = [
     ("login", "/login", "form", "light"),
     ("home", f"/?{A}", "[data-chart][data-state=ok]", "light"),
     ("home-dark", f"/?{A}", "[data-chart][data-state=ok]", "dark"),
+    *documents_demo.SHOTS,
 ]
 
 
@@ -33,6 +34,7 @@ def main() -> int:
         harness.demo_server(Path(tmp) / "data") as server,
         harness.chromium() as browser,
     ):
+        documents_demo.prepare(server)
         for name, path, ready, theme in SHOTS:
             with harness.guarded_page(browser, color_scheme=theme) as (page, guard):
                 if name != "login":

@@ -17,7 +17,10 @@ PATHS = sorted(
         route.path
         for module in PAGES
         for route in module.ROUTES
-        if "{" not in route.path and route.path != "/logout"
+        if "{" not in route.path
+        and route.path != "/logout"
+        and "GET" in (getattr(route, "methods", None) or ())
+        and not route.path.endswith((".json", ".csv"))  # a list's data alternates, not pages
     }
     - {"/login"}
 )

@@ -90,10 +90,13 @@
       body.removeAttribute("aria-busy");
     }
   }
-  function refresh() {
+  // Re-runs every data tile; the dashboard carries data-settled once they have all finished.
+  async function refresh() {
     generation += 1;
     const current = generation;
-    return Promise.all($$("[data-grid] > .tile[data-tile-type=data]").map((tile) => runTile(tile, current)));
+    delete root.dataset.settled;
+    await Promise.all($$("[data-grid] > .tile[data-tile-type=data]").map((tile) => runTile(tile, current)));
+    if (current === generation) root.dataset.settled = "";
   }
 
   // -- layout ----------------------------------------------------------------------------------------------
@@ -289,5 +292,10 @@
   window.addEventListener("beforeunload", (event) => { if (dirty) { event.preventDefault(); event.returnValue = ""; } });
 
   $$("[data-grid] > .tile").forEach(place);
+  const editButton = $("[data-action=edit]");
+  if (editButton && new URLSearchParams(window.location.search).get("edit") === "1") {
+    root.classList.add("editing");
+    editButton.setAttribute("aria-pressed", "true");
+  }
   fillQueryVariables().then(refresh);
 })();

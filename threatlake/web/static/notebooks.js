@@ -168,5 +168,6 @@
 
   const dql = $$("[data-sections] > .nb-section[data-type=dql]");
   dql.forEach(setUpDql);
-  dql.forEach(run);
+  // The notebook carries data-settled once every section has run after opening.
+  Promise.all(dql.map(run)).then(() => { root.dataset.settled = ""; });
 })();

@@ -8,6 +8,7 @@ const TLResults = (() => {
   const MAX_CONCURRENT = 4;
   const MAX_ROWS_SHOWN = 500;
   const NUMERIC = new Set(["long", "double", "duration"]);
+  const RISK = { CRITICAL: "--critical", HIGH: "--high", MEDIUM: "--medium", LOW: "--low", NONE: "--none", NOT_AVAILABLE: "--none" };
   let active = 0;
   const waiting = [];
 
@@ -172,8 +173,21 @@ const TLResults = (() => {
       }
       return { kind, x, time: true, stacked: kind !== "line" && groups.size > 1, series: [...groups].map(([name, data]) => ({ name, data })) };
     }
-    const x = records.map((rec) => label(rec, r.category.length ? r.category : r.time) || "null");
     const values = r.numeric.length ? r.numeric : [];
+    if (kind !== "pie" && r.category.length >= 2 && values.length === 1) {
+      // summarize …, by:{a, b}: a bar per a, stacked by b (risk levels get their colours)
+      const [first, ...rest] = r.category;
+      const x = [...new Set(records.map((rec) => display(rec[first]) || "null"))];
+      const index = new Map(x.map((v, i) => [v, i]));
+      const groups = new Map();
+      for (const record of records) {
+        const name = label(record, rest) || "null";
+        if (!groups.has(name)) groups.set(name, new Array(x.length).fill(null));
+        groups.get(name)[index.get(display(record[first]) || "null")] = number(record[values[0]]);
+      }
+      return { kind, x, time: false, stacked: kind !== "line", series: [...groups].map(([name, data]) => ({ name, data })) };
+    }
+    const x = records.map((rec) => label(rec, r.category.length ? r.category : r.time) || "null");
     if (kind === "pie") return { kind, donut, x, series: [{ name: values[0] || "", data: records.map((rec) => number(rec[values[0]])) }] };
     return { kind, x, time: false, stacked: false, series: values.map((field) => ({ name: field, data: records.map((rec) => number(rec[field])) })) };
   }
@@ -195,7 +209,14 @@ const TLResults = (() => {
     container.append(box);
     const echarts = await window.Threatlake.loadECharts();
     const chart = echarts.init(box, null, { renderer: "canvas" });
-    chart.setOption(window.Threatlake.chartOption(chartSpec(result, visualization)));
+    const spec = chartSpec(result, visualization);
+    const option = window.Threatlake.chartOption(spec);
+    // one series over risk levels: each bar in its level's colour, as everywhere else
+    if (!spec.time && spec.kind === "bar" && spec.series.length === 1 && spec.x.length && spec.x.every((x) => x in RISK)) {
+      const style = getComputedStyle(document.documentElement);
+      option.series[0].data = option.series[0].data.map((value, i) => ({ value, itemStyle: { color: style.getPropertyValue(RISK[spec.x[i]]).trim() } }));
+    }
+    chart.setOption(option);
     new ResizeObserver(() => chart.resize()).observe(box);
     box.dataset.state = "ok";
     return box;

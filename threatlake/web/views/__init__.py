@@ -11,7 +11,7 @@ from types import ModuleType
 
 from starlette.routing import BaseRoute
 
-from threatlake.web.views import assets, home, login
+from threatlake.web.views import assets, dashboards, home, login, notebooks
 from threatlake.web.views.nav import SECTIONS, NavLink
 
 __all__ = ["NAV", "PAGES", "ROUTES"]
@@ -19,6 +19,8 @@ __all__ = ["NAV", "PAGES", "ROUTES"]
 PAGES: tuple[ModuleType, ...] = (
     login,
     home,
+    notebooks,
+    dashboards,
 )
 
 
