@@ -91,3 +91,40 @@ def test_add_move_resize_and_save_a_tile(page: Any, server: Server) -> None:
     assert exported["tiles"][key]["title"] == "Findings by region"
     assert exported["layouts"][key] == {"x": 1, "y": exported["layouts"][key]["y"], "w": 13, "h": 7}
     assert page.locator(f"[data-tile-id='{key}']").get_attribute("data-state") == "ok"
+
+
+SUBSTITUTIONS = [
+    ("filter a == $X", {"X": "v"}),
+    ("filter in(a, $X)", {"X": ["p", 'q"r']}),
+    ('filter a == "$X" and b == $X // $X', {"X": "new\nline\\"}),
+    ("filter `$X` == $XY or c == $Y", {"X": "v", "Y": ""}),
+    ("filter a == $X /* $X */ | limit 1", {"X": "\t'"}),
+]
+
+
+def test_the_page_substitutes_variables_as_the_server_does(page: Any, server: Server) -> None:
+    from threatlake.documents import substitute
+
+    _import(page, server, SHIPPED / "security-findings-overview.json", "Overview for variables")
+    for query, values in SUBSTITUTIONS:
+        in_browser = page.evaluate("([q, v]) => TLResults.substitute(q, v)", [query, values])
+        assert in_browser == substitute(query, values), query
+
+
+def test_a_variable_picker_reruns_the_tiles_and_keeps_the_choice_in_the_url(
+    page: Any, server: Server
+) -> None:
+    _import(page, server, SHIPPED / "security-findings-overview.json", "Overview with a provider")
+    total = int(page.locator("[data-tile-id='1'] .single-value .value").inner_text().replace(",", ""))
+    page.get_by_label("Provider", exact=True).select_option(["Amazon GuardDuty"])
+    page.wait_for_function("() => document.querySelector('[data-dashboard]').dataset.settled !== undefined")
+    page.wait_for_function(SETTLED)
+    guardduty = int(page.locator("[data-tile-id='1'] .single-value .value").inner_text().replace(",", ""))
+    assert 0 < guardduty < total
+    assert "var.Provider=Amazon+GuardDuty" in page.url or "var.Provider=Amazon%20GuardDuty" in page.url
+    page.reload()
+    page.wait_for_function(SETTLED)
+    assert (
+        int(page.locator("[data-tile-id='1'] .single-value .value").inner_text().replace(",", ""))
+        == guardduty
+    )
