@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -188,10 +189,19 @@ class Documents:
         name = f"Copy of {found.name}"[:MAX_NAME]
         return self.repository.create(found.type, name, found.content, owner=owner, now=now)
 
-    def install_shipped(self, *, owner: str, now: datetime) -> builtins.list[DocumentRecord]:
-        """The shipped dashboards, created under ``threatlake-<stem>`` unless present already."""
+    def install_shipped(
+        self, *, owner: str, now: datetime, names: Collection[str] | None = None
+    ) -> builtins.list[DocumentRecord]:
+        """The shipped dashboards (those named in ``names``; all by default), created under
+        ``threatlake-<stem>`` unless present already; RequestError for a name that is not shipped."""
+        known = {name for _stem, name, _document in shipped_dashboards()}
+        unknown = sorted(set(names or ()) - known)
+        if unknown:
+            raise RequestError(f"no ready-made dashboard is called {unknown[0][:100]!r}", {"field": "name"})
         installed = []
         for stem, name, document in shipped_dashboards():
+            if names is not None and name not in names:
+                continue
             existing = self.repository.get(SHIPPED_PREFIX + stem)
             if existing is None:
                 existing = self.create(

@@ -7,7 +7,7 @@ import re
 
 import orjson
 
-from tests.web.views.conftest import Site
+from tests.web.views.conftest import Site, csrf_of
 from threatlake.documents import SHIPPED, shipped_dashboard
 
 BOARD = {
@@ -141,3 +141,24 @@ def test_a_notebook_id_is_not_a_dashboard(admin: Site) -> None:
     made = admin.client.post("/notebooks", data={"csrf": csrf, "name": "nb"})
     notebook_id = made.headers["location"].rsplit("/", 1)[-1]
     assert admin.client.get(f"/dashboards/{notebook_id}").status_code == 400
+
+
+def test_a_template_link_offers_that_dashboard_then_opens_it(admin: Site) -> None:
+    tree = admin.html("/dashboards", template="Amazon GuardDuty detections")
+    offer = tree.css_first("[data-template]")
+    assert "Amazon GuardDuty detections" in offer.text()
+    csrf = csrf_of(tree.html or "")
+    installed = admin.client.post(
+        "/dashboards/install-shipped", data={"csrf": csrf, "name": "Amazon GuardDuty detections"}
+    )
+    assert installed.status_code == 303
+    assert installed.headers["location"] == "/dashboards/threatlake-amazon-guardduty-detections"
+    again = admin.html("/dashboards", template="Amazon GuardDuty detections")
+    assert (
+        again.css_first("[data-template] a")
+        .attributes["href"]
+        .startswith("/dashboards/threatlake-amazon-guardduty-detections")
+    )
+    unknown = admin.client.post("/dashboards/install-shipped", data={"csrf": csrf, "name": "Nope"})
+    assert unknown.status_code == 400
+    assert admin.html("/dashboards", template="Nope").css_first("[data-template]") is None

@@ -66,8 +66,9 @@ def test_import_then_the_page_shows_every_section(admin: Site) -> None:
     markdown = tree.css_first(".nb-section[data-type=markdown] [data-rendered]")
     assert markdown.css_first("h1").text() == "Notes"
     assert markdown.css_first("a[href='/threats']") is not None
-    assert "example.com" not in tree.html  # no outside URL on any page
-    assert "kept but not shown" in tree.css_first(".nb-section[data-type=function]").text()
+    assert tree.css("[href*='example.com'], [src*='example.com']") == []  # no outside URL on any page
+    assert markdown.css_first("a.outside-link").text() == "elsewhere"
+    assert "not shown here" in tree.css_first(".nb-section[data-type=function]").text()
     vocabulary = orjson.loads(tree.css_first("#dql-vocabulary").text())
     assert vocabulary == VOCABULARY and "makeTimeseries" in vocabulary["commands"]
     assert {"event.provider", "dt.security.risk.level"} <= {field["name"] for field in vocabulary["fields"]}
@@ -200,3 +201,18 @@ def test_markdown_is_rendered_safely(admin: Site, text: str, present: str, absen
         "/notebooks/markdown", data={"markdown": text}, headers={"X-CSRF-Token": csrf}
     ).text
     assert present in html and absent not in html
+
+
+def test_open_with_notebook_makes_a_notebook_of_the_query_on_confirmation(admin: Site) -> None:
+    query = 'fetch security.events\n| filter event.provider == "Amazon GuardDuty"'
+    tree = admin.html("/notebooks/new", query=query)
+    assert tree.css_first("textarea[name=query]").text() == query
+    before = len(admin.client.get("/notebooks.json").json()["documents"])  # a GET creates nothing
+    created = admin.client.post(
+        "/notebooks", data={"csrf": csrf_of(tree.html or ""), "query": query, "name": "GuardDuty"}
+    )
+    assert created.status_code == 303
+    assert len(admin.client.get("/notebooks.json").json()["documents"]) == before + 1
+    notebook_id = created.headers["location"].rsplit("/", 1)[-1]
+    page = admin.html(f"/notebooks/{notebook_id}")
+    assert page.css_first(".nb-section[data-type=dql] [data-source]").text() == query

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from threatlake.documents import GRID_COLUMNS, csv_choices, default_values, tile_visualization
-from threatlake.documents.library import WRITE_SCOPE
+from threatlake.documents import GRID_COLUMNS, SHIPPED, csv_choices, default_values, tile_visualization
+from threatlake.documents.library import SHIPPED_PREFIX, WRITE_SCOPE
 from threatlake.documents.repository import DocumentRecord
 from threatlake.web.api.documents import library
 from threatlake.web.views.nav import NavLink
 from threatlake.web.views.notebooks import DocumentPages
 from threatlake.web.views.notebooks_markdown import render_markdown
-from threatlake.web.views.page import page, viewer
+from threatlake.web.views.page import form, page, viewer
 
 __all__ = ["DASHBOARDS", "NAV", "ROUTES"]
 
@@ -33,8 +34,12 @@ DEFAULT_FROM = "now()-24h"
 _PREFIX = "var."
 
 
-def _blank() -> dict[str, Any]:
-    return {"version": 17, "variables": [], "tiles": {}, "layouts": {}}
+def _blank(query: str | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {"version": 17, "variables": [], "tiles": {}, "layouts": {}}
+    if query:
+        tile = {"type": "data", "title": "", "query": query, "visualization": "table"}
+        document["tiles"]["0"], document["layouts"]["0"] = tile, {"x": 0, "y": 0, "w": 24, "h": 8}
+    return document
 
 
 def _chosen(request: Request, variable: dict[str, Any], defaults: dict[str, Any]) -> list[str]:
@@ -96,6 +101,17 @@ async def _context(request: Request, record: DocumentRecord, content: dict[str, 
     }
 
 
+def _list_context(request: Request, records: list[DocumentRecord]) -> dict[str, Any]:
+    """``?template=<name>`` (the integration pages' "Try our templates"): that ready-made dashboard, and
+    whether it is installed already."""
+    name = request.query_params.get("template")
+    if not name or name not in SHIPPED.values():
+        return {"template": None}
+    stem = next(stem for stem, shipped in SHIPPED.items() if shipped == name)
+    installed = next((r.id for r in records if r.id == SHIPPED_PREFIX + stem), None)
+    return {"template": {"name": name, "installed": installed}}
+
+
 DASHBOARDS = DocumentPages(
     document_type="dashboard",
     plural="dashboards",
@@ -105,16 +121,21 @@ DASHBOARDS = DocumentPages(
     blank=_blank,
     context=_context,
     default_from=DEFAULT_FROM,
+    list_context=_list_context,
 )
 
 
 async def install_shipped(request: Request) -> Response:
-    """The ready-made dashboards, installed once (again: nothing changes)."""
+    """The ready-made dashboards (the form's ``name``: that one, opened; none: all of them), installed once
+    (again: nothing changes)."""
     who = viewer(request).name
-    await run_in_threadpool(
-        lambda: library(request.app.state).install_shipped(owner=who, now=datetime.now(UTC))
+    name = form(request).get("name")
+    names = [name] if isinstance(name, str) and name else None
+    installed = await run_in_threadpool(
+        lambda: library(request.app.state).install_shipped(owner=who, now=datetime.now(UTC), names=names)
     )
-    return RedirectResponse("/dashboards", status_code=303)
+    target = f"/dashboards/{quote(installed[0].id, safe='')}" if names else "/dashboards"
+    return RedirectResponse(target, status_code=303)
 
 
 ROUTES: list[Route] = [

@@ -128,9 +128,12 @@ class DocumentPages:
     path: str
     list_template: str
     show_template: str
-    blank: Callable[[], dict[str, Any]]
+    #: a new document; with a query: one whose first query is it
+    blank: Callable[..., dict[str, Any]]
     context: Context
     default_from: str = DEFAULT_FROM
+    #: more for the list page's template
+    list_context: Callable[[Request, list[DocumentRecord]], dict[str, Any]] | None = None
 
     def _documents(self, request: Request) -> Documents:
         return library(request.app.state)
@@ -146,24 +149,25 @@ class DocumentPages:
         records = await run_in_threadpool(self._documents(request).list, where)
         if request.url.path.endswith(".json"):
             return _json({"documents": [metadata(r) for r in records]})
-        return render(
-            request,
-            self.list_template,
-            {
-                "documents": records,
-                "kind": self.document_type,
-                "plural": self.plural,
-                "base": self.path,
-                "can_write": viewer(request).can(WRITE_SCOPE),
-                "can_delete": viewer(request).can(DELETE_SCOPE),
-            },
-        )
+        context = {
+            "documents": records,
+            "kind": self.document_type,
+            "plural": self.plural,
+            "base": self.path,
+            "can_write": viewer(request).can(WRITE_SCOPE),
+            "can_delete": viewer(request).can(DELETE_SCOPE),
+        }
+        if self.list_context is not None:
+            context.update(self.list_context(request, records))
+        return render(request, self.list_template, context)
 
     async def create(self, request: Request) -> Response:
         """A blank document (``name``), or the document pasted or uploaded in ``content`` (import)."""
         fields = form(request)
-        name, text = fields.get("name"), fields.get("content")
+        name, text, query = fields.get("name"), fields.get("content"), fields.get("query")
         content: Any = text if isinstance(text, str) and text.strip() else self.blank()
+        if isinstance(query, str) and query.strip() and not (isinstance(text, str) and text.strip()):
+            content = self.blank(query[:_MAX_QUERY])
         who = viewer(request).name
         record = await run_in_threadpool(
             lambda: self._documents(request).create(
@@ -259,8 +263,10 @@ class DocumentPages:
         ]
 
 
-def _blank_notebook() -> dict[str, Any]:
-    query = "fetch security.events\n| summarize findings = count(), by:{event.provider}"
+_FIRST_QUERY = "fetch security.events\n| summarize findings = count(), by:{event.provider}"
+
+
+def _blank_notebook(query: str = _FIRST_QUERY) -> dict[str, Any]:
     return {
         "version": "7",
         "defaultTimeframe": {"from": DEFAULT_FROM, "to": "now()"},
@@ -303,7 +309,21 @@ NOTEBOOKS = DocumentPages(
     context=_notebook_context,
 )
 
+
+async def new_notebook(request: Request) -> Response:
+    """``/notebooks/new?query=…`` ("Open with → Notebook"): the query, and a button that makes a notebook
+    of it (a GET never creates anything)."""
+    query = request.query_params.get("query", "")[:_MAX_QUERY] or _FIRST_QUERY
+    name = request.query_params.get("name", "")[:128]
+    return render(
+        request,
+        "notebook_new.html",
+        {"query": query, "name": name, "can_write": viewer(request).can(WRITE_SCOPE)},
+    )
+
+
 ROUTES = [
+    page("/notebooks/new", new_notebook),
     page(QUERY_PATH, run_query, methods=["POST"], scope=READ),
     page(MARKDOWN_PATH, markdown, methods=["POST"], scope=READ),
     *NOTEBOOKS.routes(),
