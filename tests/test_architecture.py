@@ -1,4 +1,6 @@
-"""Imports point down (architecture.md): model ← sources ← pipeline; model ← query; model ← store."""
+"""Imports point down (docs/architecture.md): model ← sources ← pipeline; model ← query; model ← store;
+model ← state; service composes them; web and cli call service. Nothing imports web or cli (cli starts the
+server, the one arrow into web); web never imports cli."""
 
 from __future__ import annotations
 
@@ -16,9 +18,27 @@ ALLOWED: dict[str, set[str]] = {
     "pipeline": {"model", "sources", "query"},
     "query": {"model"},
     "store": {"model"},
+    "state": {"model"},
+    "documents": set(),
     "forwarder": set(),
     "aws": {"model"},
+    "service": {"model", "sources", "pipeline", "query", "store", "state", "config"},
+    "web": {
+        "model",
+        "sources",
+        "pipeline",
+        "query",
+        "store",
+        "state",
+        "config",
+        "service",
+        "samples",
+        "aws",
+        "documents",
+    },
 }
+# Who may import the adapters: nothing imports cli; only cli's ``serve`` command imports web.
+ENTRY_POINTS = {"cli": {"__main__.py"}, "web": {"cli/serve.py"}}
 # Layers that must never touch the network, the disk, the clock or the environment.
 PURE = ("model", "sources", "pipeline", "query")
 IMPURE_MODULES = {
@@ -70,3 +90,28 @@ def test_core_does_no_io(package: str) -> None:
             if name.split(".")[0] in IMPURE_MODULES:
                 wrong.append(f"{path.relative_to(PACKAGE)} imports {name}")
     assert wrong == []
+
+
+def _threatlake_modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("adapter", sorted(ENTRY_POINTS))
+def test_nothing_imports_the_adapters(adapter: str) -> None:
+    wrong = []
+    for path in _threatlake_modules():
+        relative = path.relative_to(PACKAGE)
+        if relative.parts[0] == adapter or str(relative) in ENTRY_POINTS[adapter]:
+            continue
+        wrong.extend(
+            f"{relative} imports {name}"
+            for name in _imports(path)
+            if name == f"threatlake.{adapter}" or name.startswith(f"threatlake.{adapter}.")
+        )
+    assert wrong == []
+
+
+def test_every_package_is_placed() -> None:
+    """A new package gets its arrows here (and a line in docs/architecture.md) before it lands."""
+    packages = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()}
+    assert packages - set(ALLOWED) - set(ENTRY_POINTS) - {"samples"} == set()

@@ -62,6 +62,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store", str, "duckdb", "store backend: `duckdb` (embedded, in the data directory)"),
     Setting("max_body_bytes", _positive_int, 10 * MIB, "largest accepted request body, as sent (413 above)"),
     Setting("max_decompressed_bytes", _positive_int, 64 * MIB, "largest request body after gzip (413 above)"),
+    Setting(
+        "max_inflate_ratio", _positive_int, 100, "most a gzip body may inflate, times its size (413 above)"
+    ),
+    Setting(
+        "max_findings_per_request",
+        _positive_int,
+        10_000,
+        "findings one ingest request may hold (413 above)",
+    ),
+    Setting(
+        "max_events_per_request", _positive_int, 50_000, "events one ingest request may make (413 above)"
+    ),
     Setting("max_json_depth", _positive_int, 64, "deepest JSON nesting accepted in a body (400 above)"),
     Setting("writer_queue_batches", _positive_int, 64, "ingest batches waiting for the writer before 429"),
     Setting("query_timeout_seconds", _positive_float, 60.0, "longest a query may run"),
@@ -69,13 +81,57 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "result_records_limit", _positive_int, 100_000, "most records a query may ask for (maxResultRecords)"
     ),
-    Setting("query_workers", _positive_int, 4, "queries that run at the same time (threads)"),
+    Setting("query_workers", _positive_int, 4, "long queries that run at the same time (slow lane threads)"),
+    Setting("fast_query_workers", _positive_int, 2, "threads of the fast lane every query starts in"),
+    Setting(
+        "fast_query_seconds",
+        _positive_float,
+        1.0,
+        "engine time a query gets in the fast lane before it moves",
+    ),
+    Setting("max_pending_queries", _positive_int, 64, "queries running or waiting at once (429 above)"),
+    Setting("max_queries_per_token", _positive_int, 8, "queries one token may have running or waiting"),
+    Setting("max_result_bytes", _positive_int, 64 * MIB, "bytes a query result holds when it sets no limit"),
+    Setting(
+        "result_bytes_limit", _positive_int, 256 * MIB, "most bytes a query may ask for (maxResultBytes)"
+    ),
+    Setting("kept_result_bytes", _positive_int, 256 * MIB, "bytes of finished results kept for polling"),
     Setting(
         "retention_sweep_seconds", _positive_float, 3600.0, "how often the service deletes expired events"
     ),
     Setting("result_ttl_seconds", _positive_float, 300.0, "how long a finished query's result can be polled"),
+    Setting(
+        "header_timeout_seconds",
+        _positive_float,
+        10.0,
+        "time a client has to send a request head (closed after)",
+    ),
+    Setting(
+        "body_timeout_seconds", _positive_float, 60.0, "time a client has to send a request body (408 after)"
+    ),
+    Setting("max_connections", _positive_int, 1000, "open connections and requests at once (503 above)"),
+    Setting("max_ingest_requests", _positive_int, 16, "ingest requests in progress at once (429 above)"),
+    Setting(
+        "max_inflight_bytes", _positive_int, 160 * MIB, "ingest body bytes in progress at once (429 above)"
+    ),
+    Setting(
+        "drain_bytes", _positive_int, 32 * MIB, "body bytes read and dropped so an early error can be read"
+    ),
+    Setting(
+        "state_busy_seconds",
+        _positive_float,
+        1.0,
+        "wait for another process's settings-database lock (503 after)",
+    ),
+    Setting("metrics_token_required", _bool, False, "`/metrics` needs a token with `settings:read`"),
     Setting("load_samples", _bool, True, "load the bundled sample findings on first start"),
     Setting("admin_password", str, "", "initial admin password (printed once when empty)"),
+    Setting(
+        "credentials_key",
+        str,
+        "",
+        "key of the action credentials (base64url, 32 bytes); empty: `credentials.key` in the data directory",
+    ),
     Setting("log_level", str, "INFO", "log level of the structured logs"),
 )
 
@@ -88,16 +144,35 @@ class Config:
     store: str = "duckdb"
     max_body_bytes: int = 10 * MIB
     max_decompressed_bytes: int = 64 * MIB
+    max_inflate_ratio: int = 100
+    max_findings_per_request: int = 10_000
+    max_events_per_request: int = 50_000
     max_json_depth: int = 64
     writer_queue_batches: int = 64
     query_timeout_seconds: float = 60.0
     max_result_records: int = 1000
     result_records_limit: int = 100_000
     query_workers: int = 4
+    fast_query_workers: int = 2
+    fast_query_seconds: float = 1.0
+    max_pending_queries: int = 64
+    max_queries_per_token: int = 8
+    max_result_bytes: int = 64 * MIB
+    result_bytes_limit: int = 256 * MIB
+    kept_result_bytes: int = 256 * MIB
     retention_sweep_seconds: float = 3600.0
     result_ttl_seconds: float = 300.0
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 60.0
+    max_connections: int = 1000
+    max_ingest_requests: int = 16
+    max_inflight_bytes: int = 160 * MIB
+    drain_bytes: int = 32 * MIB
+    state_busy_seconds: float = 1.0
+    metrics_token_required: bool = False
     load_samples: bool = True
     admin_password: str = ""
+    credentials_key: str = ""
     log_level: str = "INFO"
 
 

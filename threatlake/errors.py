@@ -5,6 +5,7 @@
     │   └── SizeLimitError          input over a size limit, as sent or inflated
     ├── QueryError                  a DQL query that cannot be parsed, typed or compiled (terminal)
     ├── StoreError                  the store failed to read or write (``retryable`` tells which)
+    │   └── QueryTimeoutError       the engine stopped a query at its timeout
     ├── ConfigError                 a setting with an invalid value (terminal)
     ├── RequestError                a request the API cannot serve as sent (terminal)
     │   ├── BodyTooLargeError       a body over a size limit, as sent or decompressed
@@ -32,6 +33,7 @@ __all__ = [
     "NotFoundError",
     "OverloadedError",
     "QueryError",
+    "QueryTimeoutError",
     "RequestError",
     "ResultGoneError",
     "ScopeError",
@@ -100,6 +102,10 @@ class StoreError(ThreatlakeError):
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class QueryTimeoutError(StoreError):
+    """The engine stopped a query at its timeout (not a fault of the query's text: no line or column)."""
 
 
 class ConfigError(ThreatlakeError):

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.cfn import load
+from threatlake.aws.setup import SECRET_KEY_NAME
 from threatlake.cli import main
-from threatlake.cli.connection import SECRET_KEY_NAME
-from threatlake.store.settings import Settings, open_settings
+from threatlake.service import access
+from threatlake.service.access import create_token
+from threatlake.state import State, open_state
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "forwarder.yaml"
 
@@ -42,9 +44,9 @@ def test_create_prints_the_token_once_and_filled_in_commands(
     )
     assert code == 0
     token = next(line.split()[-1] for line in out.splitlines() if "shown this once" in line)
-    settings = open_settings(tmp_path)
+    settings = open_state(tmp_path)
     try:
-        found = settings.authenticate(token, now=datetime.now(UTC))
+        found = settings.tokens.authenticate(token, now=datetime.now(UTC))
         assert found is not None
         assert (found.connection, found.scopes) == ("prod-gd", ("openpipeline.events_security",))
     finally:
@@ -80,11 +82,11 @@ def test_every_override_is_a_template_parameter(tmp_path: Path, capsys: pytest.C
 
 def test_list_shows_counters_and_delete_revokes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert create(tmp_path, capsys, "amazon-guardduty", "--name", "gd")[0] == 0
-    settings: Settings = open_settings(tmp_path)
+    settings: State = open_state(tmp_path)
     try:
-        (record,) = settings.connections()
+        (record,) = access.list_connections(settings)
         seen = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-        settings.record_received({"gd": (7, seen), "unknown": (3, seen)})
+        settings.connections.record_received({"gd": (7, seen), "unknown": (3, seen)})
         assert main(["connection", "list", "--data-dir", str(tmp_path)]) == 0
         header, row = capsys.readouterr().out.strip().splitlines()
         assert header.split("\t") == [
@@ -105,13 +107,13 @@ def test_list_shows_counters_and_delete_revokes(tmp_path: Path, capsys: pytest.C
         ]
         assert main(["connection", "delete", "--data-dir", str(tmp_path), "gd"]) == 0
         assert record.tokens[0] in capsys.readouterr().out
-        assert settings.get_token(record.tokens[0]).revoked is not None
-        assert settings.connections() == []
+        assert settings.tokens.get(record.tokens[0]).revoked is not None
+        assert access.list_connections(settings) == []
         assert main(["connection", "delete", "--data-dir", str(tmp_path), "gd"]) == 2
         assert "no connection" in capsys.readouterr().err
         # the name can be used again, with fresh counters
         assert create(tmp_path, capsys, "aws-security-hub", "--name", "gd")[0] == 0
-        (again,) = settings.connections()
+        (again,) = access.list_connections(settings)
         assert (again.integration, again.events_received, again.last_seen) == ("aws-security-hub", 0, None)
     finally:
         settings.close()
@@ -133,8 +135,8 @@ def test_duplicate_and_invalid_input(tmp_path: Path, capsys: pytest.CaptureFixtu
         main(["connection", "create", "--data-dir", str(tmp_path), "custom", "--name", "x"])
     assert exited.value.code == 2
     # only integration connections are deleted this way: 'default' holds the first-start tokens
-    settings = open_settings(tmp_path)
-    settings.create_token(["settings:read"], now=datetime.now(UTC))
+    settings = open_state(tmp_path)
+    create_token(settings, ["settings:read"], now=datetime.now(UTC))
     settings.close()
     assert main(["connection", "delete", "--data-dir", str(tmp_path), "default"]) == 2
     assert "token revoke" in capsys.readouterr().err
@@ -149,9 +151,9 @@ def test_an_older_settings_file_gains_the_counter_columns(tmp_path: Path) -> Non
     old.execute("insert into connections values ('default', 'custom', '2025-01-01T00:00:00Z')")
     old.commit()
     old.close()
-    settings = open_settings(tmp_path)
+    settings = open_state(tmp_path)
     try:
-        (record,) = settings.connections()
+        (record,) = access.list_connections(settings)
         assert (record.name, record.events_received, record.last_seen) == ("default", 0, None)
     finally:
         settings.close()

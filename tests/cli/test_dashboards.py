@@ -12,7 +12,7 @@ from tests.web.conftest import Server, start_server
 from threatlake.cli import main
 from threatlake.documents import shipped_dashboard
 from threatlake.documents.shipped import SHIPPED
-from threatlake.store.settings import open_settings
+from threatlake.state import open_state
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "threatlake" / "documents" / "shipped"
 NOTEBOOK = {
@@ -102,9 +102,9 @@ def test_through_the_service_the_temporary_token_is_revoked(
         str(served.data_dir),
     )
     assert code == 0
-    settings = open_settings(served.data_dir)
+    settings = open_state(served.data_dir)
     try:
-        temporary = [t for t in settings.list_tokens() if t.name == "cli (temporary)"]
+        temporary = [t for t in settings.tokens.list() if t.name == "cli (temporary)"]
     finally:
         settings.close()
     assert temporary and all(t.revoked for t in temporary)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from threatlake.cli import main
-from threatlake.store.settings import open_settings
+from threatlake.state import open_state
 
 
 def test_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -30,14 +30,14 @@ def test_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     )
     token = capsys.readouterr().out.strip()
     public_id = token.split(".")[1]
-    settings = open_settings(tmp_path)
-    found = settings.authenticate(token, now=datetime.now(UTC))
+    settings = open_state(tmp_path)
+    found = settings.tokens.authenticate(token, now=datetime.now(UTC))
     assert found is not None and (found.name, found.connection) == ("ci", "acct-1")
     assert main(["token", "list", "--data-dir", data]) == 0
     listed = capsys.readouterr().out
     assert public_id in listed and token.split(".")[2] not in listed
     assert main(["token", "revoke", "--data-dir", data, public_id]) == 0
-    assert settings.authenticate(token, now=datetime.now(UTC)) is None
+    assert settings.tokens.authenticate(token, now=datetime.now(UTC)) is None
     assert main(["token", "revoke", "--data-dir", data, "nope"]) == 2
     settings.close()
 

@@ -2,11 +2,13 @@
 
 The YAML loader accepts the short-form tags (``!Ref``, ``!Sub``, ``!GetAtt``, ``!If``...) and turns them into
 their long form. ``resolve`` evaluates conditions, ``Ref`` to parameters, ``Fn::If`` and ``AWS::NoValue``;
-every other intrinsic function is left as it is.
+every other intrinsic function is left as it is. ``validate`` checks parameter values the way CloudFormation
+does before it creates a change set (names, required values, constraints, then the template's Rules).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,15 @@ class Stack:
             self.conditions[name] = bool(self.resolve(self.template["Conditions"][name]))
         return self.conditions[name]
 
+    def rule_failures(self) -> list[str]:
+        """The AssertDescription of every template Rule assertion these parameter values break."""
+        failures = []
+        for rule in self.template.get("Rules", {}).values():
+            if "RuleCondition" in rule and not self.resolve(rule["RuleCondition"]):
+                continue
+            failures += [a["AssertDescription"] for a in rule["Assertions"] if not self.resolve(a["Assert"])]
+        return failures
+
     def resources(self, kind: str) -> dict[str, dict[str, Any]]:
         """Resolved properties of every resource of ``kind`` whose condition holds."""
         return {
@@ -86,6 +97,32 @@ class Stack:
                 return function(self, value)
         resolved = {key: self.resolve(value) for key, value in node.items()}
         return {key: value for key, value in resolved.items() if value is not _NO_VALUE}
+
+
+def validate(template: dict[str, Any], overrides: dict[str, str]) -> list[str]:
+    """Every problem CloudFormation would report for these parameter values (none: it deploys)."""
+    declared = template.get("Parameters", {})
+    problems = [
+        f"Parameters: [{name}] do not exist in the template" for name in overrides if name not in declared
+    ]
+    for name, spec in declared.items():
+        if name not in overrides and "Default" not in spec:
+            problems.append(f"Parameters: [{name}] must have values")
+            continue
+        value = overrides.get(name, str(spec.get("Default", "")))
+        pattern = spec.get("AllowedPattern")
+        if pattern is not None and not re.fullmatch(pattern, value):
+            problems.append(
+                f"Parameter {name} failed to satisfy constraint: {spec.get('ConstraintDescription')}"
+            )
+        allowed = spec.get("AllowedValues")
+        if allowed is not None and value not in map(str, allowed):
+            problems.append(f"Parameter {name} must be one of {allowed}")
+        if len(value) < spec.get("MinLength", 0):
+            problems.append(f"Parameter {name} is shorter than {spec['MinLength']}")
+    if problems:
+        return problems
+    return Stack(template, **overrides).rule_failures()
 
 
 def _ref(stack: Stack, name: str) -> Any:

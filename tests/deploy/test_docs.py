@@ -38,6 +38,8 @@ def test_every_environment_variable_is_documented(name: str) -> None:
     default = DEFAULTS[ENVIRONMENT[name]]
     if default is dataclasses.MISSING:
         assert cell == "(required)"
+    elif default == "":
+        assert cell == "empty"
     else:
         shown = re.match(r"`([^`]*)`", cell)
         assert shown, f"{name}: no default shown in {cell!r}"

@@ -226,4 +226,6 @@ def test_lambda_environment_names_are_the_forwarders() -> None:
 
     [function] = Stack(load(DEPLOY / "forwarder.yaml")).resources("AWS::Lambda::Function").values()
     assert set(function["Environment"]["Variables"]) <= set(ENVIRONMENT)
+    # rejected events go to the stack's own dead-letter queue (the role may send there: least privilege above)
+    assert function["Environment"]["Variables"]["DEAD_LETTER_QUEUE_URL"] == {"Ref": "DeadLetterQueue"}
     assert function["Handler"] == "forwarder.handler.handler"

@@ -10,7 +10,8 @@ import httpx
 from tests.web.conftest import Server
 from threatlake.documents import shipped_dashboards
 from threatlake.documents.library import READ_SCOPE, WRITE_SCOPE
-from threatlake.store.settings import open_settings
+from threatlake.service.access import create_token
+from threatlake.state import open_state
 
 BASE = "/platform/document/v1/documents"
 NOTEBOOK_ID = "demo-triage-notebook"
@@ -70,9 +71,11 @@ BROKEN = {
 
 
 def prepare(server: Server) -> None:
-    settings = open_settings(server.data_dir)
+    settings = open_state(server.data_dir)
     try:
-        _, token = settings.create_token([READ_SCOPE, WRITE_SCOPE], now=datetime.now(UTC), name="screenshots")
+        _, token = create_token(
+            settings, [READ_SCOPE, WRITE_SCOPE], now=datetime.now(UTC), name="screenshots"
+        )
     finally:
         settings.close()
     with httpx.Client(

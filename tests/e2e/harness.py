@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.web.conftest import Server, start_server
-from threatlake.store.settings import open_settings
+from threatlake.state import open_state
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -67,11 +67,11 @@ def demo_server(data_dir: Path) -> Iterator[Server]:
     """``threatlake serve`` on an ephemeral loopback port with the bundled samples, the admin password
     ``ADMIN_PASSWORD`` and a read-only user ``READER``."""
     server = start_server(data_dir, env={"THREATLAKE_ADMIN_PASSWORD": ADMIN_PASSWORD})
-    settings = open_settings(data_dir)
+    state = open_state(data_dir)
     try:
-        settings.create_user(READER, READER_PASSWORD, now=datetime.now(UTC), admin=False)
+        state.users.create(READER, READER_PASSWORD, now=datetime.now(UTC), role="viewer")
     finally:
-        settings.close()
+        state.close()
     try:
         yield server
     finally:

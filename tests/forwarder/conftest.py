@@ -38,3 +38,32 @@ def make_secret(aws: Any) -> Callable[[Any], str]:
         return str(aws.create_secret(Name=f"threatlake/test-{uuid.uuid4().hex}", SecretString=text)["ARN"])
 
     return make
+
+
+@pytest.fixture
+def make_queue(aws: Any) -> Callable[[], str]:
+    """Create an SQS queue (a dead-letter queue) with a unique name; return its URL."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+    return lambda: str(sqs.create_queue(QueueName=f"threatlake-dlq-{uuid.uuid4().hex}")["QueueUrl"])
+
+
+def drain(queue_url: str) -> list[dict[str, Any]]:
+    """Every message on the queue (body parsed, attributes as name -> string), deleted as read."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+    found: list[dict[str, Any]] = []
+    for _ in range(20):  # bounded: moto answers at once
+        reply = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
+        )
+        messages = reply.get("Messages", [])
+        if not messages:
+            break
+        for message in messages:
+            attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
+            found.append({"body": json.loads(message["Body"]), "attributes": attributes})
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return found

@@ -41,3 +41,20 @@ class FakeContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._end - self.time.now) * 1000))
+
+
+@dataclass
+class RotatingTokens:
+    """A rotated secret: reads give ``old`` until the first ``invalidate`` (after a 401), then ``new``."""
+
+    old: str
+    new: str
+    reads: int = 0
+    invalidated: int = 0
+
+    def token(self) -> str:
+        self.reads += 1
+        return self.new if self.invalidated else self.old
+
+    def invalidate(self) -> None:
+        self.invalidated += 1

@@ -7,6 +7,7 @@ when it is present.
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -31,3 +32,26 @@ def eventbridge_samples() -> dict[str, dict[str, Any]]:
             if isinstance(document, dict) and {"source", "detail-type", "detail"} <= document.keys():
                 found[path.name] = document
     return found
+
+
+def real_findings() -> list[dict[str, Any]]:
+    """Twenty distinct real ASFF findings (Inspector, ECR image CVEs)."""
+    findings: list[dict[str, Any]] = load(
+        "securityhub/custodian-getfindings-inspector-ecr-cve-20-findings.json"
+    )["data"]["Findings"]
+    return findings
+
+
+def securityhub_event(findings: list[Any], event_id: str = "sh-test") -> dict[str, Any]:
+    """A real "Security Hub Findings - Imported" envelope holding ``findings`` (any values, bad ones too)."""
+    event = copy.deepcopy(load("securityhub/asr-eventbridge-imported-cis-1.3-control-failed.json"))
+    event["id"] = event_id
+    event["detail"]["findings"] = findings
+    return event
+
+
+def guardduty_events() -> list[dict[str, Any]]:
+    """Every whole GuardDuty EventBridge event among the repository's fixtures."""
+    return [
+        json.loads(path.read_text()) for path in sorted((FIXTURES / "guardduty").glob("eventbridge-*.json"))
+    ]

@@ -9,6 +9,7 @@ from threatlake.forwarder.errors import ConfigError
 
 URL = "https://threatlake.example.com/platform/ingest/v1/security.events"
 ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:threatlake-AbCdEf"
+QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/threatlake-forwarder-DeadLetterQueue-AbC"
 BASE = {"INGEST_URL": URL, "THREATLAKE_SECRET_ARN": ARN}
 
 
@@ -17,6 +18,7 @@ def test_defaults() -> None:
     assert config == Config(ingest_url=URL, secret_arn=ARN)
     assert config.secret_key_name == DEFAULT_SECRET_KEY_NAME
     assert (config.max_bytes, config.secret_ttl_seconds) == (1024 * 1024, 300.0)
+    assert config.dead_letter_queue_url == ""  # none: a rejected event fails the invocation instead
 
 
 def test_every_setting_is_read() -> None:
@@ -47,6 +49,7 @@ def test_every_setting_is_read() -> None:
         ({**BASE, "FORWARD_MAX_BYTES": "100"}, "FORWARD_MAX_BYTES must be at least 1024"),
         ({**BASE, "FORWARD_MAX_ATTEMPTS": "0"}, "FORWARD_MAX_ATTEMPTS must be at least 1"),
         ({**BASE, "FORWARD_TIMEOUT_SECONDS": "nan"}, "FORWARD_TIMEOUT_SECONDS must be at least"),
+        ({**BASE, "DEAD_LETTER_QUEUE_URL": "my-queue"}, "DEAD_LETTER_QUEUE_URL must be an SQS queue URL"),
     ],
 )
 def test_bad_environment(env: dict[str, str], message: str) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.forwarder.samples import eventbridge_samples
+from threatlake.forwarder.deadletter import Rejected, message
 from threatlake.forwarder.envelope import unwrap
 from threatlake.forwarder.errors import EnvelopeError
 
@@ -34,6 +35,14 @@ def on_failure_record(payload: Any) -> dict[str, Any]:
     }
 
 
+def dead_letter(event: Any) -> dict[str, Any]:
+    """The forwarder's own dead letter, as deadletter.py writes it."""
+    rejected = Rejected(event, "FINDINGS_REJECTED", "1 finding rejected by the endpoint: bad", 202)
+    return json.loads(
+        message(rejected, endpoint="https://x", request_id="r", time="2026-01-01T00:00:00.000Z")
+    )
+
+
 @pytest.mark.parametrize(
     ("payload", "expected"),
     [
@@ -43,8 +52,17 @@ def on_failure_record(payload: Any) -> dict[str, Any]:
         (sqs(A, [B, C]), [A, B, C]),
         (on_failure_record(A), [A]),
         (sqs(on_failure_record(B)), [B]),
+        (sqs(dead_letter(A), dead_letter(C)), [A, C]),
     ],
-    ids=["eventbridge", "list", "empty-list", "sqs", "on-failure-record", "sqs-of-dlq-records"],
+    ids=[
+        "eventbridge",
+        "list",
+        "empty-list",
+        "sqs",
+        "on-failure-record",
+        "sqs-of-dlq-records",
+        "dead-letters",
+    ],
 )
 def test_unwrap(payload: Any, expected: list[Any]) -> None:
     assert unwrap(payload) == expected

@@ -46,11 +46,12 @@ def test_accepted_on_first_attempt_with_gzip_and_token() -> None:
     assert time.sleeps == []
 
 
-@pytest.mark.parametrize("status", [200, 204])
-def test_other_success_statuses(status: int) -> None:
+def test_an_empty_202_is_delivered() -> None:
+    # the commercial platform's ingest answers 202 with no body: the forwarder works against it too
     time = FakeTime()
-    with serve(Reply(status)) as stub:
-        make_sender(stub.url, time).send(EVENTS, TOKEN, deadline=time.now + 60)
+    with serve(Reply(202, body=b"")) as stub:
+        sent = make_sender(stub.url, time).send(EVENTS, TOKEN, deadline=time.now + 60)
+    assert (sent.requests, sent.rejected) == (1, ())
     assert len(stub.received) == 1
 
 
@@ -118,10 +119,9 @@ def test_connection_refused_is_retried_then_raises() -> None:
 @pytest.mark.parametrize(
     ("status", "hint"),
     [
-        (400, "invalid"),
         (401, "token"),
         (403, "openpipeline.events_security"),
-        (413, "FORWARD_MAX_BYTES"),
+        (404, "INGEST_URL"),
         (415, "content type"),
     ],
 )
@@ -130,7 +130,7 @@ def test_client_errors_raise_at_once(status: int, hint: str) -> None:
     body = json.dumps({"error": {"code": status, "message": "explained by the server"}}).encode()
     with serve(Reply(status, body=body), Reply(202)) as stub, pytest.raises(ForwardError) as caught:
         make_sender(stub.url, time).send(EVENTS, TOKEN, deadline=time.now + 60)
-    assert len(stub.received) == 1
+    assert len(stub.received) == 1  # a fixed token: a 401 is not sent again with the same token
     assert time.sleeps == []
     error = caught.value
     assert (error.status, error.attempts, error.transient) == (status, 1, False)
@@ -141,7 +141,7 @@ def test_client_errors_raise_at_once(status: int, hint: str) -> None:
 def test_redirect_is_not_followed() -> None:
     time = FakeTime()
     with (
-        serve(Reply(302, {"Location": "/elsewhere"}), Reply(200)) as stub,
+        serve(Reply(302, {"Location": "/elsewhere"}), Reply(202)) as stub,
         pytest.raises(ForwardError) as caught,
     ):
         make_sender(stub.url, time).send(EVENTS, TOKEN, deadline=time.now + 60)
@@ -189,16 +189,6 @@ def test_chunks_are_retried_independently() -> None:
         make_sender(stub.url, time, max_bytes=8 * 1024).send(events, TOKEN, deadline=time.now + 60)
     assert [r.reply.status for r in stub.received][:3] == [202, 503, 202]
     assert stub.accepted_events() == events  # the refused chunk was sent again, nothing twice
-
-
-def test_one_event_over_the_limit_is_terminal() -> None:
-    time = FakeTime()
-    with serve() as stub, pytest.raises(ForwardError, match="FORWARD_MAX_BYTES") as caught:
-        make_sender(stub.url, time, max_bytes=2048).send(
-            [{"noise": os.urandom(4096).hex()}], TOKEN, deadline=time.now + 60
-        )
-    assert not caught.value.transient
-    assert stub.received == []
 
 
 def test_no_events_no_request() -> None:

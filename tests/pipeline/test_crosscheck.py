@@ -27,6 +27,7 @@ ROUTES = (
     ("Effects", "DETECTION_FINDING"),
     ("Unusual Behaviors", "DETECTION_FINDING"),
     ("Software and Configuration Checks/Industry and Regulatory Standards", "COMPLIANCE_FINDING"),
+    ("Sensitive Data Identifications", "DETECTION_FINDING"),
 )
 
 
@@ -74,9 +75,10 @@ def test_guardduty_event_matches_its_finding(name: str, event: Event, raw: dict[
     assert event["threat.purpose"] == raw["type"].split(":")[0]
     assert event["event.type"] == "DETECTION_FINDING"
     assert event["timestamp"] == _iso(raw["updatedAt"])
-    assert event["finding.score"] == event["dt.security.risk.score"] == raw["severity"]
+    assert event["finding.score"] == raw["severity"]
     level = next(label for floor, label in BANDS if raw["severity"] >= floor)
     assert event["dt.security.risk.level"] == event["finding.severity"] == level
+    assert event["dt.security.risk.score"] == LEVEL_SCORE[level]  # the level's, as through Security Hub
     archived = (raw.get("service") or {}).get("archived") is True
     assert event["finding.status"] == ("ARCHIVED" if archived else "ACTIVE")
     assert event["aws.account.id"] == raw["accountId"]
@@ -84,7 +86,14 @@ def test_guardduty_event_matches_its_finding(name: str, event: Event, raw: dict[
         assert event["aws.region"] == raw["region"]
     resource = raw.get("resource") or {}
     instance = resource.get("instanceDetails") or {}
-    if resource.get("resourceType") == "Instance" and instance.get("instanceId"):
+    # A resource with only instance details is the instance; a finding with no resource is its account.
+    rtype = resource.get("resourceType") or ("Instance" if set(resource) == {"instanceDetails"} else None)
+    if not resource and not raw["type"].startswith("AttackSequence:"):
+        assert (event["object.id"], event["object.type"]) == (
+            f"AWS::::Account:{raw['accountId']}",
+            "AwsAccount",
+        )
+    if rtype == "Instance" and instance.get("instanceId"):
         expected = f"arn:{raw.get('partition', 'aws')}:ec2:{event['aws.region']}:{raw['accountId']}:instance/"
         assert event["object.id"] == expected + instance["instanceId"]
         assert event["object.type"] == "AwsEc2Instance"
@@ -97,15 +106,17 @@ def test_guardduty_event_matches_its_finding(name: str, event: Event, raw: dict[
 @pytest.mark.parametrize(("name", "event", "raw"), ASFF, ids=[f"{n}:{e['event.id'][:6]}" for n, e, _ in ASFF])
 def test_asff_event_matches_its_finding(name: str, event: Event, raw: dict[str, Any]) -> None:
     assert event["finding.id"] == raw["Id"]
-    assert event["finding.types"] == raw["Types"]
-    assert event["finding.type"] == raw["Types"][0]
-    expected_type = next(
-        (kind for prefix, kind in ROUTES if (raw["Types"][0] + "/").startswith(prefix + "/")), None
-    )
+    provider = raw.get("FindingProviderFields") or {}
+    types = raw.get("Types") or provider["Types"]  # as Security Hub: the provider's when the top has none
+    assert event["finding.types"] == types
+    assert event["finding.type"] == types[0]
+    expected_type = next((kind for prefix, kind in ROUTES if (types[0] + "/").startswith(prefix + "/")), None)
+    if expected_type is None and "/aws/macie" in raw["ProductArn"]:  # every Macie finding is a detection
+        expected_type = "DETECTION_FINDING"
     assert event.get("event.type") == expected_type
     assert event["timestamp"] == _iso(raw["UpdatedAt"])
     assert event["aws.account.id"] == raw["AwsAccountId"]
-    severity = raw.get("Severity") or {}
+    severity = raw.get("Severity") or provider.get("Severity") or {}
     if severity.get("Label"):
         level = ASFF_LEVEL[severity["Label"]]
     elif severity.get("Normalized") is not None:
@@ -127,6 +138,10 @@ def test_asff_event_matches_its_finding(name: str, event: Event, raw: dict[str, 
     assert event.get("dt.security.risk.score") == LEVEL_SCORE.get(level)
     resource_ids = {r["Id"] for r in raw["Resources"]}
     assert event["aws.resource.id"] in resource_ids
+    kinds = {r["Id"]: r["Type"] for r in raw["Resources"]}
+    if event.get("aws.resource.type") == "Container":  # a container target, whatever the format
+        assert kinds[event["aws.resource.id"]] == "Container"
+        assert (event["object.type"], event["container.id"]) == ("CONTAINER", event["aws.resource.id"])
     if expected_type == "COMPLIANCE_FINDING" and "Compliance" in raw:
         assert event["compliance.status"] == raw["Compliance"]["Status"]
 

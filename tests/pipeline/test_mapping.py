@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import orjson
 
+from tests.sources.test_guardduty import pascal
 from threatlake.pipeline.mapping import IngestContext, map_bytes, map_documents
+
+FINDINGS = Path(__file__).parents[1] / "fixtures" / "findings"
 
 RECEIVED = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 CTX = IngestContext(received_at=RECEIVED, source="/platform/ingest/v1/security.events", connection="prod")
@@ -91,6 +95,35 @@ def test_a_finding_without_version_time_is_identified_by_its_content() -> None:
     assert changed["event.id"] != first["event.id"]
 
 
+def test_a_future_dated_finding_is_stored_once_whatever_the_receive_time() -> None:
+    future = _asff("a", UpdatedAt="2099-01-01T00:00:00Z")
+    deliveries = [
+        map_documents([_eventbridge([future], time=f"2026-06-0{day}T00:00:00Z")], ctx).events[0]
+        for day, ctx in ((1, CTX), (2, IngestContext(received_at=RECEIVED + timedelta(days=1))))
+    ]
+    assert deliveries[0]["timestamp"] != deliveries[1]["timestamp"]  # each clamped to its own receive time
+    assert deliveries[0]["event.id"] == deliveries[1]["event.id"]
+
+
+def test_a_changed_finding_with_the_same_version_time_is_a_new_event() -> None:
+    first = map_documents([_asff("a")], CTX).events[0]
+    resolved = map_documents([_asff("a", Workflow={"Status": "RESOLVED"})], CTX).events[0]
+    assert first["timestamp"] == resolved["timestamp"]
+    assert first["event.id"] != resolved["event.id"]
+    # A part that is not mapped (Security Hub rewrites ProcessedAt when it reprocesses) is no change.
+    reprocessed = map_documents([_asff("a", ProcessedAt="2026-05-07T00:00:00Z")], CTX).events[0]
+    assert reprocessed["event.id"] == first["event.id"]
+
+
+def test_the_envelope_time_is_not_part_of_the_identity() -> None:
+    bare = {key: value for key, value in _asff("a").items() if key != "UpdatedAt"}
+    first, again = (
+        map_documents([_eventbridge([bare], time=time)], CTX).events[0]
+        for time in ("2026-05-03T00:00:00Z", "2026-05-04T00:00:00Z")
+    )
+    assert first["event.id"] == again["event.id"]
+
+
 def test_envelope_region_and_account_fill_gaps() -> None:
     finding = {key: value for key, value in _asff("a").items() if key != "AwsAccountId"}
     (event,) = map_documents([_eventbridge([finding])], CTX).events
@@ -128,3 +161,46 @@ def test_undecodable_body_is_one_located_rejection() -> None:
     batch = map_bytes(b'{"a": ', CTX, "body")
     assert batch.events == []
     assert [str(r) for r in batch.rejections] == ["body: invalid JSON at byte 6: unexpected end of data"]
+
+
+def test_both_spellings_of_a_guardduty_finding_are_one_event() -> None:
+    camel = orjson.loads((FINDINGS / "guardduty" / "own-rds-login.json").read_bytes())
+    (eventbridge,) = map_documents([camel], CTX).events
+    (backfilled,) = map_documents([pascal(camel.get("detail", camel))], CTX).events
+    assert eventbridge["dt.raw_data"] != backfilled["dt.raw_data"]
+    assert eventbridge["event.id"] == backfilled["event.id"]
+
+
+def test_vendor_times_are_normalized_and_keep_their_nanoseconds() -> None:
+    finding = _asff(
+        "a", CreatedAt="2024-05-24 00:26:57.000000000", UpdatedAt="2024-05-24T02:26:57.000958601+02:00"
+    )
+    (event,) = map_documents([finding], CTX).events
+    assert event["finding.time.created"] == "2024-05-24T00:26:57.000000000Z"
+    assert event["finding.time.updated"] == "2024-05-24T00:26:57.000958601Z"
+    assert event["timestamp"] == "2024-05-24T00:26:57.000958000Z"  # the store keeps microseconds
+    (kept,) = map_documents([_asff("b", CreatedAt="last tuesday")], CTX).events
+    assert kept["finding.time.created"] == "last tuesday"  # unreadable: kept as written
+
+
+def test_a_version_time_outside_the_timestamp_range_is_not_used() -> None:
+    for written in ("0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T23:59:59Z"):
+        finding = _asff("a", UpdatedAt=written)
+        (event,) = map_documents([_eventbridge([finding])], CTX).events
+        assert event["timestamp"] == "2026-05-03T00:00:00.000000000Z", written  # the envelope time
+        assert event["finding.time.updated"].startswith(written[:19]), written
+        (bare,) = map_documents([finding], CTX).events
+        assert bare["timestamp"] == "2026-06-01T12:00:00.000000000Z", written  # the receive time
+        again = map_documents([finding], IngestContext(received_at=RECEIVED + timedelta(days=1))).events
+        assert again[0]["event.id"] == bare["event.id"]
+
+
+def test_non_finite_numbers_are_stored_as_null() -> None:
+    # Only a caller's parsed documents (a backfill page) can hold them; JSON cannot.
+    finding = _asff("a", Severity={"Normalized": float("inf")}, ProductFields={"x": float("nan")})
+    (event,) = map_documents([finding], CTX).events
+    assert orjson.loads(event["dt.raw_data"])["ProductFields"] == {"x": None}
+    assert event["finding.score"] == 100.0  # clamped
+    wide = _asff("b", ProductFields={"x": float("nan"), "big": 2**70})  # orjson refuses 2**70
+    (event,) = map_documents([wide], CTX).events
+    assert orjson.loads(event["dt.raw_data"])["ProductFields"] == {"x": None, "big": 2**70}

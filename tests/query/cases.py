@@ -15,6 +15,8 @@ COMMAND_CASES: dict[str, str] = {
     "fieldsAdd": F + " | fieldsAdd double = finding.count * 2 | fields event.id, double",
     "fieldsRemove": F + ' | fields event.id, event.type, object.id | fieldsRemove "object.*", event.type',
     "fieldsRename": F + " | fields event.id | fieldsRename id = event.id",
+    "fieldsFlatten": F
+    + ' | parse dt.raw_data, "JSON:raw" | fieldsFlatten raw, depth:2 | fields event.id, raw.severity',
     "summarize": F
     + ' | summarize count(), high = countIf(dt.security.risk.level == "HIGH"), by:{event.provider}',
     "sort": F + " | fields event.id, dt.security.risk.score | sort dt.security.risk.score desc, event.id",
@@ -58,6 +60,7 @@ FUNCTION_CASES: dict[str, str] = {
     "takeAny": _summarize("takeAny(event.provider)"),
     "collectDistinct": _summarize("collectDistinct(event.provider, maxLength:5)"),
     "collectArray": _summarize("collectArray(event.id)"),
+    "median": _summarize("median(dt.security.risk.score)"),
     "percentile": _summarize("percentile(dt.security.risk.score, 90)"),
     # conditionals and nulls
     "if": _fields('if(finding.count > 1, "many", else:"few")'),
@@ -108,6 +111,7 @@ FUNCTION_CASES: dict[str, str] = {
     "arrayRemoveNulls": _fields("arrayRemoveNulls(array(aws.account.id, event.id))"),
     "arrayFirst": _fields("arrayFirst(actor.ips)"),
     "arrayLast": _fields("arrayLast(actor.ips)"),
+    "toArray": _fields("toArray(event.id)"),
     "iAny": _fields('iAny(actor.ips[] == "10.0.0.3")'),
     "iAll": _fields('iAll(startsWith(actor.ips[], "10."))'),
     # network
@@ -131,4 +135,36 @@ SYNTAX_CASES: dict[str, str] = {
     "backtick": F + " | summarize `Open findings` = count()",
     "xor": _fields("finding.count > 1 xor finding.count < 3"),
     "comments": F + " // the source\n| /* keep */ fields event.id",
+    # issue 10, class 1: dynamic types and arrays compared with values
+    "array-equals-value": F + ' | filter actor.ips == "10.0.0.3" | fields event.id',
+    "array-not-equal": F + ' | filter actor.ips != "10.0.0.3" | fields event.id',
+    "array-in-list": F + ' | filter in(actor.ips, {"10.0.0.3", "10.0.0.6"}) | fields event.id',
+    "extra-equals-value": F + ' | filter mitre.techniques == "T1046" | fields event.id',
+    "extra-aggregate": F
+    + " | summarize x = round(takeMax(service.count), decimals:1), y = min(service.count) + 1",
+    "extra-array-size": F + " | fields n = arraySize(mitre.techniques)",
+    # issue 10, class 2: syntax forms
+    "sort-record": F + ' | sort {dt.security.risk.score, direction:"descending"}, event.id | fields event.id',
+    "braced-fields-add": F + " | fieldsAdd {a = finding.count * 2, b = lower(event.id)} | fields a, b",
+    "brace-array-argument": _fields('arrayConcat({"a", "b"}, actor.ips)'),
+    "alias-parameter": F + " | summarize count(), alias:total, by:{event.provider} | sort total desc",
+    # issue 10, class 3: fieldsFlatten and the parse pattern language
+    "flatten-record": F + " | fieldsAdd r = record(a = event.id, b = record(c = finding.count))"
+    ' | fieldsFlatten r, prefix:"x.", depth:2 | fields x.a, x.b.c',
+    "flatten-fields": F
+    + ' | parse dt.raw_data, "JSON:raw" | fieldsFlatten raw, fields:{severity} | fields raw.severity',
+    "parse-json-flat": F
+    + ' | parse dt.raw_data, "JSON{STRING:id, INT:severity}(flat=true)" | fields id, severity',
+    "parse-json-record": F + ' | parse dt.raw_data, "JSON{STRING:id, JSON:resource}:r" | fields r',
+    "parse-json-array": F + ' | parse toString(actor.ips), "JSON_ARRAY{STRING}(typed=true):ips" | fields ips',
+    "parse-sequence": F + " | parse finding.title, \"LD 'Finding ' INT:n SPACE LD:rest\" | fields n, rest",
+    "parse-timestamp": F
+    + ' | parse "2026-01-01 10:00:00 x", "TIMESTAMP(\'yyyy-MM-dd HH:mm:ss\'):t SPACE LD:m"'
+    " | fields t, m",
+    # issue 12: the legacy events view, and an interval past the bin limit
+    "events-view": 'fetch events, bucket:{"default_security_custom_events"}'
+    ' | filter dt.system.bucket == "default_security_custom_events" | fields event.id, dt.system.bucket',
+    "timeseries-interval-widened": F + ", from:-3650d | makeTimeseries count(default:0), interval:1h",
+    "dynamic-sort": F + " | sort service.count desc | fields event.id",
+    "matches-any-pattern": F + ' | filter matchesValue(event.id, {"e0*", "e1*"}) | fields event.id',
 }

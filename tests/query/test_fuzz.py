@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from threatlake.errors import QueryError
 from threatlake.query import compile_query
 from threatlake.query.aggregates import AGGREGATES
-from threatlake.query.compiler import INTERNAL_ERROR
+from threatlake.query.expressions import UNEXPECTED as INTERNAL_ERROR
 from threatlake.query.functions import FUNCTIONS
 from threatlake.query.parser import COMMANDS
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import gzip
+from typing import Any
 
 import pytest
 
 from threatlake.errors import SizeLimitError, SourceError
 from threatlake.sources.decode import decode
+from threatlake.sources.envelope import unwrap
 
 
 def test_one_json_value() -> None:
@@ -49,7 +51,7 @@ def test_framing_can_be_imposed() -> None:
 
 
 def test_depth_and_plain_size_limits() -> None:
-    (error,) = list(decode(b"[[[[1]]]]", max_depth=3))
+    (error,) = list(decode(b'{"a": [[[1]]]}', max_depth=3))
     assert isinstance(error, SourceError) and "nested deeper than 3" in error.reason
     assert list(decode(b"[[[1]]]", max_depth=3)) == [("", [[[1]]])]
     with pytest.raises(SizeLimitError):
@@ -80,3 +82,38 @@ def test_truncated_and_corrupt_gzip() -> None:
         list(decode(data[: len(data) // 2]))
     with pytest.raises(SourceError, match="invalid gzip"):
         list(decode(b"\x1f\x8b" + b"\x00" * 30))
+
+
+def _unwrapped(data: bytes, max_depth: int) -> list[Any]:
+    return [item for document in decode(data, max_depth=max_depth) for item in unwrap(document[1])]
+
+
+def test_a_finding_nested_too_deeply_is_rejected_alone_with_its_location_and_offset() -> None:
+    deep = b'{"a":' * 74 + b"1" + b"}" * 74
+    body = b'[{"good": 1},\n ' + deep + b', {"good": 2}]'
+    first, error, last = _unwrapped(body, 64)
+    assert (first.raw, first.location, last.raw, last.location) == ({"good": 1}, "[0]", {"good": 2}, "[2]")
+    assert isinstance(error, SourceError) and error.location == "[1]"
+    assert error.offset == body.index(b'{"a"') and f"byte {error.offset}" in error.reason
+    assert "deeper than 64" in error.reason
+
+
+def test_a_deep_finding_inside_an_eventbridge_batch_rejects_only_itself() -> None:
+    deep = b'{"Id": "deep", "x": ' + b"[" * 70 + b"]" * 70 + b"}"
+    findings = b'[{"Id": "a"}, ' + deep + b', {"Id": "b"}, ' + deep + b"]"
+    envelope = (
+        b'{"source": "aws.securityhub", "detail-type": "Security Hub Findings - Imported", '
+        b'"detail": {"findings": ' + findings + b"}}"
+    )
+    items = _unwrapped(envelope, 64)
+    assert [getattr(item, "raw", None) for item in items] == [{"Id": "a"}, None, {"Id": "b"}, None]
+    errors = [item for item in items if isinstance(item, SourceError)]
+    assert [e.location for e in errors] == ["detail.findings[1]", "detail.findings[3]"]
+    second = envelope.index(b'{"Id": "deep"', envelope.index(b'{"Id": "b"}'))
+    assert [e.offset for e in errors] == [envelope.index(b'{"Id": "deep"'), second]
+
+
+def test_a_deep_object_that_is_not_a_batch_is_rejected_whole() -> None:
+    body = b'{"source": "custom", "detail": ' + b"[" * 70 + b"]" * 70 + b"}"
+    (error,) = list(decode(body, max_depth=64))
+    assert isinstance(error, SourceError) and "deeper than 64" in error.reason

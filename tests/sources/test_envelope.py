@@ -83,3 +83,15 @@ def test_scalars_and_deep_arrays_are_rejected() -> None:
     assert isinstance(error, SourceError) and error.location == "document"
     (error,) = unwrap([[[GD]]])
     assert isinstance(error, SourceError) and error.location == "[0][0]"
+
+
+def test_the_2019_security_hub_detail_type_is_read_as_imported() -> None:
+    finding = {"SchemaVersion": "2018-10-08", "Id": "f-1", "ProductArn": "arn:aws:securityhub:::product/x/y"}
+    event = {
+        "source": "aws.securityhub",
+        "detail-type": "Security Hub Findings",
+        "detail": {"findings": [finding]},
+    }
+    (found,) = list(unwrap(event))
+    assert isinstance(found, Finding)
+    assert (found.source, found.location, found.raw) == ("securityhub", "detail.findings[0]", finding)

@@ -149,7 +149,7 @@ def test_common_fields_of_a_lambda_network_finding() -> None:
         "finding.url": "https://us-east-1.console.aws.amazon.com/guardduty/home?region=us-east-1"
         f"#/findings?macros=current&fId={fid}",
         "dt.security.risk.level": "HIGH",
-        "dt.security.risk.score": 8.0,
+        "dt.security.risk.score": 8.9,
         "aws.account.id": "123456789012",
         "aws.region": "us-east-1",
         "aws.availability_zone": None,
@@ -215,12 +215,14 @@ def test_the_finding_is_never_mutated(name: str) -> None:
     ],
 )
 def test_severity_bands(name: str, score: float, level: str) -> None:
+    # finding.score is GuardDuty's own severity; the normalized score is the level's, as on every path.
+    level_score = {"CRITICAL": 10.0, "HIGH": 8.9, "MEDIUM": 6.9, "LOW": 3.9}[level]
     for event in events(load(name)):
         assert pick(event, "finding.severity", "finding.score", "dt.security.risk") == {
             "finding.severity": level,
             "finding.score": score,
             "dt.security.risk.level": level,
-            "dt.security.risk.score": score,
+            "dt.security.risk.score": level_score,
         }
 
 
@@ -229,6 +231,20 @@ def test_severity_below_one_and_as_text(severity: Any, level: str) -> None:
     raw = load("own-severity-03_9.json") | {"severity": severity}
     (event,) = events(raw)
     assert (event["finding.severity"], event["dt.security.risk.level"]) == (level, level)
+
+
+@pytest.mark.parametrize(
+    ("severity", "score", "level"),
+    [(-1, 0.0, "NONE"), (101, 10.0, "CRITICAL"), (1e308, 10.0, "CRITICAL"), (2**70, 10.0, "CRITICAL")],
+)
+def test_severity_out_of_range_is_clamped_to_0_10(severity: Any, score: float, level: str) -> None:
+    raw = load("own-severity-03_9.json") | {"severity": severity}
+    (event,) = events(raw)
+    assert pick(event, "finding.score", "dt.security.risk") == {
+        "finding.score": score,
+        "dt.security.risk.level": level,
+        "dt.security.risk.score": score,  # 0.0 and 10.0 are the NONE and CRITICAL scores too
+    }
 
 
 def test_a_finding_without_severity_is_not_available() -> None:
@@ -252,8 +268,11 @@ def test_epoch_timestamps_are_converted_and_strings_kept_as_given() -> None:
 
 def test_an_unreadable_epoch_is_absent() -> None:
     raw = load("own-epoch-timestamps.json") | {"createdAt": 1e300}
+    raw["service"] = {key: value for key, value in raw["service"].items() if key != "eventFirstSeen"}
     (event,) = events(raw)
-    assert event["finding.time.created"] is None
+    assert event["finding.time.created"] == event["finding.time.updated"]  # the fallback
+    (event,) = events(raw | {"updatedAt": 1e300})
+    assert (event["finding.time.created"], event["finding.time.updated"]) == (None, None)
 
 
 def test_archived_finding() -> None:
@@ -581,12 +600,26 @@ def test_unknown_resource_type_is_other_identified_by_an_arn() -> None:
     }
 
 
-def test_a_finding_without_resource_is_still_mapped() -> None:
+def test_a_finding_without_resource_falls_back_to_the_account_like_attack_sequences() -> None:
     raw = load("own-dns-request.json")
     del raw["resource"]
     (event,) = events(raw)
-    assert pick(event, "object.") == {"object.type": "Other"}
+    account = {"object.id": "AWS::::Account:123456789012", "object.name": "123456789012"}
+    assert pick(event, "object.") == account | {"object.type": "AwsAccount"}
     assert event["aws.availability_zone"] is None
+    (sequence,) = events(load("own-attack-sequence-eventbridge.json") | {"service": {}})
+    assert pick(sequence, "object.") == pick(event, "object.")
+
+
+def test_a_resource_without_resource_type_is_the_one_its_details_imply() -> None:
+    raw = load("own-dns-request.json")
+    typed = events(raw)
+    untyped = events(raw | {"resource": {k: v for k, v in raw["resource"].items() if k != "resourceType"}})
+    assert raw["resource"]["resourceType"] == "Instance"
+    assert [pick(e, "object.", "aws.resource") for e in untyped] == [
+        pick(e, "object.", "aws.resource") for e in typed
+    ]
+    assert untyped[0]["object.id"].startswith("arn:aws:ec2:")
 
 
 # --- actions --------------------------------------------------------------------------------------
@@ -829,3 +862,14 @@ def test_every_shared_sample_is_detected_and_maps() -> None:
 def test_module_keeps_its_registry_shape() -> None:
     assert guardduty.SOURCE.name == "guardduty"
     assert guardduty.SOURCE.provider == "Amazon GuardDuty"
+
+
+def test_created_falls_back_to_first_seen_then_updated() -> None:
+    raw = load("own-severity-03_9.json")
+    del raw["createdAt"]
+    raw["service"] = {**raw["service"], "eventFirstSeen": "2025-06-01T07:00:00.000Z"}
+    (event,) = events(raw)
+    assert event["finding.time.created"] == "2025-06-01T07:00:00.000Z"
+    del raw["service"]["eventFirstSeen"]
+    (event,) = events(raw)
+    assert event["finding.time.created"] == raw["updatedAt"]

@@ -137,7 +137,7 @@ def test_detect_recognises_asff_only() -> None:
         ("Unusual Behaviors/User/UnauthorizedAccess:IAMUser-ConsoleLogin", "DETECTION_FINDING"),
         ("Software and Configuration Checks/AWS Security Best Practices", None),
         ("Software and Configuration Checks", None),
-        ("Sensitive Data Identifications/PII/SensitiveData:S3Object-Personal", None),
+        ("Sensitive Data Identifications/PII/SensitiveData:S3Object-Personal", "DETECTION_FINDING"),
         ("TTPsX/Discovery", None),
         ("Software and Configuration Checks/VulnerabilitiesX", None),
     ],
@@ -228,7 +228,7 @@ def test_status_falls_back_to_workflow_state_and_url_is_source_url() -> None:
             "arn:aws:securityhub:us-east-1::product/aws/inspector",
             "Amazon",
             "Inspector",
-            "Amazon",
+            "AWS",  # one spelling of AWS whatever the input path
             "Inspector",
         ),
         (
@@ -253,6 +253,33 @@ def test_product_from_names_else_from_product_arn(
 ) -> None:
     (event,) = _map(_asff(ProductArn=product_arn, CompanyName=company, ProductName=product))
     assert (event["product.vendor"], event["product.name"]) == (vendor, name)
+
+
+def test_product_from_product_fields_when_the_names_are_absent() -> None:
+    fields = {"aws/securityhub/CompanyName": "Acme Security", "aws/securityhub/ProductName": "Acme Sensor"}
+    arn = "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default"
+    (event,) = _map(_asff(ProductArn=arn, ProductFields=fields))
+    assert (event["product.vendor"], event["product.name"]) == ("Acme Security", "Acme Sensor")
+
+
+def test_provider_fields_fill_types_and_severity_when_the_top_level_lacks_them() -> None:
+    provider = {"Types": ["TTPs/Initial Access/Phishing"], "Severity": {"Label": "HIGH", "Original": "8"}}
+    (event,) = _map(_asff(Types=None, Severity=None, FindingProviderFields=provider))
+    assert (event["event.type"], event["finding.types"]) == ("DETECTION_FINDING", provider["Types"])
+    assert (event["finding.severity"], event["dt.security.risk.level"]) == ("HIGH", "HIGH")
+    # The top level (what the customer set with BatchUpdateFindings) wins when it is there.
+    (event,) = _map(_asff(FindingProviderFields=provider))
+    assert (event["finding.types"], event["dt.security.risk.level"]) == (["TTPs/Discovery"], "MEDIUM")
+    with pytest.raises(SourceError) as caught:
+        _map(_asff(Types=None, FindingProviderFields={"Types": 5}))
+    assert caught.value.location == "FindingProviderFields.Types"
+
+
+def test_created_falls_back_to_first_seen_then_updated() -> None:
+    (event,) = _map(_asff(CreatedAt=None, FirstObservedAt="2025-06-30T08:00:00Z"))
+    assert event["finding.time.created"] == "2025-06-30T08:00:00Z"
+    (event,) = _map(_asff(CreatedAt=None))
+    assert event["finding.time.created"] == "2025-07-02T00:00:00Z"
 
 
 def test_region_falls_back_to_resource_then_product_arn_then_envelope() -> None:
@@ -346,19 +373,29 @@ def test_a_detection_with_three_resources_is_three_events() -> None:
 
 def test_an_unmapped_finding_is_one_event_about_its_first_resource() -> None:
     sensitive, public, block_disabled = _fixture("own-asff-macie-sensitive-data-and-policy.json")
-    (event,) = _map(sensitive)
-    assert (event["event.type"], event["object.id"]) == (None, "arn:aws:s3:::acme-hr-exports")
-    assert (event["product.vendor"], event["product.name"]) == ("Amazon", "Macie")
-    assert not any(key.startswith(("detection.", "actor.", "vulnerability.", "compliance.")) for key in event)
+    events = _map(sensitive)
+    # Sensitive data is a detection (as Security Hub v2 sends Macie's findings), one event per resource.
+    assert [e["event.type"] for e in events] == ["DETECTION_FINDING"] * len(sensitive["Resources"])
+    assert events[0]["object.id"] == "arn:aws:s3:::acme-hr-exports"
+    assert (events[0]["product.vendor"], events[0]["product.name"]) == ("AWS", "Macie")
     (event,) = _map(public)
     assert (event["event.type"], event["threat.purpose"]) == ("DETECTION_FINDING", "Policy")
     assert event["detection.type"] == "Effects/Data Exposure/Policy:IAMUser-S3BucketPublic"
-    assert [e["event.type"] for e in _map(block_disabled)] == [None]
+    # Macie's own best-practice types are detections too (by product); another product's stay unmapped.
+    assert {e["event.type"] for e in _map(block_disabled)} == {"DETECTION_FINDING"}
+    other = {**block_disabled, "ProductName": "Acme", "ProductArn": "arn:aws:securityhub:::product/acme/x"}
+    (event,) = _map(other)
+    assert (event["event.type"], event["object.id"]) == (None, other["Resources"][0]["Id"])
+    assert not any(key.startswith(("detection.", "actor.", "vulnerability.", "compliance.")) for key in event)
 
 
 def test_a_finding_without_resources_is_still_one_event() -> None:
     (event,) = _map(_asff(Resources=None))
-    assert (event["finding.id"], event["object.id"], event["aws.region"]) == ("finding-1", None, "eu-west-1")
+    assert (event["finding.id"], event["object.id"], event["aws.region"]) == (
+        "finding-1",
+        "AWS::::Account:123456789012",
+        "eu-west-1",
+    )
 
 
 @pytest.mark.parametrize(
@@ -644,6 +681,32 @@ def test_a_detection_that_carries_a_compliance_block_keeps_it() -> None:
     assert "compliance.status" not in event
 
 
+@pytest.mark.parametrize(
+    ("normalized", "score", "level"),
+    [(-1, 0.0, "NONE"), (101, 100.0, "CRITICAL"), (1e308, 100.0, "CRITICAL"), (2**70, 100.0, "CRITICAL")],
+)
+def test_normalized_severity_out_of_range_is_clamped_to_0_100(
+    normalized: Any, score: float, level: str
+) -> None:
+    (event,) = _map(_asff(Severity={"Normalized": normalized}))
+    assert (event["finding.score"], event["dt.security.risk.level"]) == (score, level)
+
+
+def test_cvss_base_score_out_of_range_is_clamped_to_0_10() -> None:
+    vulns = [{"Id": "CVE-2024-0001", "Cvss": [{"Version": "3.1", "BaseScore": 2**70}]}]
+    finding = _asff(Types=["Software and Configuration Checks/Vulnerabilities/CVE"], Vulnerabilities=vulns)
+    (event,) = _map(finding)
+    assert event["vulnerability.cvss.base_score"] == 10.0
+
+
+def test_scores_clamp_infinities_and_read_nan_as_missing() -> None:
+    # Parsed JSON cannot hold them, but a caller's documents (a backfill page) can.
+    (event,) = _map(_asff(Severity={"Normalized": float("inf")}))
+    assert event["finding.score"] == 100.0
+    (event,) = _map(_asff(Severity={"Normalized": float("nan")}))
+    assert (event["finding.score"], event["dt.security.risk.level"]) == (None, "NOT_AVAILABLE")
+
+
 # Robustness -------------------------------------------------------------------------------------------------
 
 
@@ -688,25 +751,55 @@ def test_a_malformed_vulnerability_raises_a_located_source_error() -> None:
     assert caught.value.location == "Vulnerabilities[0].Cvss[0].BaseScore"
 
 
-def _asff_findings() -> list[dict[str, Any]]:
-    paths = sorted(FIXTURES.glob("own-*.json")) + (sorted(SAMPLES.glob("*.json")) if SAMPLES.is_dir() else [])
+def corpus(*, shared: bool) -> list[Path]:
+    """The finding files of one corpus: our own fixtures, or the external ``../shared`` samples (empty when
+    they are not beside the checkout)."""
+    if not shared:
+        return sorted(FIXTURES.glob("own-*.json"))
+    return sorted(SAMPLES.glob("*.json")) if SAMPLES.is_dir() else []
+
+
+def _asff_findings(*, shared: bool = False) -> list[dict[str, Any]]:
+    paths = corpus(shared=False) + (corpus(shared=True) if shared else [])
     return [finding for path in paths for finding in findings_in(path) if "class_uid" not in finding]
 
 
-def test_mutated_findings_map_or_raise_a_source_error_at_the_changed_path() -> None:
+def check_mutations(findings: list[dict[str, Any]], map_one: Any) -> None:
+    """Map every mutation of every finding; each either maps or raises at (a prefix of) the changed path.
+
+    The floor derives from what is present: every top-level key of every finding is mutated in every odd
+    way and by removal (nested values add more), so a corpus of any size is checked in full.
+    """
+    assert findings, "the corpus holds findings"
     checked = 0
-    for finding in _asff_findings()[::3]:
+    for finding in findings:
         for path, mutated in mutations(finding):
             try:
-                _map(mutated)
+                map_one(mutated)
             except SourceError as error:
                 assert error.location.startswith(path) or path.startswith(error.location), (path, error)
             checked += 1
-    assert checked > 10_000
+    assert checked > (len(_ODD) + 1) * sum(len(finding) for finding in findings)
+
+
+# The corpus a mutation test runs over: our own fixtures always, the external samples when they are present.
+CORPORA = [
+    pytest.param(False, id="own"),
+    pytest.param(
+        True,
+        id="shared",
+        marks=pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the checkout"),
+    ),
+]
+
+
+@pytest.mark.parametrize("shared", CORPORA)
+def test_mutated_findings_map_or_raise_a_source_error_at_the_changed_path(shared: bool) -> None:
+    check_mutations(_asff_findings(shared=shared)[::3], _map)
 
 
 def test_mapping_never_changes_the_finding() -> None:
-    for finding in _asff_findings():
+    for finding in _asff_findings(shared=True):
         before = orjson.dumps(finding)
         _map(finding)
         assert orjson.dumps(finding) == before
@@ -725,3 +818,10 @@ def test_every_shared_sample_maps() -> None:
             assert all(value != "" for e in events for value in e.values()), path.name
             mapped += len(events)
     assert mapped >= 50
+
+
+def test_an_account_named_by_its_bare_id_gets_the_asff_form() -> None:
+    (event,) = _map(_asff(Resources=[{"Type": "AwsAccount", "Id": ACCOUNT}]))
+    assert (event["object.id"], event["aws.resource.id"]) == ("AWS::::Account:123456789012", ACCOUNT)
+    (event,) = _map(_asff(Resources=[{"Type": "AwsAccount", "Id": "AWS::::Account:123456789012"}]))
+    assert event["object.id"] == "AWS::::Account:123456789012"

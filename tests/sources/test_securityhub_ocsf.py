@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.sources.test_securityhub import FIXTURES, SAMPLES, findings_in, mutations
+from tests.sources.test_securityhub import CORPORA, FIXTURES, SAMPLES, check_mutations, corpus, findings_in
 from threatlake.errors import SourceError
 from threatlake.model import Event
 from threatlake.sources import securityhub_ocsf
@@ -46,8 +46,8 @@ def _ocsf(class_uid: int = 2004, **fields: Any) -> dict[str, Any]:
 
 
 def test_detect_recognises_security_hub_v2_classes_only() -> None:
-    assert all(securityhub_ocsf.SOURCE.detect(_ocsf(uid)) for uid in (2002, 2003, 2004))
-    assert not securityhub_ocsf.SOURCE.detect(_ocsf(2006))
+    assert all(securityhub_ocsf.SOURCE.detect(_ocsf(uid)) for uid in (2002, 2003, 2004, 2006))
+    assert not securityhub_ocsf.SOURCE.detect(_ocsf(2005))
     assert not securityhub_ocsf.SOURCE.detect(_ocsf(metadata=None))
     assert not securityhub_ocsf.SOURCE.detect({**_ocsf(), "class_uid": "2004"})
     assert not securityhub_ocsf.SOURCE.detect({**_ocsf(), "class_uid": [2004]})
@@ -62,7 +62,8 @@ def test_detect_recognises_security_hub_v2_classes_only() -> None:
         (2004, "DETECTION_FINDING"),
         (2003, "COMPLIANCE_FINDING"),
         (2002, "VULNERABILITY_FINDING"),
-        (2006, None),
+        (2006, "DETECTION_FINDING"),  # Data Security Finding (Macie), a detection as through ASFF
+        (2005, None),
     ],
 )
 def test_routing_by_class(class_uid: int, event_type: str | None) -> None:
@@ -350,8 +351,8 @@ def test_a_malformed_finding_raises_a_located_source_error(change: dict[str, Any
     assert caught.value.location == location
 
 
-def _ocsf_findings() -> list[dict[str, Any]]:
-    paths = sorted(FIXTURES.glob("own-*.json")) + (sorted(SAMPLES.glob("*.json")) if SAMPLES.is_dir() else [])
+def _ocsf_findings(*, shared: bool = False) -> list[dict[str, Any]]:
+    paths = corpus(shared=False) + (corpus(shared=True) if shared else [])
     found = [finding for path in paths for finding in findings_in(path) if "class_uid" in finding]
     return [
         *found,
@@ -359,20 +360,66 @@ def _ocsf_findings() -> list[dict[str, Any]]:
     ]
 
 
-def test_mutated_findings_map_or_raise_a_source_error_at_the_changed_path() -> None:
-    checked = 0
-    for finding in _ocsf_findings():
-        for path, mutated in mutations(finding):
-            try:
-                _map(mutated)
-            except SourceError as error:
-                assert error.location.startswith(path) or path.startswith(error.location), (path, error)
-            checked += 1
-    assert checked > 5_000
+@pytest.mark.parametrize("shared", CORPORA)
+def test_mutated_findings_map_or_raise_a_source_error_at_the_changed_path(shared: bool) -> None:
+    check_mutations(_ocsf_findings(shared=shared), _map)
 
 
 def test_mapping_never_changes_the_finding() -> None:
-    for finding in _ocsf_findings():
+    for finding in _ocsf_findings(shared=True):
         before = orjson.dumps(finding)
         _map(finding)
         assert orjson.dumps(finding) == before
+
+
+def test_created_falls_back_to_first_seen_then_updated() -> None:
+    info = {"uid": "finding-1", "first_seen_time_dt": "2025-06-20T00:00:00.000Z"}
+    info["modified_time_dt"] = "2025-07-02T00:00:00.000Z"
+    (event,) = _map(_ocsf(finding_info=info))
+    assert event["finding.time.created"] == "2025-06-20T00:00:00.000Z"
+    del info["first_seen_time_dt"]
+    (event,) = _map(_ocsf(finding_info=info))
+    assert event["finding.time.created"] == "2025-07-02T00:00:00.000Z"
+
+
+def test_vendor_is_spelled_as_the_other_paths_spell_it() -> None:
+    metadata = {"product": {"name": "Inspector", "vendor_name": "Amazon"}, "version": "1.6.0"}
+    (event,) = _map(_ocsf(metadata=metadata))
+    assert event["product.vendor"] == "AWS"
+
+
+def test_an_account_is_one_object_id_in_every_format() -> None:
+    resource = {"type": "AWS::::Account", "uid": ACCOUNT}
+    (event,) = _map(_ocsf(resources=[resource]))
+    assert (event["object.type"], event["object.id"]) == ("AwsAccount", "AWS::::Account:123456789012")
+    assert event["aws.resource.id"] == ACCOUNT  # as the finding wrote it
+    (bare,) = _map(_ocsf(resources=None))
+    assert (bare["object.type"], bare["object.id"]) == ("AwsAccount", "AWS::::Account:123456789012")
+
+
+def test_a_container_resource_is_a_container_target() -> None:
+    resource = {
+        "type": "AWS::Container::Container",
+        "uid": "c0ffee",
+        "name": "web",
+        "data": {"image": "registry.example.com:5000/team/web:1.2@sha256:abc"},
+    }
+    (event,) = _map(_ocsf(resources=[resource]))
+    assert pick_container(event) == {
+        "object.type": "CONTAINER",
+        "object.id": "c0ffee",
+        "aws.resource.type": "Container",
+        "container.id": "c0ffee",
+        "container.name": "web",
+        "container.image.name": "registry.example.com:5000/team/web",
+        "container.image.version": "1.2",
+    }
+    resource["data"] = {"uid": "c0ffee", "image": {"name": "web", "uid": "sha256:def"}}
+    (event,) = _map(_ocsf(resources=[resource]))
+    assert (event["container.image.name"], event["container.image.version"]) == ("web", "sha256:def")
+    assert asff_type("AWS::Container::Container") == "Container"
+
+
+def pick_container(event: Event) -> dict[str, Any]:
+    keys = ("object.type", "object.id", "aws.resource.type")
+    return {k: v for k, v in event.items() if k in keys or (k.startswith("container.") and v is not None)}

@@ -9,9 +9,9 @@ import pyarrow as pa
 import pytest
 
 from threatlake.errors import StoreError
+from threatlake.state.pipelines import FilePipelines, MemoryPipelines
 from threatlake.store.arrow import ARROW_SCHEMA, to_table
 from threatlake.store.batch import BatchExecutor, conform, to_events
-from threatlake.store.pipelines import FilePipelines, MemoryPipelines
 
 T = "2026-05-01T00:00:00.000000000Z"
 EVENTS = [

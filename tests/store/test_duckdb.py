@@ -253,3 +253,15 @@ def test_a_query_past_its_timeout_is_interrupted_in_the_engine(store: Store) -> 
         store.execute(runaway, timeout=0.3)
     assert time.perf_counter() - started < 10  # the engine stopped; 10^12 rows would take hours
     assert store.execute("SELECT 1 AS one", timeout=5).to_pylist() == [{"one": 1}]
+
+
+def test_a_write_reports_the_ids_it_stored() -> None:
+    store = DuckDBStore(":memory:")
+    try:
+        first = store.write([{"event.id": "a"}, {"event.id": "b"}, {"event.id": "a"}])
+        assert (first.stored, first.duplicates, first.new_ids) == (2, 1, frozenset({"a", "b"}))
+        second = store.write([{"event.id": "b"}, {"event.id": "c"}])
+        assert (second.stored, second.duplicates, second.new_ids) == (1, 1, frozenset({"c"}))
+        assert store.write([{"event.id": "c"}]).new_ids == frozenset()
+    finally:
+        store.close()

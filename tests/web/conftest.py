@@ -19,7 +19,8 @@ import httpx
 import orjson
 import pytest
 
-from threatlake.store.settings import open_settings
+from threatlake.service.access import create_token
+from threatlake.state import open_state
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "tests" / "fixtures" / "samples"
@@ -134,7 +135,7 @@ def start_server(data_dir: Path, *args: str, env: dict[str, str] | None = None) 
         assert process.poll() is None, f"serve exited: {log.read_text()}"
         assert time.monotonic() < deadline, "serve did not become ready"
         time.sleep(0.05)
-    settings = open_settings(data_dir)
+    settings = open_state(data_dir)
     try:
         scopes = [
             "storage:security.events:read",
@@ -142,7 +143,7 @@ def start_server(data_dir: Path, *args: str, env: dict[str, str] | None = None) 
             "settings:write",
             "openpipeline.events_security",
         ]
-        _, server.admin_token = settings.create_token(scopes, now=datetime.now(UTC), name="tests")
+        _, server.admin_token = create_token(settings, scopes, now=datetime.now(UTC), name="tests")
     finally:
         settings.close()
     return server

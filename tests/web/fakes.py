@@ -11,6 +11,7 @@ import httpx
 import pyarrow as pa
 from starlette.applications import Starlette
 
+from threatlake.errors import QueryTimeoutError
 from threatlake.model import Event
 from threatlake.store import WriteResult
 
@@ -32,12 +33,16 @@ class GatedStore:
         self.writes.append(len(batch))
         new = {event["event.id"] for event in batch} - self.ids
         self.ids |= new
-        return WriteResult(len(new), len(batch) - len(new))
+        return WriteResult(len(new), len(batch) - len(new), frozenset(new))
 
     def execute(self, sql: str, params: Any = None, *, timeout: float | None = None) -> pa.Table:
-        self.gate.wait(10)
+        if not self.gate.wait(10 if timeout is None else timeout):
+            raise QueryTimeoutError(f"query interrupted after the timeout of {timeout:g} seconds")
         self.executed += 1
         return pa.table({"n": pa.array([7], pa.int64())})
+
+    def list_buckets(self) -> list[Any]:
+        return []
 
     def close(self) -> None:
         self.gate.set()
@@ -50,13 +55,13 @@ class AppClient:
         self.app = app
 
     def __enter__(self) -> AppClient:
-        self.app.state.writer.start()
+        self.app.state.services.writer.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         # What the app's lifespan does on shutdown: drain the writer, then write the pending counters.
-        self.app.state.writer.close(5)
-        self.app.state.counters.close()
+        self.app.state.services.writer.close(5)
+        self.app.state.services.counters.close()
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://test")

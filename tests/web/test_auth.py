@@ -10,7 +10,8 @@ import pytest
 from tests.web.fakes import AppClient, GatedStore
 from threatlake.config import Config
 from threatlake.errors import AuthError, NotFoundError, RequestError
-from threatlake.store.settings import FILE_NAME, Settings, open_settings
+from threatlake.service.access import create_token
+from threatlake.state import FILE_NAME, State, open_state
 from threatlake.web import create_app
 from threatlake.web.auth import token_text
 
@@ -18,12 +19,12 @@ NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return open_settings(tmp_path)
+def settings(tmp_path: Path) -> State:
+    return open_state(tmp_path)
 
 
-def test_only_a_salted_hash_is_stored(settings: Settings, tmp_path: Path) -> None:
-    record, token = settings.create_token(["settings:read"], now=NOW, name="ci")
+def test_only_a_salted_hash_is_stored(settings: State, tmp_path: Path) -> None:
+    record, token = create_token(settings, ["settings:read"], now=NOW, name="ci")
     prefix, public_id, secret = token.split(".")
     assert (prefix, public_id) == ("tl0c01", record.id) and len(secret) >= 43
     settings.close()
@@ -32,9 +33,9 @@ def test_only_a_salted_hash_is_stored(settings: Settings, tmp_path: Path) -> Non
     assert not wal.exists() or secret.encode() not in wal.read_bytes()
 
 
-def test_authenticate(settings: Settings) -> None:
-    record, token = settings.create_token(["settings:read"], now=NOW, connection="prod")
-    found = settings.authenticate(token, now=NOW)
+def test_authenticate(settings: State) -> None:
+    record, token = create_token(settings, ["settings:read"], now=NOW, connection="prod")
+    found = settings.tokens.authenticate(token, now=NOW)
     assert found is not None and (found.id, found.connection, found.scopes) == (
         record.id,
         "prod",
@@ -48,33 +49,33 @@ def test_authenticate(settings: Settings) -> None:
         "",
         "x" * 500,
     ):
-        assert settings.authenticate(bad, now=NOW) is None
-    other_id = settings.create_token(["settings:read"], now=NOW)[1].split(".")[1]
-    assert settings.authenticate(f"tl0c01.{other_id}.{token.split('.')[2]}", now=NOW) is None
+        assert settings.tokens.authenticate(bad, now=NOW) is None
+    other_id = create_token(settings, ["settings:read"], now=NOW)[1].split(".")[1]
+    assert settings.tokens.authenticate(f"tl0c01.{other_id}.{token.split('.')[2]}", now=NOW) is None
 
 
-def test_revoke(settings: Settings) -> None:
-    record, token = settings.create_token(["settings:read"], now=NOW)
-    assert settings.revoke_token(record.id, now=NOW).revoked == "2026-01-02T03:04:05Z"
-    assert settings.authenticate(token, now=NOW) is None
+def test_revoke(settings: State) -> None:
+    record, token = create_token(settings, ["settings:read"], now=NOW)
+    assert settings.tokens.revoke(record.id, now=NOW).revoked == "2026-01-02T03:04:05Z"
+    assert settings.tokens.authenticate(token, now=NOW) is None
     with pytest.raises(NotFoundError):
-        settings.revoke_token("nope", now=NOW)
+        settings.tokens.revoke("nope", now=NOW)
 
 
-def test_unknown_scope_and_users(settings: Settings) -> None:
+def test_unknown_scope_and_users(settings: State) -> None:
     with pytest.raises(RequestError, match="unknown or missing scope"):
-        settings.create_token(["admin"], now=NOW)
+        create_token(settings, ["admin"], now=NOW)
     with pytest.raises(RequestError):
-        settings.create_token([], now=NOW)
-    settings.create_user("admin", "s3cret", now=NOW, admin=True)
-    assert settings.verify_user("admin", "s3cret") and not settings.verify_user("admin", "wrong")
-    assert not settings.verify_user("nobody", "s3cret")
+        create_token(settings, [], now=NOW)
+    settings.users.create("admin", "s3cret", now=NOW, role="admin")
+    assert settings.users.verify("admin", "s3cret") and not settings.users.verify("admin", "wrong")
+    assert not settings.users.verify("nobody", "s3cret")
 
 
 def test_two_processes_share_the_file(tmp_path: Path) -> None:
-    one, two = open_settings(tmp_path), open_settings(tmp_path)
-    _, token = one.create_token(["settings:read"], now=NOW)
-    assert two.authenticate(token, now=NOW) is not None
+    one, two = open_state(tmp_path), open_state(tmp_path)
+    _, token = create_token(one, ["settings:read"], now=NOW)
+    assert two.tokens.authenticate(token, now=NOW) is not None
 
 
 @pytest.mark.parametrize(
@@ -90,9 +91,9 @@ def test_bad_headers(header: str | None) -> None:
         token_text(header)
 
 
-def test_scopes_over_http(settings: Settings) -> None:
-    _, reader = settings.create_token(["settings:read"], now=NOW)
-    _, writer = settings.create_token(["settings:write"], now=NOW)
+def test_scopes_over_http(settings: State) -> None:
+    _, reader = create_token(settings, ["settings:read"], now=NOW)
+    _, writer = create_token(settings, ["settings:write"], now=NOW)
     store = GatedStore()
     store.gate.set()
     with AppClient(create_app(Config(), store, settings)) as client:

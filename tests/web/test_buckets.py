@@ -12,8 +12,9 @@ import pytest
 from tests.store.conftest import make_event
 from tests.web.fakes import AppClient
 from threatlake.config import Config
+from threatlake.service.access import create_token
+from threatlake.state import open_state
 from threatlake.store import Store, open_store
-from threatlake.store.settings import open_settings
 from threatlake.web.api.buckets import sweeper
 from threatlake.web.app import create_app
 
@@ -23,9 +24,9 @@ NOW = datetime(2026, 11, 23, tzinfo=UTC)
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[tuple[AppClient, dict[str, str], dict[str, str]]]:
     store = open_store(tmp_path)
-    settings = open_settings(tmp_path)
-    read = {"Authorization": f"Api-Token {settings.create_token(['settings:read'], now=NOW)[1]}"}
-    write = {"Authorization": f"Api-Token {settings.create_token(['settings:write'], now=NOW)[1]}"}
+    settings = open_state(tmp_path)
+    read = {"Authorization": f"Api-Token {create_token(settings, ['settings:read'], now=NOW)[1]}"}
+    write = {"Authorization": f"Api-Token {create_token(settings, ['settings:write'], now=NOW)[1]}"}
     with AppClient(create_app(Config(), store, settings)) as app_client:
         yield app_client, read, write
     store.close()

@@ -12,35 +12,36 @@ import pytest
 
 from tests.web.fakes import AppClient, GatedStore
 from threatlake.config import Config
+from threatlake.service.access import create_token
+from threatlake.service.counters import ConnectionCounters
+from threatlake.state import State, open_state
 from threatlake.store import WriteResult
-from threatlake.store.settings import Settings, open_settings
 from threatlake.web import create_app
-from threatlake.web.api.connections import ConnectionCounters
 
 PATH = "/platform/connections"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Iterator[Settings]:
-    settings = open_settings(tmp_path)
+def settings(tmp_path: Path) -> Iterator[State]:
+    settings = open_state(tmp_path)
     yield settings
     settings.close()
 
 
 @pytest.fixture
-def app(settings: Settings, tmp_path: Path) -> Iterator[AppClient]:
+def app(settings: State, tmp_path: Path) -> Iterator[AppClient]:
     store = GatedStore()
     store.gate.set()
     with AppClient(create_app(Config(data_dir=tmp_path), store, settings)) as client:  # type: ignore[arg-type]
         yield client
 
 
-def headers(settings: Settings, *scopes: str) -> dict[str, str]:
-    _, token = settings.create_token(list(scopes), now=datetime.now(UTC))
+def headers(settings: State, *scopes: str) -> dict[str, str]:
+    _, token = create_token(settings, list(scopes), now=datetime.now(UTC))
     return {"Authorization": f"Api-Token {token}"}
 
 
-def test_create_list_delete(app: AppClient, settings: Settings) -> None:
+def test_create_list_delete(app: AppClient, settings: State) -> None:
     admin = headers(settings, "settings:read", "settings:write")
     body = {
         "integration": "aws-security-hub",
@@ -54,7 +55,7 @@ def test_create_list_delete(app: AppClient, settings: Settings) -> None:
     assert payload["ingestUrl"] == "https://tl.example.com/platform/ingest/v1/security.events"
     assert payload["warnings"] == [] and payload["tokens"] == [payload["tokenId"]]
     token = payload["token"]
-    record = settings.authenticate(token, now=datetime.now(UTC))
+    record = settings.tokens.authenticate(token, now=datetime.now(UTC))
     assert record is not None and record.connection == "hub"
     commands = "\n".join(payload["commands"])
     assert token in commands and "ForwardSecurityHub=true" in commands and "--region eu-west-1" in commands
@@ -72,12 +73,12 @@ def test_create_list_delete(app: AppClient, settings: Settings) -> None:
     assert app.post(PATH, json=body, headers=admin).status_code == 409
     deleted = app.delete(f"{PATH}/hub", headers=admin)
     assert deleted.status_code == 200 and deleted.json()["name"] == "hub"
-    assert settings.authenticate(token, now=datetime.now(UTC)) is None
+    assert settings.tokens.authenticate(token, now=datetime.now(UTC)) is None
     assert app.delete(f"{PATH}/hub", headers=admin).status_code == 404
     assert "hub" not in {item["name"] for item in app.get(PATH, headers=admin).json()["connections"]}
 
 
-def test_default_endpoint_is_the_request_base_url(app: AppClient, settings: Settings) -> None:
+def test_default_endpoint_is_the_request_base_url(app: AppClient, settings: State) -> None:
     admin = headers(settings, "settings:write")
     response = app.post(PATH, json={"integration": "amazon-guardduty", "name": "gd"}, headers=admin)
     assert response.status_code == 201
@@ -98,7 +99,7 @@ def test_default_endpoint_is_the_request_base_url(app: AppClient, settings: Sett
         ([], None),
     ],
 )
-def test_invalid_bodies_are_400(app: AppClient, settings: Settings, body: Any, field: str | None) -> None:
+def test_invalid_bodies_are_400(app: AppClient, settings: State, body: Any, field: str | None) -> None:
     response = app.post(PATH, json=body, headers=headers(settings, "settings:write"))
     assert response.status_code == 400, response.text
     details = response.json()["error"]["details"]
@@ -110,7 +111,7 @@ def test_invalid_bodies_are_400(app: AppClient, settings: Settings, body: Any, f
     assert [item["name"] for item in listed] == ["default"]  # the tokens' own connection (custom)
 
 
-def test_scopes(app: AppClient, settings: Settings) -> None:
+def test_scopes(app: AppClient, settings: State) -> None:
     reader = headers(settings, "settings:read")
     body = {"integration": "amazon-guardduty", "name": "gd"}
     assert app.get(PATH).status_code == 401
@@ -119,14 +120,14 @@ def test_scopes(app: AppClient, settings: Settings) -> None:
     assert app.get(PATH, headers=headers(settings, "openpipeline.events_security")).status_code == 403
 
 
-def test_the_default_connection_is_not_deleted_here(app: AppClient, settings: Settings) -> None:
+def test_the_default_connection_is_not_deleted_here(app: AppClient, settings: State) -> None:
     admin = headers(settings, "settings:read", "settings:write")
     response = app.delete(f"{PATH}/default", headers=admin)
     assert response.status_code == 400
     assert app.get(PATH, headers=admin).status_code == 200  # the caller's own token still works
 
 
-def test_ingest_counts_per_connection(app: AppClient, settings: Settings) -> None:
+def test_ingest_counts_per_connection(app: AppClient, settings: State) -> None:
     from tests.web.conftest import INGEST, SAMPLES
 
     admin = headers(settings, "settings:read", "settings:write")
@@ -138,8 +139,8 @@ def test_ingest_counts_per_connection(app: AppClient, settings: Settings) -> Non
     for _ in range(2):
         assert app.post(INGEST, content=sample, headers=ingest).status_code == 202
     # the first write is counted at once, the second within the interval (1 s) by the timer
-    wait_for(lambda: settings.get_connection("gd").events_received == 2)
-    assert settings.get_connection("gd").last_seen is not None
+    wait_for(lambda: settings.connections.get("gd").events_received == 2)
+    assert settings.connections.get("gd").last_seen is not None
 
 
 def wait_for(condition: Any, timeout: float = 5.0) -> None:
@@ -158,19 +159,19 @@ class Clock:
         return self.now
 
 
-def test_counters_write_at_most_once_per_interval(settings: Settings) -> None:
-    settings.create_connection("a", "amazon-guardduty", now=datetime.now(UTC))
-    settings.create_connection("b", "aws-security-hub", now=datetime.now(UTC))
+def test_counters_write_at_most_once_per_interval(settings: State) -> None:
+    settings.connections.create("a", "amazon-guardduty", now=datetime.now(UTC))
+    settings.connections.create("b", "aws-security-hub", now=datetime.now(UTC))
     calls: list[dict[str, tuple[int, datetime]]] = []
-    record = settings.record_received
+    record = settings.connections.record_received
 
     def spy(counts: Any) -> None:
         calls.append(dict(counts))
         record(counts)
 
-    settings.record_received = spy  # type: ignore[method-assign]
+    settings.connections.record_received = spy  # type: ignore[method-assign]
     clock = Clock()
-    counters = ConnectionCounters(settings, interval=60.0, clock=clock)
+    counters = ConnectionCounters(settings.connections, interval=60.0, clock=clock)
     events: list[Any] = [{"dt.ingest.connection": "a"}] * 3 + [{"dt.ingest.connection": "b"}, {}]
     counters.count_written(events, WriteResult(5, 0))  # first write: at once
     counters.count_written(events, WriteResult(0, 5))  # within the interval: pending (a timer is set)
@@ -181,18 +182,18 @@ def test_counters_write_at_most_once_per_interval(settings: Settings) -> None:
     counters.count_written([{"dt.ingest.connection": "b"}], WriteResult(1, 0))
     counters.close()  # writes the rest, cancels the timer
     assert len(calls) == 3
-    assert (settings.get_connection("a").events_received, settings.get_connection("b").events_received) == (
+    assert (settings.connections.get("a").events_received, settings.connections.get("b").events_received) == (
         7,
         3,
     )
-    assert settings.get_connection("a").last_seen is not None
+    assert settings.connections.get("a").last_seen is not None
 
 
-def test_counters_timer_writes_the_tail_of_a_burst(settings: Settings) -> None:
-    settings.create_connection("a", "amazon-guardduty", now=datetime.now(UTC))
-    counters = ConnectionCounters(settings, interval=0.2)
+def test_counters_timer_writes_the_tail_of_a_burst(settings: State) -> None:
+    settings.connections.create("a", "amazon-guardduty", now=datetime.now(UTC))
+    counters = ConnectionCounters(settings.connections, interval=0.2)
     counters.count_written([{"dt.ingest.connection": "a"}], WriteResult(1, 0))
     counters.count_written([{"dt.ingest.connection": "a"}], WriteResult(1, 0))
-    assert settings.get_connection("a").events_received == 1
-    wait_for(lambda: settings.get_connection("a").events_received == 2)
+    assert settings.connections.get("a").events_received == 1
+    wait_for(lambda: settings.connections.get("a").events_received == 2)
     counters.close()

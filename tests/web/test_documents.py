@@ -16,8 +16,9 @@ import pytest
 from tests.web.fakes import AppClient
 from threatlake.config import Config
 from threatlake.documents import shipped_dashboard
+from threatlake.service.access import create_token
+from threatlake.state import open_state
 from threatlake.store import open_store
-from threatlake.store.settings import open_settings
 from threatlake.web.api.documents import BASE, DELETE_SCOPE, READ_SCOPE, WRITE_SCOPE
 from threatlake.web.app import create_app
 
@@ -38,10 +39,10 @@ class Api:
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
     store = open_store(tmp_path)
-    settings = open_settings(tmp_path)
+    settings = open_state(tmp_path)
 
     def header(*scopes: str) -> dict[str, str]:
-        return {"Authorization": f"Api-Token {settings.create_token(list(scopes), now=NOW, name='ana')[1]}"}
+        return {"Authorization": f"Api-Token {create_token(settings, list(scopes), now=NOW, name='ana')[1]}"}
 
     headers = {
         "all": header(READ_SCOPE, WRITE_SCOPE, DELETE_SCOPE),

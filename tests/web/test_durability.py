@@ -52,7 +52,8 @@ def _stream(server: Server, offset: int, acked: set[str], unacked: set[str], sto
 
 
 def _stream_then_stop(data: Path, clients: int, seconds: float, sig: int) -> tuple[set[str], set[str], int]:
-    """Stream from ``clients`` threads for ``seconds``, stop the server with ``sig`` mid-stream.
+    """Stream from ``clients`` threads for ``seconds`` (longer on a busy machine: until 400 events were
+    acknowledged, at most 60 s), stop the server with ``sig`` mid-stream.
 
     Returns the finding ids acknowledged with 202, those not acknowledged, and the server's exit code."""
     server = start_server(data, "--no-samples")
@@ -66,6 +67,9 @@ def _stream_then_stop(data: Path, clients: int, seconds: float, sig: int) -> tup
     for thread in threads:
         thread.start()
     time.sleep(seconds)
+    deadline = time.monotonic() + 60
+    while len(acked) < 400 and time.monotonic() < deadline:
+        time.sleep(0.1)
     code = server.stop(sig)
     stop.set()
     for thread in threads:

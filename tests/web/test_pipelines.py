@@ -14,9 +14,9 @@ import pytest
 from tests import golden
 from tests.web.fakes import AppClient
 from threatlake.config import Config
+from threatlake.service.access import create_token
+from threatlake.state import State, open_state
 from threatlake.store import Store, open_store
-from threatlake.store.pipelines import FilePipelines
-from threatlake.store.settings import Settings, open_settings
 from threatlake.web.app import create_app
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -43,12 +43,12 @@ FILES = [p for p in golden.inputs() if "securityhub" in str(p)]
 @pytest.fixture
 def app_client(tmp_path: Path) -> Iterator[tuple[AppClient, Store, dict[str, str]]]:
     store = open_store(tmp_path / "data")
-    settings: Settings = open_settings(tmp_path / "data")
+    settings: State = open_state(tmp_path / "data")
     tokens = {
-        scope: settings.create_token([scope], now=NOW)[1]
+        scope: create_token(settings, [scope], now=NOW)[1]
         for scope in ("openpipeline.events_security.custom", "openpipeline.events_security", "settings:write")
     }
-    app = create_app(Config(), store, settings, pipeline_repository=FilePipelines(tmp_path / "data"))
+    app = create_app(Config(), store, settings)
     with AppClient(app) as client:
         yield client, store, tokens
     store.close()

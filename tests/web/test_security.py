@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.web.conftest import EXECUTE, INGEST, Server, sample_files
-from threatlake.store.settings import open_settings
+from threatlake.service.access import create_token
+from threatlake.state import open_state
 
 MIB = 1024 * 1024
 
@@ -29,11 +30,11 @@ def unchanged(seeded: Server) -> Iterator[Server]:
 
 
 def _token(server: Server, *scopes: str, revoke: bool = False) -> str:
-    settings = open_settings(server.data_dir)
+    settings = open_state(server.data_dir)
     try:
-        record, token = settings.create_token(list(scopes), now=datetime.now(UTC))
+        record, token = create_token(settings, list(scopes), now=datetime.now(UTC))
         if revoke:
-            settings.revoke_token(record.id, now=datetime.now(UTC))
+            settings.tokens.revoke(record.id, now=datetime.now(UTC))
     finally:
         settings.close()
     return token
@@ -80,9 +81,9 @@ def test_wrong_secret_revoked_and_wrong_scope(unchanged: Server) -> None:
 def test_revoked_while_serving(seeded: Server) -> None:
     token = _token(seeded, "openpipeline.events_security")
     assert _post(seeded, BODY, token=token)[0] == 202
-    settings = open_settings(seeded.data_dir)
+    settings = open_state(seeded.data_dir)
     try:
-        settings.revoke_token(token.split(".")[1], now=datetime.now(UTC))
+        settings.tokens.revoke(token.split(".")[1], now=datetime.now(UTC))
     finally:
         settings.close()
     assert _post(seeded, BODY, token=token)[0] == 401

@@ -13,7 +13,8 @@ from tests.web.conftest import INGEST, sample_files
 from tests.web.fakes import AppClient, GatedStore
 from threatlake.config import Config
 from threatlake.errors import OverloadedError, UnavailableError
-from threatlake.store.settings import open_settings
+from threatlake.service.access import create_token
+from threatlake.state import open_state
 from threatlake.web import create_app
 from threatlake.web.writer import Writer
 
@@ -55,9 +56,9 @@ def test_full_queue_refuses_and_close_drains() -> None:
 
 
 def test_http_429_with_retry_after(tmp_path: Path) -> None:
-    settings = open_settings(tmp_path)
-    _, token = settings.create_token(
-        ["openpipeline.events_security"], now=__import__("datetime").datetime.now()
+    settings = open_state(tmp_path)
+    _, token = create_token(
+        settings, ["openpipeline.events_security"], now=__import__("datetime").datetime.now()
     )
     store = GatedStore()
     app = create_app(Config(writer_queue_batches=2), store, settings)

@@ -3,6 +3,7 @@
 Each reader module (``guardduty``, ``securityhub``) is same-shaped: functions that take a boto3 client (made
 by ``client.connect``, or any object with the same methods) and yield pages of findings as JSON documents,
 ready for the mapping pipeline. Every AWS failure is raised as ``AwsError``, naming the API and the region.
+``setup`` writes the AWS commands that deploy the forwarder for a connection.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
@@ -61,8 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
 GC_THRESHOLDS = (200_000, 50, 100)
 
 
+#: Files and directories Threatlake creates (the store, the settings database, keys, logs) are its own:
+#: 0600 and 0700, whatever the user's umask.
+UMASK = 0o077
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     gc.set_threshold(*GC_THRESHOLDS)
+    os.umask(UMASK)
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = COMMANDS[args.command].run
     try:

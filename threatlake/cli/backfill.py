@@ -1,10 +1,12 @@
 """``threatlake backfill guardduty|securityhub``: pull existing findings from the AWS APIs into the store.
 
 For each region, the service's readers (``threatlake.aws``) yield pages of findings; each page is mapped like
-``ingest`` maps a file (source ``backfill:<service>``, connection ``backfill``) and written at once, so an
-error loses nothing already fetched. Prints the ``ingest`` JSON summary plus ``warnings`` (an API that is not
-offered somewhere) and ``aborted`` (the AWS error that stopped the run, or null). A progress line per region
-goes to standard error. Exit 0, 1 when some findings were rejected, 2 on usage and AWS errors.
+``ingest`` maps a file (source ``backfill:<service>``, connection ``backfill``), run through the built-in
+pipeline, counted for the connection and written at once (``threatlake.service.ingest``, the path of every
+ingest, new-event hooks included), so an error loses nothing already fetched. Prints the ``ingest`` JSON
+summary plus ``warnings`` (an API that is not offered somewhere) and ``aborted`` (the AWS error that stopped
+the run, or null). A progress line per region goes to standard error. Exit 0, 1 when some findings were
+rejected, 2 on usage and AWS errors.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from typing import Any, TextIO
 import orjson
 
 from threatlake.aws import AwsError, UnavailableApiError, connect, guardduty, resolve_regions, securityhub
-from threatlake.cli.ingest import IngestSummary, open_configured_store
 from threatlake.cli.query import parse_time
 from threatlake.config import load_config
 from threatlake.pipeline.mapping import IngestContext, map_documents
-from threatlake.store import Store
+from threatlake.service.ingest import Ingest, IngestSummary, local_ingest
+from threatlake.service.resources import open_configured_state, open_configured_store
 
 __all__ = ["HELP", "READERS", "Reader", "configure", "connect_client", "received_at", "run"]
 
@@ -101,24 +103,28 @@ def run(args: argparse.Namespace) -> int:
     aborted: str | None = None
     progress = _Progress(sys.stderr, args.service)
     store = open_configured_store(config)
+    state = open_configured_state(config)
     try:
-        for region in regions:
-            progress.start(region)
-            try:
-                client = connect_client(boto_service, region, args)
-                for reader in readers:
-                    try:
-                        _backfill(store, reader.pages(client, since=since, until=now), ctx, summary, progress)
-                    except UnavailableApiError as error:
-                        if not reader.optional:
-                            raise
-                        warnings.append(f"{reader.api} not available in {region}: {error.reason}")
-            except AwsError as error:
-                aborted = str(error)
-                break
-            finally:
-                progress.finish()
+        with local_ingest(store, state, connection=ctx.connection, now=now) as ingest:
+            for region in regions:
+                progress.start(region)
+                try:
+                    client = connect_client(boto_service, region, args)
+                    for reader in readers:
+                        pages = reader.pages(client, since=since, until=now)
+                        try:
+                            _backfill(ingest, pages, ctx, summary, progress)
+                        except UnavailableApiError as error:
+                            if not reader.optional:
+                                raise
+                            warnings.append(f"{reader.api} not available in {region}: {error.reason}")
+                except AwsError as error:
+                    aborted = str(error)
+                    break
+                finally:
+                    progress.finish()
     finally:
+        state.close()
         store.close()
     for warning in warnings:
         print(f"threatlake backfill: {warning}", file=sys.stderr)
@@ -133,17 +139,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _backfill(
-    store: Store, pages: Pages, ctx: IngestContext, summary: IngestSummary, progress: _Progress
+    ingest: Ingest, pages: Pages, ctx: IngestContext, summary: IngestSummary, progress: _Progress
 ) -> None:
-    """Map and store each page as it comes: a later error loses nothing already fetched."""
+    """Map, process and store each page as it comes: a later error loses nothing already fetched."""
     for number, page in enumerate(pages, start=1):
         batch = map_documents(page, ctx, f"{progress.region} page {number}")
-        summary.received += batch.findings
-        summary.rejections.extend(batch.rejections)
-        written = store.write(batch.events) if batch.events else None
-        if written is not None:
-            summary.written += written
-        progress.update(batch.findings, written.stored if written else 0)
+        processed = ingest.process(batch, ctx.received_at)
+        summary.add(batch, processed)
+        written = ingest.write(processed.events)
+        summary.count(written)
+        progress.update(batch.findings, written.stored)
 
 
 def _since(text: str, now: datetime) -> datetime:

@@ -4,7 +4,7 @@
 prints only the new document's id on stdout, so scripts can capture it; ``--name`` names it (default: the
 file name without ``.json``). ``export`` prints the content, ready to import there or here. ``list`` prints
 one JSON line per dashboard. While ``threatlake serve`` runs on the data directory, the work goes through
-its Document API (``cli/service.py``); otherwise the documents database is opened directly.
+its Document API (``cli/remote.py``); otherwise the documents database is opened directly.
 ``threatlake notebooks`` is the same for notebooks (``make_command``).
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from threatlake.cli.service import ServiceClient, running_service
+from threatlake.cli.remote import ServiceClient
 from threatlake.config import load_config
 from threatlake.documents import load_document
 from threatlake.documents.library import (
@@ -35,6 +35,7 @@ from threatlake.documents.library import (
 )
 from threatlake.documents.repository import SqliteDocuments
 from threatlake.errors import ConfigError, RequestError
+from threatlake.service.announce import running_service
 
 __all__ = ["HELP", "DocumentCommand", "configure", "make_command", "run"]
 

@@ -1,11 +1,14 @@
-"""``threatlake ingest [--data-dir DIR] FILE... | -``: map findings like ``map`` does, and store them.
+"""``threatlake ingest [--data-dir DIR] [--connection C] FILE... | -``: map findings, run pipelines, store.
 
 Prints one JSON summary ``{"received", "stored", "duplicates", "rejected", "errors"}``: ``received``
-counts the findings read, ``errors`` lists each rejection as ``location: reason``. Ingesting the same input
-twice stores nothing new (an event's id is a hash of the finding version). A file that cannot be read or
-decoded is a rejection like a malformed finding: the other files are still stored. Exit 0 when nothing was
-rejected, 1 when something was, 2 on usage errors. While ``threatlake serve`` holds the store, the findings
-go to that service's ingest endpoint instead (``cli/service.py``), so its pipelines apply.
+counts the findings read, ``errors`` lists each rejection as ``location: reason``. The findings take the
+same path as HTTP ingest (``threatlake.service.ingest``): the built-in endpoint's pipeline runs, the
+connection (``--connection``, default ``default``, like the first-start token's) counts the events, and the
+new-event hooks fire. Ingesting the same input twice stores nothing new (an event's id is a hash of the
+finding version). A file that cannot be read or decoded is a rejection like a malformed finding: the other
+files are still stored. Exit 0 when nothing was rejected, 1 when something was, 2 on usage errors. While
+``threatlake serve`` holds the store, the findings go to that service's ingest endpoint instead
+(``cli/remote.py``), with a temporary token of the same connection.
 """
 
 from __future__ import annotations
@@ -15,30 +18,28 @@ import re
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import orjson
 
 from threatlake.cli.inputs import read_inputs
-from threatlake.cli.service import ServiceClient, store_or_service
-from threatlake.config import Config, load_config
+from threatlake.cli.remote import ServiceClient, store_or_service
+from threatlake.config import load_config
 from threatlake.errors import SourceError, StoreError
-from threatlake.model import Event
-from threatlake.pipeline.mapping import IngestContext, Rejection, map_bytes
+from threatlake.pipeline.mapping import IngestContext, Rejection
+from threatlake.service.ingest import IngestSummary, ingest_inputs, local_ingest
+from threatlake.service.resources import open_configured_state, open_configured_store
 from threatlake.sources.decode import decode
-from threatlake.store import Store, WriteResult, open_store
+from threatlake.state.tokens import DEFAULT_CONNECTION, INGEST_SCOPE
+from threatlake.store import WriteResult
 
-__all__ = ["BATCH_SIZE", "HELP", "IngestSummary", "configure", "ingest", "open_configured_store", "run"]
+__all__ = ["HELP", "configure", "ingest_through_service", "received_at", "run"]
 
-HELP = "map findings and store them; prints a JSON summary"
+HELP = "map findings, run the pipelines and store the events; prints a JSON summary"
 
-#: Events handed to the store per write: large batches amortize the durable commit.
-BATCH_SIZE = 50_000
 #: Through a running service: findings per request body, well under its default 10 MiB limit.
 CHUNK_BYTES = 4 * 1024 * 1024
 INGEST_PATH = "/platform/ingest/v1/security.events"
-INGEST_SCOPE = "openpipeline.events_security"
 _ATTEMPTS = 6
 _INDEX = re.compile(r"^(?:\[(\d+)\])?(.*)$")
 
@@ -48,57 +49,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
-
-
-class IngestSummary:
-    """Counts of one ingest run, printed as the command's JSON summary."""
-
-    def __init__(self) -> None:
-        self.received = 0
-        self.written = WriteResult()
-        self.rejections: list[Rejection] = []
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "received": self.received,
-            "stored": self.written.stored,
-            "duplicates": self.written.duplicates,
-            "rejected": len(self.rejections),
-            "errors": [str(rejection) for rejection in self.rejections],
-        }
+    parser.add_argument(
+        "--connection",
+        metavar="C",
+        default=DEFAULT_CONNECTION,
+        help="the connection the events come from (dt.ingest.connection; default 'default')",
+    )
 
 
 def received_at() -> datetime:
     """The receive time of this run (the one place the command reads the clock)."""
     return datetime.now(UTC)
-
-
-def ingest(
-    store: Store, inputs: Iterator[tuple[str, bytes]], ctx: IngestContext, batch_size: int = BATCH_SIZE
-) -> IngestSummary:
-    """Map every input and write the events to ``store`` in batches of about ``batch_size`` events.
-
-    One batch is written on a background thread while the next is mapped (the store's commit releases the
-    GIL), and at most one batch waits: memory stays bounded and a write error stops the run.
-    """
-    summary = IngestSummary()
-    pending: list[Event] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="threatlake-writer") as writer:
-        writing: Future[WriteResult] | None = None
-        for name, data in inputs:
-            batch = map_bytes(data, ctx, name)
-            summary.received += batch.findings
-            summary.rejections.extend(batch.rejections)
-            pending.extend(batch.events)
-            if len(pending) >= batch_size:
-                if writing is not None:
-                    summary.written += writing.result()
-                writing, pending = writer.submit(store.write, pending), []
-        if writing is not None:
-            summary.written += writing.result()
-    if pending:
-        summary.written += store.write(pending)
-    return summary
 
 
 def ingest_through_service(
@@ -150,7 +111,7 @@ def _send(client: ServiceClient, name: str, chunk: list[tuple[str, bytes]], summ
         message = answer.get("error", {}).get("message", answer)
         raise StoreError(f"the service at {client.url} refused {name}: {status} {message}")
     summary.received += details.get("accepted", 0) + details.get("rejected", 0)
-    summary.written += WriteResult(details.get("stored", 0), details.get("duplicates", 0))
+    summary.count(WriteResult(details.get("stored", 0), details.get("duplicates", 0)))
     for error in details.get("errors", []):
         location, inner = _INDEX.match(error.get("location", "")).groups()  # type: ignore[union-attr]
         where = chunk[int(location)][0] + inner if location else inner
@@ -171,22 +132,23 @@ def _readable(names: list[str], rejections: list[Rejection]) -> Iterator[tuple[s
             rejections.append(Rejection(error.location, error.reason))
 
 
-def open_configured_store(config: Config) -> Store:
-    """The store the settings name: the embedded one in the data directory, or a backend URL."""
-    return open_store(config.data_dir if config.store == "duckdb" else config.store)
-
-
 def run(args: argparse.Namespace) -> int:
     config = load_config(data_dir=args.data_dir)
-    ctx = IngestContext(received_at=received_at(), source="threatlake ingest")
+    now = received_at()
+    ctx = IngestContext(received_at=now, source="threatlake ingest", connection=args.connection)
     unreadable: list[Rejection] = []
     store = store_or_service(lambda: open_configured_store(config), config.data_dir)
     if isinstance(store, str):
-        with ServiceClient(config.data_dir, store, INGEST_SCOPE) as client:
+        with ServiceClient(config.data_dir, store, INGEST_SCOPE, connection=args.connection) as client:
             summary = ingest_through_service(client, _readable(list(args.files), unreadable))
     else:
         try:
-            summary = ingest(store, _readable(list(args.files), unreadable), ctx)
+            state = open_configured_state(config)
+            try:
+                with local_ingest(store, state, connection=args.connection, now=now) as ingest:
+                    summary = ingest_inputs(ingest, _readable(list(args.files), unreadable), ctx)
+            finally:
+                state.close()
         finally:
             store.close()
     summary.rejections.extend(unreadable)

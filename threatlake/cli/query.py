@@ -5,7 +5,8 @@ timeframe of a query that names none (an ISO 8601 time, or a relative one such a
 without them a query covers the last 2 hours. ``json`` prints the API's ``result`` object (records, types,
 metadata); ``ndjson`` one record per line; ``csv`` and ``table`` one row per record with a header. Values are
 formatted as the API formats them (longs and timestamps as strings). Exit 0, or 2 on a bad query or option.
-While ``threatlake serve`` holds the store, the query runs on that service (``cli/service.py``).
+The query runs through ``threatlake.service.query``, as the API's does. While ``threatlake serve`` holds
+the store, the query runs on that service (``cli/remote.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import argparse
 import csv
 import re
 import sys
-import time
 import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -23,12 +23,12 @@ from typing import Any
 
 import orjson
 
-from threatlake.cli.ingest import open_configured_store
-from threatlake.cli.service import ServiceClient, store_or_service
+from threatlake.cli.remote import ServiceClient, store_or_service
 from threatlake.config import load_config
 from threatlake.errors import ConfigError, QueryError
 from threatlake.model import parse_timestamp
-from threatlake.query import compile_query, to_result
+from threatlake.service.query import QueryRequest, run_query
+from threatlake.service.resources import open_configured_store
 
 __all__ = ["FORMATS", "HELP", "configure", "parse_time", "run"]
 
@@ -76,20 +76,10 @@ def run(args: argparse.Namespace) -> int:
         result = _through_service(config.data_dir, store, args.query, (start, end), config.max_result_records)
         return _show(result, args.format)
     try:
-        compiled = compile_query(
-            args.query,
-            dialect=store.dialect,
-            now=now,
-            default_from=start,
-            default_to=end,
-            max_records=config.max_result_records,
-        )
-        started = time.perf_counter()
-        table = store.execute(compiled.sql, compiled.params)
-        elapsed_ms = int((time.perf_counter() - started) * 1000)
+        ask = QueryRequest(args.query, now, start, end, config.max_result_records)
+        result = run_query(store, ask, timeout=config.query_timeout_seconds)
     finally:
         store.close()
-    result = to_result(compiled, table, scanned_records=table.num_rows, execution_ms=elapsed_ms)
     return _show(result, args.format)
 
 

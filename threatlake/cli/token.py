@@ -11,7 +11,9 @@ import sys
 from datetime import UTC, datetime
 
 from threatlake.config import load_config
-from threatlake.store.settings import DEFAULT_CONNECTION, SCOPES, open_settings
+from threatlake.service.access import create_token
+from threatlake.state import open_state
+from threatlake.state.tokens import DEFAULT_CONNECTION, SCOPES
 
 __all__ = ["HELP", "configure", "run"]
 
@@ -45,12 +47,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(data_dir=args.data_dir)
-    settings = open_settings(config.data_dir)
+    state = open_state(config.data_dir, credentials_key=config.credentials_key)
     now = datetime.now(UTC)
     try:
         if args.action == "create":
-            record, token = settings.create_token(
-                args.scopes, now=now, name=args.name, connection=args.connection
+            record, token = create_token(
+                state, args.scopes, now=now, name=args.name, connection=args.connection
             )
             print(token)
             print(
@@ -60,14 +62,14 @@ def run(args: argparse.Namespace) -> int:
             )
         elif args.action == "list":
             print("id\tname\tconnection\tscopes\tcreated\tlast used\trevoked")
-            for item in settings.list_tokens():
+            for item in state.tokens.list():
                 print(
                     f"{item.id}\t{item.name}\t{item.connection}\t{','.join(item.scopes)}\t{item.created}"
                     f"\t{item.last_used or '-'}\t{item.revoked or '-'}"
                 )
         else:
-            record = settings.revoke_token(args.id, now=now)
+            record = state.tokens.revoke(args.id, now=now)
             print(f"token {record.id} revoked at {record.revoked}")
     finally:
-        settings.close()
+        state.close()
     return 0

@@ -33,6 +33,7 @@ class Config:
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 20.0
     safety_margin_seconds: float = 3.0
+    dead_letter_queue_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -49,6 +50,7 @@ class Config:
             ingest_url=url,
             secret_arn=_required(env, "THREATLAKE_SECRET_ARN"),
             secret_key_name=env.get("SECRET_KEY_NAME", "").strip() or DEFAULT_SECRET_KEY_NAME,
+            dead_letter_queue_url=_queue_url(env.get("DEAD_LETTER_QUEUE_URL", "").strip()),
             **numbers,
         )
 
@@ -70,6 +72,7 @@ ENVIRONMENT: dict[str, str] = {
     "INGEST_URL": "ingest_url",
     "THREATLAKE_SECRET_ARN": "secret_arn",
     "SECRET_KEY_NAME": "secret_key_name",
+    "DEAD_LETTER_QUEUE_URL": "dead_letter_queue_url",
     **{name: field for name, (field, _, _) in _NUMBERS.items()},
 }
 
@@ -79,6 +82,13 @@ def _required(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigError(f"environment variable {name} is required")
     return value
+
+
+def _queue_url(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if url and (parts.scheme not in ("https", "http") or not parts.netloc):
+        raise ConfigError(f"DEAD_LETTER_QUEUE_URL must be an SQS queue URL, got {url!r}")
+    return url
 
 
 def _number(name: str, text: str, kind: Callable[[str], float], minimum: float) -> float:

@@ -3,8 +3,9 @@
 - an EventBridge event (the rule's target input): forwarded whole, exactly as EventBridge delivered it
 - a list of events (a manual or batched invocation)
 - an SQS batch (``Records[].body``, each body JSON: an event or a list of events)
-- an on-failure destination record (``requestPayload`` holds the original invocation), so messages from the
-  dead-letter queue can be replayed through the same function
+- an on-failure destination record (``requestPayload`` holds the original invocation), and the forwarder's
+  own dead letter (``event`` holds the rejected event, deadletter.py), so messages from the dead-letter queue
+  can be replayed through the same function
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .deadletter import MARKER
 from .errors import EnvelopeError
 
 __all__ = ["unwrap"]
@@ -41,6 +43,8 @@ def _collect(item: Any, where: str, depth: int, out: list[dict[str, Any]]) -> No
             _collect(_json(record.get("body"), location), location, depth + 1, out)
     elif _is_destination_record(item):
         _collect(item["requestPayload"], f"{where}.requestPayload", depth + 1, out)
+    elif isinstance(item.get(MARKER), dict) and "event" in item:
+        _collect(item["event"], f"{where}.event", depth + 1, out)
     else:
         out.append(item)
 

@@ -1,4 +1,4 @@
-"""The Lambda entry point: unwrap what arrived, read the token, send. Nothing else happens here.
+"""The Lambda entry point: unwrap what arrived, send it, dead-letter what the endpoint rejected for good.
 
 Settings are read from the environment once per container (on the first invocation), as are the token cache
 and the sender, so a warm Lambda reuses them.
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .config import Config
+from .deadletter import DeadLetterQueue
 from .envelope import unwrap
-from .errors import ForwarderError, ForwardError
+from .errors import DeadLetterError, ForwarderError, ForwardError
 from .log import emit
 from .secret import TokenCache
 from .sender import Sender
@@ -33,6 +34,7 @@ class Forwarder:
     config: Config
     tokens: TokenCache
     sender: Sender
+    dead_letters: DeadLetterQueue | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Forwarder:
@@ -47,6 +49,9 @@ class Forwarder:
                 backoff_base_seconds=config.backoff_base_seconds,
                 backoff_max_seconds=config.backoff_max_seconds,
             ),
+            dead_letters=DeadLetterQueue(config.dead_letter_queue_url)
+            if config.dead_letter_queue_url
+            else None,
         )
 
     def __call__(self, event: Any, context: LambdaContext) -> dict[str, Any]:
@@ -57,8 +62,16 @@ class Forwarder:
             events = unwrap(event)
             if not events:
                 emit("nothing to forward", request_id=request_id)
-                return {"events": 0, "requests": 0, "bytes": 0}
-            sent = self.sender.send(events, self.tokens.token(), deadline)
+                return {"events": 0, "requests": 0, "bytes": 0, "dead_lettered": 0}
+            sent = self.sender.send(events, self.tokens, deadline)
+            if sent.rejected and self.dead_letters is None:
+                reasons = "; ".join(item.reason for item in sent.rejected[:5])
+                raise DeadLetterError(
+                    f"{len(sent.rejected)} events rejected and no DEAD_LETTER_QUEUE_URL to put them on "
+                    f"(the invocation fails so Lambda's on-failure destination keeps them): {reasons}"
+                )
+            if sent.rejected and self.dead_letters is not None:
+                self.dead_letters.put(sent.rejected, endpoint=self.config.ingest_url, request_id=request_id)
         except ForwarderError as error:
             if isinstance(error, ForwardError) and error.status == 401:
                 self.tokens.invalidate()  # the token may have been rotated: read it again on Lambda's retry
@@ -75,8 +88,14 @@ class Forwarder:
             events=sent.events,
             requests=sent.requests,
             bytes=sent.bytes,
+            dead_lettered=len(sent.rejected),
         )
-        return {"events": sent.events, "requests": sent.requests, "bytes": sent.bytes}
+        return {
+            "events": sent.events,
+            "requests": sent.requests,
+            "bytes": sent.bytes,
+            "dead_lettered": len(sent.rejected),
+        }
 
 
 _forwarder: Forwarder | None = None

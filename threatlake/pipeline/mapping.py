@@ -6,8 +6,8 @@ fields every event shares (model.md §1) are set here, once, after the source ma
 
 from __future__ import annotations
 
-import hashlib
 import json
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +24,8 @@ from threatlake.model import (
     Provider,
     event_id,
     format_timestamp,
+    in_time_range,
+    normalize_time,
     parse_timestamp,
 )
 from threatlake.model.event import FUTURE_TOLERANCE
@@ -131,10 +133,12 @@ def _map_into(batch: Batch, items: Iterable[Finding | SourceError], ctx: IngestC
         }
         envelope_time = clock.version(item.envelope_time)
         for mapped in events:
-            version = clock.version(mapped.get("finding.time.updated")) or envelope_time
-            # Without a version time, the content identifies the version, so re-sending it stores nothing new.
-            content = None if version else hashlib.blake2b(raw_data.encode(), digest_size=16).hexdigest()
-            mapped["timestamp"] = clock.stamp(version)
+            for key in _VENDOR_TIMES:
+                written = mapped.get(key)
+                if type(written) is str:
+                    mapped[key] = _normalized(written) or written  # unreadable: kept as written
+            own_version = clock.version(mapped.get("finding.time.updated"))
+            mapped["timestamp"] = clock.stamp(own_version or envelope_time)
             mapped.update(shared)
             if not mapped.get("aws.region"):
                 mapped["aws.region"] = item.region
@@ -147,7 +151,8 @@ def _map_into(batch: Batch, items: Iterable[Finding | SourceError], ctx: IngestC
                 for key, value in mapped.items()
                 if value or (value is not None and (value is False or value == 0))
             }
-            event["event.id"] = event_id(event, content)
+            # The finding's own version time, unclamped, and its content identify it; never a clock.
+            event["event.id"] = event_id(event, own_version)
             events_out.append(event)
 
 
@@ -179,8 +184,17 @@ class _Clock:
         return min(version, self._horizon)
 
 
+# Vendor times written as ISO 8601 in UTC with nine fractional digits, like ``timestamp``.
+_VENDOR_TIMES = ("finding.time.created", "finding.time.updated")
+_normalized = lru_cache(maxsize=4096)(normalize_time)
+
+
 def _format(moment: datetime | None) -> str | None:
-    return format_timestamp(moment) if moment is not None else None
+    """A version time at the store's precision (microseconds), or None outside ``TIME_RANGE``."""
+    if moment is None:
+        return None
+    written = format_timestamp(moment)
+    return written if in_time_range(written) else None
 
 
 @lru_cache(maxsize=4096)
@@ -192,9 +206,22 @@ def _raw_data(raw: dict[str, Any]) -> str:
     """The finding as JSON. A caller's parsed document may hold what orjson will not write (an integer
     beyond 64 bits, a non-string key): the standard library writes those, never failing the finding."""
     try:
-        return orjson.dumps(raw).decode()
+        return orjson.dumps(raw).decode()  # writes NaN and infinities as null
     except orjson.JSONEncodeError:
-        return json.dumps(raw, default=str, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(_finite(raw), default=str, separators=(",", ":"), ensure_ascii=False)
+
+
+def _finite(value: Any, depth: int = 0) -> Any:
+    """``value`` with NaN and infinities as None (null, as orjson writes them): never ``NaN`` in JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if depth > 256:  # beyond any finding's nesting; the standard library writes the rest
+        return value
+    if isinstance(value, dict):
+        return {key: _finite(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item, depth + 1) for item in value]
+    return value
 
 
 def _rejection(error: SourceError, name: str) -> Rejection:

@@ -76,16 +76,37 @@ def _avg(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.
 
 
 def _pick(build: Callable[[ExprCompiler, exp.Expression], exp.Expression]) -> Emit:
+    """An aggregate that returns one of its input values; over a dynamic value it stays dynamic."""
+
     def emit(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
-        value = _value(c, args[0])
+        value = c.expr(args[0].expr)
         return Typed(build(c, value.sql), value.type)
+
+    return emit
+
+
+def _extreme(largest: bool) -> Emit:
+    """min/max (takeMin/takeMax). A dynamic (JSON) value has no type until run time: numbers compare as
+    numbers and win over text; text compares as text (the value returned keeps its own type)."""
+    plain = exp.Max if largest else exp.Min
+    by_key = exp.ArgMax if largest else exp.ArgMin
+
+    def emit(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
+        value = c.expr(args[0].expr)
+        if value.kind != "json":
+            return Typed(plain(this=value.sql), value.type)
+        number = coerce(value, "double").sql
+        numeric = by_key(this=value.sql.copy(), expression=number)
+        return Typed(exp.Coalesce(this=numeric, expressions=[plain(this=value.sql.copy())]), value.type)
 
     return emit
 
 
 def _collect(distinct: bool) -> Emit:
     def emit(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
-        value = _value(c, args[0])
+        value = c.expr(args[0].expr)
+        if value.kind == "json" and distinct:  # distinct by the value's text
+            value = coerce(value, "string")
         inner: exp.Expression = exp.Distinct(expressions=[value.sql]) if distinct else _ordered(c, value.sql)
         agg: exp.Expression = exp.Filter(this=exp.ArrayAgg(this=inner), expression=_not_null(value.sql))
         limit = named.get("maxLength")
@@ -105,6 +126,15 @@ def _percentile(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[
     return Typed(fn("quantile_cont", value.sql, c.ctx.params.add(rank / 100, "DOUBLE")), DOUBLE)
 
 
+def _median(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
+    value = c.expr(args[0].expr)
+    if value.kind in ("json", "null", "long"):
+        value = coerce(value, "double") if value.kind != "long" else Typed(value.sql, DOUBLE)
+    if value.kind != "double":
+        raise call.pos.error(f"median needs numbers but found {value.kind}{{where}}")
+    return Typed(exp.Median(this=value.sql), DOUBLE)
+
+
 AGGREGATES: dict[str, Spec] = {
     "count": Spec(0, 0, _count),
     "countIf": Spec(1, 1, _count_if),
@@ -112,14 +142,15 @@ AGGREGATES: dict[str, Spec] = {
     "countDistinctExact": Spec(1, 1, _count_distinct),
     "sum": Spec(1, 1, _sum),
     "avg": Spec(1, 1, _avg),
-    "min": Spec(1, 1, _pick(lambda c, v: exp.Min(this=v))),
-    "max": Spec(1, 1, _pick(lambda c, v: exp.Max(this=v))),
+    "min": Spec(1, 1, _extreme(largest=False)),
+    "max": Spec(1, 1, _extreme(largest=True)),
     "takeFirst": Spec(1, 1, _pick(lambda c, v: fn("first", _ordered(c, v)))),
     "takeLast": Spec(1, 1, _pick(lambda c, v: fn("last", _ordered(c, v)))),
-    "takeMin": Spec(1, 1, _pick(lambda c, v: exp.Min(this=v))),
-    "takeMax": Spec(1, 1, _pick(lambda c, v: exp.Max(this=v))),
+    "takeMin": Spec(1, 1, _extreme(largest=False)),
+    "takeMax": Spec(1, 1, _extreme(largest=True)),
     "takeAny": Spec(1, 1, _pick(lambda c, v: fn("any_value", v))),
     "collectDistinct": Spec(1, 1, _collect(distinct=True), frozenset({"maxLength", "expand"})),
     "collectArray": Spec(1, 1, _collect(distinct=False), frozenset({"maxLength", "expand"})),
     "percentile": Spec(2, 2, _percentile),
+    "median": Spec(1, 1, _median),
 }

@@ -18,8 +18,13 @@ from threatlake.query.dtypes import (
     record_of,
 )
 from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, paren, sql_string
+from threatlake.query.operators import as_json_array, holds_array
 
-__all__ = ["ARRAYS", "NETWORK"]
+__all__ = ["ARRAYS", "NETWORK", "as_array"]
+
+
+def as_array(value: Typed) -> Typed:
+    return as_json_array(value) if value.kind == "json" else value
 
 
 def _array(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
@@ -45,7 +50,7 @@ def _record(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str,
 
 def _array_fn(name: str, item: bool = False) -> Emit:
     def emit(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
-        values = [arg(c, p) for p in args]
+        values = [as_array(arg(c, p)) for p in args]
         for v in values:
             if v.kind not in ("array", "null"):
                 raise call.pos.error(f"{call.name} needs an array but found {v.kind}{{where}}")
@@ -153,6 +158,27 @@ def _is_ipv4_fn(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[
     return Typed(_is_ipv4(arg(c, args[0], "string").sql), BOOLEAN)
 
 
+def _to_array(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
+    """An array stays itself; a single value becomes a one-element array; null stays null; a dynamic value
+    is its array when it holds one at run time, else a one-element array."""
+    value = arg(c, args[0])
+    if value.kind in ("array", "null"):
+        return value
+    if value.kind == "json":
+        is_array = holds_array(value)
+        single = exp.Case(
+            ifs=[exp.If(this=exp.Is(this=paren(value.sql.copy()), expression=exp.Null()), true=exp.Null())],
+            default=exp.Array(expressions=[value.sql.copy()]),
+        )
+        arr = as_json_array(value)
+        return Typed(exp.Case(ifs=[exp.If(this=is_array, true=arr.sql)], default=single), arr.type)
+    single = exp.Case(
+        ifs=[exp.If(this=exp.Is(this=paren(value.sql), expression=exp.Null()), true=exp.Null())],
+        default=exp.Array(expressions=[value.sql.copy()]),
+    )
+    return Typed(single, array_of(value.type))
+
+
 ARRAYS: dict[str, Spec] = {
     "array": Spec(0, MANY, _array),
     "record": Spec(0, MANY, _record),
@@ -162,6 +188,7 @@ ARRAYS: dict[str, Spec] = {
     "arrayRemoveNulls": Spec(1, 1, _array_fn("nonnull")),
     "arrayFirst": Spec(1, 1, _array_fn("first")),
     "arrayLast": Spec(1, 1, _array_fn("last")),
+    "toArray": Spec(1, 1, _to_array),
     "iAny": Spec(1, 1, _iterative(any_=True)),
     "iAll": Spec(1, 1, _iterative(any_=False)),
 }

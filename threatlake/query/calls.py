@@ -22,11 +22,13 @@ from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, sql_str
 
 __all__ = [
     "MANY",
+    "MAX_OFFSET",
     "Emit",
     "Spec",
     "anon",
     "any_element",
     "arg",
+    "bounded_long",
     "constant",
     "parse_timestamp",
     "regex_escape",
@@ -60,6 +62,23 @@ def constant(param: n.Param, *kinds: str) -> object:
     if isinstance(node, n.Literal) and node.kind in kinds:
         return node.value
     raise param.pos.error(f"Expected a {' or '.join(kinds)} literal but found '{node}'{{where}}")
+
+
+MAX_OFFSET = 2**31 - 1  # string offsets and array indexes: past any real value, inside every engine's range
+
+
+def bounded_long(c: ExprCompiler, param: n.Param, name: str) -> exp.Expression:
+    """A long argument used as an offset or index, held to ±``MAX_OFFSET``: a literal past it is a
+    positioned error; a computed value is clamped in SQL, so the engine never sees an out-of-range offset."""
+    node = param.expr
+    if isinstance(node, n.Literal) and isinstance(node.value, int) and node.kind == "long":
+        if abs(node.value) > MAX_OFFSET:
+            raise param.pos.error(f"{name} must be between -{MAX_OFFSET} and {MAX_OFFSET}{{where}}")
+        return c.ctx.params.add(node.value, "BIGINT")
+    value = arg(c, param, "long").sql
+    limit = exp.Literal.number(MAX_OFFSET)
+    low = exp.Neg(this=exp.Literal.number(MAX_OFFSET))
+    return exp.Greatest(this=exp.Least(this=value, expressions=[limit]), expressions=[low])
 
 
 def parse_timestamp(text: str, pos: n.Pos) -> datetime:

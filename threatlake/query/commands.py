@@ -14,7 +14,8 @@ from threatlake.query.dtypes import JSON, Typed
 from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, paren
 from threatlake.query.fetch import wildcard_regex
 from threatlake.query.frame import Ctx, Frame
-from threatlake.query.nodes import group_params, output_name
+from threatlake.query.nodes import group_params, output_name, positional_items
+from threatlake.query.parser import ASSIGN_HINT
 
 __all__ = ["STAGES", "ordering", "stage_for"]
 
@@ -26,6 +27,7 @@ def _filter(negate: bool) -> Stage:
         params = cmd.positional()
         if len(params) != 1:
             raise cmd.pos.error(f"{cmd.name} needs exactly one condition{{where}}")
+        assign_hint(params[0])
         frame = frame.plain_frame(ctx)
         cond = ExprCompiler(ctx, frame).condition(params[0].expr)
         if negate:  # filterOut removes only rows where the condition is true: null stays
@@ -33,6 +35,13 @@ def _filter(negate: bool) -> Stage:
         return frame.replace(where=[*frame.where, cond])
 
     return stage
+
+
+def assign_hint(param: n.Param) -> None:
+    """``filter a = 1``: a single ``=`` where a condition belongs."""
+    if param.alias is not None:
+        pos = param.assign or param.pos
+        raise pos.error(f"Expected a condition but found an assignment{{where}}; {ASSIGN_HINT}")
 
 
 def _search(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
@@ -57,7 +66,7 @@ def _fields(keep_patterns: bool) -> Stage:
     def stage(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
         compiler = ExprCompiler(ctx, frame)
         cols: dict[str, Typed] = {}
-        for p in cmd.positional():
+        for p in positional_items(cmd.positional()):
             if (
                 keep_patterns
                 and isinstance(p.expr, n.Literal)
@@ -76,7 +85,7 @@ def _fields(keep_patterns: bool) -> Stage:
 
 def _fields_add(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     cols = dict(frame.cols)
-    for p in cmd.positional():
+    for p in positional_items(cmd.positional()):
         value = ExprCompiler(ctx, frame.replace(cols=cols)).compile(p.expr)
         cols[output_name(p)] = value
     return frame.replace(cols=cols, dropped=frame.dropped - set(cols))
@@ -85,7 +94,7 @@ def _fields_add(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
 def _fields_remove(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     cols = dict(frame.cols)
     removed: set[str] = set()
-    for p in cmd.positional():
+    for p in positional_items(cmd.positional()):
         if isinstance(p.expr, n.Literal) and p.expr.kind == "string":
             regex = _pattern(str(p.expr.value))
             names = {k for k in cols if regex.match(k)}
@@ -104,7 +113,7 @@ def _fields_rename(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     renames: dict[str, str] = {}
     compiler = ExprCompiler(ctx, frame)
     cols = dict(frame.cols)
-    for p in cmd.positional():
+    for p in positional_items(cmd.positional()):
         if p.alias is None or not isinstance(p.expr, n.Field):
             raise p.pos.error("fieldsRename takes 'new = old'{where}")
         if p.expr.name not in cols:
@@ -116,16 +125,51 @@ def _fields_rename(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     return frame.replace(cols=renamed, dropped=frame.dropped | gone, hidden=hidden)
 
 
+_DIRECTIONS = {"ascending": "asc", "descending": "desc", "asc": "asc", "desc": "desc"}
+
+
+def sort_keys(params: list[n.Param]) -> list[n.Param]:
+    """Sort keys: ``a desc``, ``{a, b desc}``, or the record form ``{a, direction:"descending"}``."""
+    keys: list[n.Param] = []
+    for p in params:
+        group = p.expr
+        if not (isinstance(group, n.Group) and any(q.name is not None for q in group.params)):
+            keys.extend(group_params(p))
+            continue
+        direction = next((q for q in group.params if q.name == "direction"), None)
+        for q in group.params:
+            if q.name not in (None, "direction"):
+                raise q.pos.error(f"Unknown sort option '{q.name}'; use direction{{where}}")
+        order = None
+        if direction is not None:
+            text = str(constant(direction, "string"))
+            order = _DIRECTIONS.get(text)
+            if order is None:
+                raise direction.pos.error(
+                    f'direction must be "ascending" or "descending", not \'{text}\'{{where}}'
+                )
+        fields = [q for q in group.params if q.name is None]
+        if len(fields) != 1:
+            raise p.pos.error(
+                'A sort record names one field, like {timestamp, direction:"descending"}{where}'
+            )
+        keys.append(n.Param(fields[0].pos, fields[0].expr, None, fields[0].alias, order or fields[0].order))
+    return keys
+
+
 def ordering(ctx: Ctx, frame: Frame, params: list[n.Param]) -> list[exp.Ordered]:
     compiler = ExprCompiler(ctx, frame)
     out = []
-    for p in params:
+    for p in sort_keys(params):
         value = compiler.compile(p.expr)
         if value.sql.find(exp.Column) is None:
             continue  # a constant does not order anything (and SQL engines reject it)
-        if value.kind == "json":
+        desc = p.order == "desc"
+        if value.kind == "json":  # a dynamic value: numbers in numeric order, then text in text order
+            number = coerce(value, "double").sql
+            out.append(exp.Ordered(this=paren(number), desc=desc, nulls_first=False))
             value = coerce(value, "string")
-        out.append(exp.Ordered(this=paren(value.sql), desc=p.order == "desc", nulls_first=False))
+        out.append(exp.Ordered(this=paren(value.sql), desc=desc, nulls_first=False))
     return out
 
 
@@ -156,7 +200,8 @@ def _dedup(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     frame = frame.plain_frame(ctx)
     compiler = ExprCompiler(ctx, frame)
     keys = [compiler.compile(p.expr).sql for p in keys_p]
-    order = ordering(ctx, frame, group_params(cmd.named("sort"))) or [o.copy() for o in frame.order]
+    sort_p = cmd.named("sort")
+    order = ordering(ctx, frame, [sort_p] if sort_p is not None else []) or [o.copy() for o in frame.order]
     window = exp.Window(
         this=exp.RowNumber(), partition_by=keys, order=exp.Order(expressions=order) if order else None
     )
@@ -182,11 +227,7 @@ def _expand(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
         array = Typed(cast(array.sql, "JSON[]"), JSON.__class__("array", item=JSON))
     if array.kind != "array" or array.type.item is None:
         raise params[0].pos.error(f"expand needs an array but found {array.kind}{{where}}")
-    alias_p = cmd.named("alias")
-    target = output_name(params[0])
-    name = str(alias_p.expr.name) if alias_p and isinstance(alias_p.expr, n.Field) else target
-    if alias_p is not None and not isinstance(alias_p.expr, n.Field):
-        name = str(constant(alias_p, "string"))
+    name = target = output_name(params[0])  # `expand x, alias:y` was folded into `expand y = x`
     values = array.sql
     if (limit_p := cmd.named("limit")) is not None:
         values = fn(
@@ -197,26 +238,14 @@ def _expand(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     return frame.replace(cols=cols).wrap(ctx)
 
 
-def _parse(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
-    params = cmd.positional()
-    if len(params) != 2:
-        raise cmd.pos.error('parse needs a field and a pattern, like parse dt.raw_data, "JSON:raw"{where}')
-    pattern = str(constant(params[1], "string")).strip()
-    match = re.fullmatch(r"JSON\s*:\s*([A-Za-z_][A-Za-z0-9_.]*)", pattern)
-    if match is None:
-        raise params[1].pos.error('Only the "JSON:name" pattern is supported{where}')
-    text = coerce(ExprCompiler(ctx, frame).compile(params[0].expr), "string")
-    cols = dict(frame.cols)
-    cols[match.group(1)] = Typed(cast(text.sql, "JSON"), JSON)
-    return frame.replace(cols=cols)
-
-
 def _unsupported(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     raise cmd.pos.error(f"'{cmd.name}' must be the first command{{where}}")
 
 
 def _stages() -> dict[str, Stage]:
+    from threatlake.query.flatten import fields_flatten
     from threatlake.query.joins import append, join, lookup
+    from threatlake.query.parsing import parse_stage
     from threatlake.query.timeseries import make_timeseries
 
     return {
@@ -229,13 +258,14 @@ def _stages() -> dict[str, Stage]:
         "fieldsAdd": _fields_add,
         "fieldsRemove": _fields_remove,
         "fieldsRename": _fields_rename,
+        "fieldsFlatten": fields_flatten,
         "summarize": _summarize,
         "sort": _sort,
         "limit": _limit,
         "dedup": _dedup,
         "makeTimeseries": make_timeseries,
         "expand": _expand,
-        "parse": _parse,
+        "parse": parse_stage,
         "append": append,
         "lookup": lookup,
         "join": join,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,14 +13,14 @@ from threatlake.errors import QueryError
 from threatlake.query import nodes as n
 from threatlake.query.commands import stage_for
 from threatlake.query.dtypes import DType
-from threatlake.query.fetch import fetch
+from threatlake.query.expressions import UNEXPECTED
+from threatlake.query.fetch import check_buckets, fetch
 from threatlake.query.frame import EXTRA, Ctx, Frame, Params
 from threatlake.query.parser import parse
 
-__all__ = ["DEFAULT_TIMEFRAME", "INTERNAL_ERROR", "CompiledQuery", "compile_query", "verify"]
+__all__ = ["DEFAULT_TIMEFRAME", "CompiledQuery", "compile_query", "verify"]
 
 DEFAULT_TIMEFRAME = timedelta(hours=2)
-INTERNAL_ERROR = "Internal compiler error"
 _VERIFY_NOW = datetime(2000, 1, 1)
 
 
@@ -39,6 +40,7 @@ class CompiledQuery:
     extra_column: str | None = None  # SQL column holding non-catalogue fields (JSON), merged into records
     sparse: bool = False  # raw events: a record omits null fields
     hidden: frozenset[str] = frozenset()  # fields of the extra column that were removed or renamed
+    notifications: tuple[dict[str, object], ...] = ()  # warnings found while compiling, for the metadata
 
     @property
     def column_types(self) -> dict[str, str]:
@@ -57,10 +59,24 @@ def _pipeline(ctx: Ctx, query: n.Query) -> Frame:
     first, *rest = query.commands
     if first.name != "fetch":
         raise first.pos.error(f"A query must start with fetch, not '{first.name}'{{where}}")
-    frame = fetch(ctx, first)
+    frame = _stage(lambda: fetch(ctx, first), first)
     for cmd in rest:
-        frame = stage_for(cmd.name)(ctx, frame, cmd)
+        frame = _stage(lambda cmd=cmd, frame=frame: stage_for(cmd.name)(ctx, frame, cmd), cmd)  # type: ignore[misc]
     return frame
+
+
+def _stage(run: Callable[[], Frame], cmd: n.Command) -> Frame:
+    """One command; an unexpected failure becomes a QueryError at the command (the cause kept for the log)."""
+    try:
+        return run()
+    except QueryError as error:
+        if error.line:
+            raise
+        raise cmd.pos.error(error.reason + "{where}") from None
+    except RecursionError:
+        raise
+    except Exception as error:
+        raise cmd.pos.error(f"{UNEXPECTED}{{where}}") from error
 
 
 def _renumber(tree: exp.Expression, values: list[object]) -> tuple[object, ...]:
@@ -77,12 +93,19 @@ def _renumber(tree: exp.Expression, values: list[object]) -> tuple[object, ...]:
 
 
 def _compile(
-    text: str, dialect: str, now: datetime, default: tuple[datetime, datetime], max_records: int
+    text: str,
+    *,
+    dialect: str,
+    now: datetime,
+    default: tuple[datetime, datetime],
+    max_records: int,
+    buckets: frozenset[str] | None,
 ) -> CompiledQuery:
     query = parse(text)
     params = Params()
-    ctx = Ctx(params, now, default, dialect, subquery=lambda q: _pipeline(ctx, q))
+    ctx = Ctx(params, now, default, dialect, subquery=lambda q: _pipeline(ctx, q), known_buckets=buckets)
     frame = _pipeline(ctx, query)
+    check_buckets(ctx)
     select = frame.select(params, cap=max_records + 1)
     values = _renumber(select, params.values)
     return CompiledQuery(
@@ -98,6 +121,7 @@ def _compile(
         extra_column=EXTRA if frame.extra is not None else None,
         sparse=frame.sparse,
         hidden=frozenset(frame.hidden) if frame.extra is not None else frozenset(),
+        notifications=tuple(ctx.notifications),
     )
 
 
@@ -109,19 +133,31 @@ def compile_query(
     default_from: datetime | None = None,
     default_to: datetime | None = None,
     max_records: int = 1000,
+    buckets: Collection[str] | None = None,
 ) -> CompiledQuery:
-    """Compile DQL to SQL. Raises only ``QueryError`` (with line, column and offending text)."""
+    """Compile DQL to SQL. Raises only ``QueryError`` (with line, column and offending text).
+
+    ``buckets``: the store's bucket names; given, a query that tests a bucket no one has gets a notification
+    naming those that exist (the compiler itself never reads the store)."""
     now = _utc(now)
     end = _utc(default_to) if default_to is not None else now
     start = _utc(default_from) if default_from is not None else end - DEFAULT_TIMEFRAME
     try:
-        return _compile(text, dialect, now, (start, end), max(0, max_records))
+        known = frozenset(buckets) if buckets is not None else None
+        return _compile(
+            text,
+            dialect=dialect,
+            now=now,
+            default=(start, end),
+            max_records=max(0, max_records),
+            buckets=known,
+        )
     except QueryError:
         raise
-    except RecursionError:
+    except RecursionError:  # the parser bounds nesting, so this is a compiler bug too
         raise QueryError("Query nested too deeply", 1, 1, text[:20]) from None
     except Exception as error:  # a compiler bug must still reach the user as a 400, never a 500
-        raise QueryError(f"{INTERNAL_ERROR}: {type(error).__name__}: {error}", 1, 1, text[:20]) from error
+        raise QueryError(UNEXPECTED, 1, 1, text[:20]) from error
 
 
 def verify(text: str) -> list[QueryError]:

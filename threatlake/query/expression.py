@@ -26,10 +26,10 @@ from threatlake.errors import QueryError
 from threatlake.model.fields import FIELDS, STORAGE_TYPES
 from threatlake.query import nodes as n
 from threatlake.query.dtypes import JSON, NULL, DType, Typed, from_field_type
-from threatlake.query.expressions import ExprCompiler, cast, coerce
+from threatlake.query.expressions import UNEXPECTED, ExprCompiler, cast, coerce
 from threatlake.query.frame import RAW_COLUMNS, Ctx, Frame, Params
 from threatlake.query.frame import sql_type as frame_sql_type
-from threatlake.query.parser import _Parser
+from threatlake.query.parser import ASSIGN_HINT, _Parser
 from threatlake.query.tokens import TokenType, tokenize
 
 __all__ = ["EXTRA_COLUMN", "NOW", "EventExpressions"]
@@ -75,6 +75,8 @@ class EventExpressions:
             node = parser.expr()
         except RecursionError:
             raise QueryError("Expression nested too deeply", 1, 1, text[:20]) from None
+        if parser.tok.is_op("="):
+            raise parser.tok.error(f"Unexpected '='{{where}}; {ASSIGN_HINT}")
         if parser.tok.type is not TokenType.EOF:
             raise parser.tok.error(f"Expected the end of the expression but found '{parser.tok.text}'")
         return node
@@ -156,7 +158,7 @@ class EventExpressions:
         except RecursionError:
             raise QueryError("Expression nested too deeply", 1, 1, text[:20]) from None
         except Exception as error:  # a compiler bug still reaches the user as a positioned error
-            raise QueryError(f"Internal compiler error: {type(error).__name__}: {error}", 1, 1) from error
+            raise QueryError(UNEXPECTED, 1, 1) from error
 
 
 def _kind(dtype: DType) -> str:

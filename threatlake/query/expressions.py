@@ -26,9 +26,12 @@ from threatlake.query.dtypes import (
 )
 from threatlake.query.frame import Ctx, Frame
 from threatlake.query.frame import sql_type as frame_sql_type
-from threatlake.query.parser import did_you_mean
+from threatlake.query.parser import ASSIGN_HINT, did_you_mean
 
-__all__ = ["ExprCompiler", "cast", "fn", "paren", "sql_string"]
+__all__ = ["UNEXPECTED", "ExprCompiler", "cast", "fn", "paren", "sql_string"]
+
+#: What a user sees when the compiler fails unexpectedly (the exception is kept as the error's cause, to log).
+UNEXPECTED = "This could not be compiled (an internal error in Threatlake; please report the query)"
 
 _CASTS = {"string": "VARCHAR", "long": "BIGINT", "double": "DOUBLE", "boolean": "BOOLEAN"}
 _CASTS |= {"timestamp": "TIMESTAMP", "duration": "BIGINT"}
@@ -83,10 +86,10 @@ def common(a: Typed, b: Typed) -> tuple[Typed, Typed]:
         return a, b
     if a.type.numeric and b.type.numeric:
         return a, b
-    if a.kind == "json":
-        return coerce(a, b.kind), b
+    if a.kind == "json":  # a dynamic value against a number compares as a number (9.5 >= 9 holds)
+        return coerce(a, "double" if b.type.numeric else b.kind), b
     if b.kind == "json":
-        return a, coerce(b, a.kind)
+        return a, coerce(b, "double" if a.type.numeric else a.kind)
     raise QueryError(f"Cannot compare {a.kind} with {b.kind}")
 
 
@@ -151,6 +154,10 @@ class ExprCompiler:
             if error.line:
                 raise
             raise node.pos.error(error.reason + "{where}") from None
+        except RecursionError:
+            raise
+        except Exception as error:  # a compiler bug: positioned at the innermost expression
+            raise node.pos.error(f"{UNEXPECTED}{{where}}") from error
 
     def literal(self, node: n.Literal) -> Typed:
         params = self.ctx.params
@@ -206,13 +213,17 @@ class ExprCompiler:
         if isinstance(node.key, n.Field) or (isinstance(node.key, n.Literal) and node.key.kind == "string"):
             key = node.key.name if isinstance(node.key, n.Field) else str(node.key.value)
             return self.member(base, key, node.key.pos)
-        index = coerce(self.expr(node.key), "long")
+        from threatlake.query.calls import MAX_OFFSET, bounded_long
+
+        position_of = bounded_long(self, n.Param(node.key.pos, node.key), "An array index")
+        index = Typed(position_of, LONG)
         if base.kind == "json":
             base = Typed(cast(base.sql, "JSON[]"), array_of(JSON))
         if base.kind != "array":
             raise node.pos.error(f"Cannot index a {base.kind} value{{where}}")
-        if isinstance(node.key, n.Literal) and isinstance(node.key.value, int):
+        if isinstance(node.key, n.Literal) and isinstance(node.key.value, int) and node.key.kind == "long":
             value = node.key.value
+            assert abs(value) <= MAX_OFFSET
             position = self.ctx.params.add(value + 1 if value >= 0 else value, "BIGINT")
         else:
             zero = exp.Literal.number(0)
@@ -268,6 +279,12 @@ class ExprCompiler:
             raise node.pos.error(
                 f"Function '{node.name}' takes {expected} argument(s), got {len(positional)}{{where}}"
             )
+        if node.name != "record":
+            for p in positional:
+                if p.alias is not None:
+                    raise (p.assign or p.pos).error(
+                        f"Unexpected assignment in a call of {node.name}{{where}}; {ASSIGN_HINT}"
+                    )
         for name, param in named.items():
             if name not in spec.named:
                 raise param.pos.error(
@@ -286,7 +303,14 @@ class ExprCompiler:
         return spec.emit(self, node, positional, named)
 
     def group(self, node: n.Group) -> Typed:
-        raise node.pos.error("A list in braces is not allowed here{where}")
+        """``{a, b}`` as a value is an array literal (``arrayConcat(arr, {"x", "y"})``)."""
+        from threatlake.query.calls import unify
+
+        for p in node.params:
+            if p.name is not None or p.alias is not None:
+                raise p.pos.error("An array in braces holds values, not named or assigned items{where}")
+        values, item = unify([self.expr(p.expr) for p in node.params])
+        return Typed(exp.Array(expressions=[v.sql for v in values]), array_of(item))
 
     def subquery(self, node: n.SubQuery) -> Typed:
         raise node.pos.error("A sub-query is only allowed after 'in' or as a command parameter{where}")

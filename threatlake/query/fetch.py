@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlglot import exp
 
+from threatlake.model import DEFAULT_BUCKET
 from threatlake.query import nodes as n
+from threatlake.query.buckets import bucket_catalogue
 from threatlake.query.calls import constant, parse_timestamp
-from threatlake.query.dtypes import LONG, STRING, TIMESTAMP, Typed
-from threatlake.query.expressions import fn
-from threatlake.query.frame import RAW_COLUMNS, Ctx, Frame
+from threatlake.query.dtypes import STRING, Typed
+from threatlake.query.expressions import fn, sql_string
+from threatlake.query.frame import BUCKET, RAW_COLUMNS, Ctx, Frame
 from threatlake.query.nodes import group_params
 
-__all__ = ["fetch", "time_value", "timeframe_of", "wildcard_regex"]
+__all__ = ["VIEWS", "check_buckets", "fetch", "time_value", "timeframe_of", "wildcard_regex"]
 
-_EVENTS = frozenset({"security.events", "events"})
+LEGACY_DEFAULT_BUCKET = "default_security_custom_events"
 
 
-_BUCKETS = {"name": STRING, "retention_days": LONG, "created": TIMESTAMP}
+@dataclass(frozen=True, slots=True)
+class View:
+    """How one data object presents the stored events. ``events`` is the platform's generic events table:
+    there, security events appear as the older integration stored them (the default bucket by its old name).
+    """
+
+    bucket_names: dict[str, str] = field(default_factory=dict)  # stored name → the name this view shows
+
+
+VIEWS: dict[str, View] = {
+    "security.events": View(),
+    "events": View({DEFAULT_BUCKET: LEGACY_DEFAULT_BUCKET}),
+}
+# The platform's other tables: named in the error, so a query written there says what is missing here.
+PLATFORM_TABLES = frozenset(
+    {"logs", "bizevents", "spans", "metrics", "metric.series", "user.events", "user.sessions", "user.replays",
+     "application.snapshots", "dt.system.events", "dt.system.data_objects", "dt.system.query_executions"}
+)  # fmt: skip
 
 
 def time_value(node: n.Expr, now: datetime) -> datetime | timedelta:
@@ -52,8 +72,11 @@ def time_value(node: n.Expr, now: datetime) -> datetime | timedelta:
 
 
 def _absolute(node: n.Expr, now: datetime) -> datetime:
-    value = time_value(node, now)
-    return now + value if isinstance(value, timedelta) else value
+    try:
+        value = time_value(node, now)
+        return now + value if isinstance(value, timedelta) else value
+    except OverflowError:  # past year 1 or 9999
+        raise node.pos.error(f"The time '{node}' is out of range (years 1 to 9999){{where}}") from None
 
 
 def timeframe_of(
@@ -88,27 +111,37 @@ def fetch(ctx: Ctx, cmd: n.Command) -> Frame:
     if len(positional) != 1 or not isinstance(positional[0].expr, n.Field):
         raise cmd.pos.error("fetch needs one data object, like 'fetch security.events'{where}")
     source = positional[0].expr.name
-    params = ctx.params
     if source == "dt.system.buckets":
-        cols = {name: Typed(exp.column(name, quoted=True), t) for name, t in _BUCKETS.items()}
-        return Frame(exp.Table(this=exp.to_identifier("buckets")), cols, ctx.timeframe)
-    if source not in _EVENTS:
-        raise positional[0].pos.error(f"Unknown data object '{source}'; try security.events{{where}}")
+        return bucket_catalogue(ctx)
+    view = VIEWS.get(source)
+    if view is None:
+        raise positional[0].pos.error(_unserved(source) + "{where}")
     for name in ("scanLimitGBytes", "samplingRatio"):
         if (p := cmd.named(name)) is not None:
             constant(p, "long", "double")
+    params = ctx.params
     start, end = timeframe_of(cmd, ctx.now, ctx.timeframe)
     cols = RAW_COLUMNS
+    bucket: exp.Expression = exp.column(BUCKET, quoted=True)
+    if view.bucket_names:  # the view presents some buckets by other names
+        renames = [
+            exp.If(this=exp.EQ(this=bucket.copy(), expression=sql_string(stored)), true=sql_string(shown))
+            for stored, shown in view.bucket_names.items()
+        ]
+        bucket = exp.Case(ifs=renames, default=bucket)
+        cols = {**RAW_COLUMNS, BUCKET: Typed(bucket, STRING)}
+    if ctx.known_buckets is not None:
+        ctx.shown_buckets |= {view.bucket_names.get(name, name) for name in ctx.known_buckets}
     ts = exp.column("timestamp", quoted=True)
     where: list[exp.Expression] = [
         exp.GTE(this=ts, expression=params.add(start, "TIMESTAMP")),
         exp.LT(this=ts.copy(), expression=params.add(end, "TIMESTAMP")),
     ]
     if (bucket_p := cmd.named("bucket")) is not None:
-        bucket = exp.column("dt.system.bucket", quoted=True)
         tests: list[exp.Expression] = []
         for p in group_params(bucket_p):
             name = str(constant(p, "string"))
+            ctx.bucket_refs.append((name, p.pos))
             if "*" in name:
                 tests.append(fn("regexp_full_match", bucket.copy(), params.add(wildcard_regex(name))))
             else:
@@ -118,3 +151,23 @@ def fetch(ctx: Ctx, cmd: n.Command) -> Frame:
     extra = exp.column("extra", quoted=True)
     table = exp.Table(this=exp.to_identifier("events"))
     return Frame(table, cols, (start, end), extra=extra, where=where, sparse=True)
+
+
+def _unserved(source: str) -> str:
+    served = ", ".join(sorted({*VIEWS, "dt.system.buckets"}))
+    if source in PLATFORM_TABLES or source.startswith(("dt.entity.", "dt.davis.", "dt.smartscape")):
+        return f"Threatlake does not serve '{source}': it holds security events only (it serves {served})"
+    return f"Unknown data object '{source}'; try security.events (Threatlake serves {served})"
+
+
+def check_buckets(ctx: Ctx) -> None:
+    """A bucket name the query tests (``dt.system.bucket == "x"``, ``bucket:{"x"}``) that no bucket has:
+    a notification naming the buckets that exist, as the fetched views present them."""
+    if ctx.known_buckets is None:
+        return
+    shown = sorted(ctx.shown_buckets)
+    for name, pos in ctx.bucket_refs:
+        regex = re.compile(wildcard_regex(name))
+        if not any(regex.match(bucket) for bucket in shown):
+            listed = ", ".join(shown) or "none"
+            ctx.notify("UNKNOWN_BUCKET", f"No bucket is named '{name}'; the buckets are: {listed}.", pos)

@@ -19,8 +19,9 @@ from threatlake.model.fields import FIELDS
 from threatlake.query import nodes as n
 from threatlake.query.dtypes import Typed, from_field_type
 
-__all__ = ["EXTRA", "Ctx", "Frame", "Params", "alias"]
+__all__ = ["BUCKET", "EXTRA", "Ctx", "Frame", "Params", "alias"]
 
+BUCKET = "dt.system.bucket"
 EXTRA = "__extra__"  # output column carrying the non-catalogue fields (JSON) of raw events
 
 # The catalogue columns of the `events` table, shared by every raw frame. Never mutated: stages that change
@@ -89,10 +90,27 @@ class Ctx:
     dialect: str
     subquery: Callable[[n.Query], Frame] = field(repr=False)
     aliases: int = 0
+    known_buckets: frozenset[str] | None = None  # the store's bucket names, when the caller gave them
+    shown_buckets: set[str] = field(default_factory=set)  # bucket names as the fetched views present them
+    bucket_refs: list[tuple[str, n.Pos]] = field(default_factory=list)  # names (or patterns) a query tests
+    notifications: list[dict[str, object]] = field(default_factory=list)  # for the result's metadata
 
     def alias(self) -> str:
         self.aliases += 1
         return f"t{self.aliases}"
+
+    def note_bucket(self, field: n.Expr, value: n.Expr) -> None:
+        """``dt.system.bucket == "name"``: remember the name, to check it against the store's buckets."""
+        named = isinstance(field, n.Field) and field.name == BUCKET
+        if named and isinstance(value, n.Literal) and value.kind == "string":
+            self.bucket_refs.append((str(value.value), value.pos))
+
+    def notify(self, kind: str, message: str, pos: n.Pos | None = None) -> None:
+        """A warning in the result's metadata (the platform's notification shape)."""
+        note: dict[str, object] = {"severity": "WARNING", "notificationType": kind, "message": message}
+        if pos is not None:
+            note["syntaxPosition"] = {"start": {"line": pos.line, "column": pos.column}}
+        self.notifications.append(note)
 
 
 @dataclass

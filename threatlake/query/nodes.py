@@ -27,6 +27,7 @@ __all__ = [
     "Unary",
     "group_params",
     "output_name",
+    "positional_items",
 ]
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
@@ -111,6 +112,14 @@ class Binary(Expr):
     right: Expr
 
     def __str__(self) -> str:
+        if self.op in ("and", "or"):  # a long chain prints in a loop, not by recursion
+            parts: list[str] = []
+            node: Expr = self
+            while isinstance(node, Binary) and node.op == self.op:
+                parts.append(_paren(node.right, self.op, True))
+                node = node.left
+            parts.append(_paren(node, self.op, False))
+            return f" {self.op} ".join(reversed(parts))
         left, right = _paren(self.left, self.op, False), _paren(self.right, self.op, True)
         return f"{left}{self.op}{right}" if self.op == "@" else f"{left} {self.op} {right}"
 
@@ -135,6 +144,7 @@ class Param:
     name: str | None = None  # named parameter (``by:``)
     alias: str | None = None  # assignment target (``x = ...``)
     order: str | None = None  # "asc" / "desc"
+    assign: Pos | None = field(default=None, compare=False)  # where the ``=`` of ``alias = expr`` is
 
     def __str__(self) -> str:
         text = str(self.expr)
@@ -224,10 +234,15 @@ def output_name(param: Param) -> str:
     return str(param.expr)
 
 
+def positional_items(params: list[Param]) -> list[Param]:
+    """Positional parameters with braced lists opened: ``fieldsAdd {a = 1}`` is ``fieldsAdd a = 1``."""
+    return [item for param in params for item in group_params(param)]
+
+
 def group_params(param: Param | None) -> list[Param]:
     """``{a, b}`` or a single expression, as a list of parameters."""
     if param is None:
         return []
     if isinstance(param.expr, Group) and param.alias is None:
         return list(param.expr.params)
-    return [Param(param.pos, param.expr, None, param.alias, param.order)]
+    return [Param(param.pos, param.expr, None, param.alias, param.order, param.assign)]

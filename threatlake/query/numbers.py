@@ -19,9 +19,12 @@ from threatlake.query.dtypes import (
 )
 from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, paren, sql_string
 from threatlake.query.operators import arithmetic
+from threatlake.query.timeformat import java_format
 from threatlake.query.tokens import DURATION_UNITS
 
-__all__ = ["NUMBERS", "bin_value", "java_format"]
+__all__ = ["MAX_DECIMALS", "NUMBERS", "bin_value"]
+
+MAX_DECIMALS = 20
 
 
 def _round(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
@@ -34,6 +37,8 @@ def _round(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, 
         raise call.pos.error(f"round needs a number but found {value.kind}{{where}}")
     decimals_p = named.get("decimals") or (args[1] if len(args) > 1 else None)
     digits = int(constant(decimals_p, "long")) if decimals_p else 0  # type: ignore[call-overload]
+    if decimals_p is not None and abs(digits) > MAX_DECIMALS:  # a double has about 16 significant digits
+        raise decimals_p.pos.error(f"decimals must be between -{MAX_DECIMALS} and {MAX_DECIMALS}{{where}}")
     half = exp.Literal.number(0.5)
     if digits == 0:  # halves toward +infinity: floor(x + 0.5), unlike SQL's ROUND
         return Typed(exp.Floor(this=exp.Add(this=paren(value.sql), expression=half)), DOUBLE)
@@ -49,7 +54,8 @@ def _numeric(klass: type[exp.Abs | exp.Floor | exp.Ceil]) -> Emit:
             value = coerce(value, "double")
         if not value.type.numeric:
             raise call.pos.error(f"{call.name} needs a number but found {value.kind}{{where}}")
-        return Typed(klass(this=value.sql), value.type)
+        node: exp.Expression = klass(this=value.sql)
+        return Typed(exp.Try(this=node) if klass is exp.Abs and value.kind == "long" else node, value.type)
 
     return emit
 
@@ -61,7 +67,7 @@ def _to_long(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str
     if value.kind == "double":
         return Typed(cast(fn("trunc", value.sql), "BIGINT"), LONG)
     if value.kind == "timestamp":
-        return Typed(fn("epoch_ns", value.sql), LONG)
+        return Typed(exp.Try(this=fn("epoch_ns", value.sql)), LONG)  # past 2262: null
     if value.kind == "boolean":
         return Typed(cast(value.sql, "BIGINT"), LONG)
     text = coerce(value, "string").sql
@@ -118,11 +124,10 @@ def _now(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.
 def bin_value(value: Typed, interval: Typed) -> Typed:
     """``bin(x, i)`` and ``x @ i``: align down to a multiple of ``i`` (timestamps: since the epoch, UTC)."""
     if value.kind == "timestamp" and interval.kind == "duration":
-        micros = exp.IntDiv(this=paren(interval.sql), expression=exp.Literal.number(1000))
+        per_us = exp.IntDiv(this=paren(interval.sql), expression=exp.Literal.number(1000))
+        micros = exp.Nullif(this=per_us, expression=exp.Literal.number(0))  # a zero interval aligns to null
         epoch = fn("epoch_us", value.sql)
-        aligned = exp.Sub(
-            this=epoch, expression=exp.Mod(this=epoch.copy(), expression=exp.Paren(this=micros))
-        )
+        aligned = exp.Sub(this=epoch, expression=exp.Mod(this=epoch.copy(), expression=micros))
         return Typed(fn("make_timestamp", aligned), TIMESTAMP)
     if (value.type.numeric and interval.type.numeric) or value.kind == interval.kind == "duration":
         step = exp.Nullif(this=paren(interval.sql), expression=exp.Literal.number(0))
@@ -140,35 +145,6 @@ def _bin(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.
     if interval_p is None:
         raise call.pos.error("bin needs an interval{where}")
     return bin_value(arg(c, args[0]), arg(c, interval_p))
-
-
-_JAVA_FORMAT = [
-    ("yyyy", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"),
-    ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("SSSSSSSSS", "%f000"), ("SSSSSS", "%f"), ("SSS", "%g"),
-    ("EEEE", "%A"), ("EEE", "%a"), ("a", "%p"), ("Z", "%z"), ("D", "%j"), ("M", "%-m"), ("d", "%-d"),
-    ("H", "%-H"),
-]  # fmt: skip
-
-
-def java_format(pattern: str) -> str:
-    """A Java DateTimeFormatter pattern (as DQL takes it) → strftime."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern[i] == "'":
-            end = pattern.find("'", i + 1)
-            end = len(pattern) if end < 0 else end
-            out.append(pattern[i + 1 : end].replace("%", "%%") or "'")
-            i = end + 1
-            continue
-        for token, spec in _JAVA_FORMAT:
-            if pattern.startswith(token, i):
-                out.append(spec)
-                i += len(token)
-                break
-        else:
-            out.append("%%" if pattern[i] == "%" else pattern[i])
-            i += 1
-    return "".join(out)
 
 
 def _format_timestamp(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
@@ -194,6 +170,10 @@ def _duration(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[st
     if unit not in DURATION_UNITS:
         raise call.pos.error(f"Unknown duration unit '{unit}'{{where}}")
     scale = Typed(c.ctx.params.add(DURATION_UNITS[unit], "BIGINT"), LONG)
+    if value.kind == "json":
+        value = coerce(value, "double")
+    if value.kind == "double":  # nanoseconds past the range of a long are null, as every overflow is
+        return Typed(cast(fn("trunc", arithmetic("*", value, scale).sql), "BIGINT"), DURATION)
     return Typed(arithmetic("*", value, scale).sql, DURATION)
 
 

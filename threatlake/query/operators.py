@@ -9,22 +9,50 @@ from sqlglot import exp
 
 from threatlake.errors import QueryError
 from threatlake.query import nodes as n
-from threatlake.query.dtypes import BOOLEAN, DOUBLE, DURATION, LONG, NULL, STRING, TIMESTAMP, DType, Typed
+from threatlake.query.dtypes import (
+    BOOLEAN,
+    DOUBLE,
+    DURATION,
+    JSON,
+    LONG,
+    NULL,
+    STRING,
+    TIMESTAMP,
+    DType,
+    Typed,
+    array_of,
+)
 from threatlake.query.expressions import ExprCompiler, cast, coerce, common, fn, operand, paren
 
-__all__ = ["BINARY", "arithmetic", "in_list"]
+__all__ = ["BINARY", "arithmetic", "as_json_array", "compare_elements", "holds_array", "in_list"]
 
 COMPARE: dict[str, type[exp.Expression]] = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE}
 COMPARE |= {">": exp.GT, ">=": exp.GTE}
 
 
+def _chain(node: n.Binary) -> list[n.Expr]:
+    """The operands of a left-associative chain of one operator (``a or b or c``), without recursion."""
+    operands: list[n.Expr] = []
+    left: n.Expr = node
+    while isinstance(left, n.Binary) and left.op == node.op:
+        operands.append(left.right)
+        left = left.left
+    operands.append(left)
+    return operands[::-1]
+
+
 def _logic(c: ExprCompiler, node: n.Binary) -> Typed:
-    left = coerce(c.expr(node.left), "boolean").sql
-    right = coerce(c.expr(node.right), "boolean").sql
     if node.op == "xor":
+        left = coerce(c.expr(node.left), "boolean").sql
+        right = coerce(c.expr(node.right), "boolean").sql
         return Typed(exp.NEQ(this=operand(left), expression=operand(right)), BOOLEAN)
     klass = exp.And if node.op == "and" else exp.Or
-    return Typed(klass(this=_grouped(left), expression=_grouped(right)), BOOLEAN)
+    tree: exp.Expression | None = None
+    for part in _chain(node):  # a long chain compiles in a loop: no recursion per operand
+        sql = _grouped(coerce(c.expr(part), "boolean").sql)
+        tree = sql if tree is None else klass(this=tree, expression=sql)
+    assert tree is not None
+    return Typed(tree, BOOLEAN)
 
 
 def _grouped(node: exp.Expression) -> exp.Expression:
@@ -32,8 +60,62 @@ def _grouped(node: exp.Expression) -> exp.Expression:
 
 
 def _compare(c: ExprCompiler, node: n.Binary) -> Typed:
-    left, right = common(c.expr(node.left), c.expr(node.right))
+    if node.op == "==":
+        c.ctx.note_bucket(node.left, node.right)
+        c.ctx.note_bucket(node.right, node.left)
+    left, right = c.expr(node.left), c.expr(node.right)
+    if (left.kind == "array") != (right.kind == "array") and "null" not in (left.kind, right.kind):
+        return compare_elements(node.op, left, right)
+    if (left.kind == "json") != (right.kind == "json") and _scalar(right if left.kind == "json" else left):
+        return _compare_dynamic(node.op, left, right)
+    left, right = common(left, right)
     return Typed(COMPARE[node.op](this=operand(left.sql), expression=operand(right.sql)), BOOLEAN)
+
+
+def _scalar(value: Typed) -> bool:
+    return value.kind not in ("array", "record", "null", "json")
+
+
+def _compare_dynamic(op: str, left: Typed, right: Typed) -> Typed:
+    """A dynamic (JSON) value against a single value: as an array when it holds one at run time (any
+    element), else as a value of the other side's type (null when it is not one)."""
+    dynamic = left if left.kind == "json" else right
+    a, b = common(left, right)
+    single = COMPARE[op](this=operand(a.sql), expression=operand(b.sql))
+    array = as_json_array(dynamic)
+    elements = compare_elements(op, *((array, right) if dynamic is left else (left, array))).sql
+    return Typed(exp.Case(ifs=[exp.If(this=holds_array(dynamic), true=elements)], default=single), BOOLEAN)
+
+
+def holds_array(value: Typed) -> exp.Expression:
+    """True when a dynamic (JSON) value holds an array at run time."""
+    return exp.EQ(this=exp.JSONType(this=value.sql.copy()), expression=exp.Literal.string("ARRAY"))
+
+
+def as_json_array(value: Typed) -> Typed:
+    """A dynamic (JSON) value read as an array of JSON values: null when at run time it is not an array."""
+    return Typed(cast(value.sql, "JSON[]"), array_of(JSON))
+
+
+def compare_elements(op: str, left: Typed, right: Typed) -> Typed:
+    """An array compared with a single value: true when any element compares true (``!=``: when none is
+    equal), null for a null array; a dynamic (JSON) side is read as an array of JSON values."""
+    array, value, flipped = (left, right, False) if left.kind == "array" else (right, left, True)
+    if value.kind == "json" and array.type.item is not None and array.type.item.kind != "json":
+        value = coerce(value, array.type.item.kind)
+    klass = COMPARE["==" if op == "!=" else op]
+
+    def test(element: exp.Expression) -> exp.Expression:
+        item, other = common(Typed(element, array.type.item or NULL), value)
+        a, b = (other.sql.copy(), item.sql) if flipped else (item.sql, other.sql.copy())
+        return klass(this=operand(a), expression=operand(b))
+
+    hits = fn("list_filter", array.sql, exp.Lambda(this=test(exp.column("__e")), expressions=[_E]))
+    found = exp.GT(this=fn("len", hits), expression=exp.Literal.number(0))
+    return Typed(exp.Not(this=exp.Paren(this=found)) if op == "!=" else found, BOOLEAN)
+
+
+_E = exp.to_identifier("__e")
 
 
 def _search(c: ExprCompiler, node: n.Binary) -> Typed:
@@ -62,6 +144,13 @@ def in_list(c: ExprCompiler, value: Typed, target: n.Expr) -> Typed:
         value, _ = common(value, first)
         return Typed(exp.In(this=paren(value.sql), query=exp.Subquery(this=inner)), BOOLEAN)
     if isinstance(target, n.Group):
+        if value.kind in ("array", "json"):  # an array is in the list when any element is
+            compare = compare_elements if value.kind == "array" else _compare_dynamic
+            tests = [compare("==", value, c.expr(p.expr)).sql for p in target.params]
+            either: exp.Expression = exp.false()
+            for i, test in enumerate(tests):
+                either = test if i == 0 else exp.Or(this=either, expression=test)
+            return Typed(either, BOOLEAN)
         items = []
         for p in target.params:
             item = c.expr(p.expr)
@@ -80,6 +169,9 @@ def in_list(c: ExprCompiler, value: Typed, target: n.Expr) -> Typed:
 
 
 def _in(c: ExprCompiler, node: n.Binary) -> Typed:
+    if isinstance(node.right, n.Group):
+        for p in node.right.params:
+            c.ctx.note_bucket(node.left, p.expr)
     return in_list(c, c.expr(node.left), node.right)
 
 
@@ -100,11 +192,13 @@ def arithmetic(op: str, left: Typed, right: Typed) -> Typed:
         return Typed(exp.Null(), right.type if lk == "null" else left.type)
     if lk == "timestamp" and rk == "duration" and op in "+-":
         delta = fn("to_microseconds", exp.IntDiv(this=b, expression=exp.Literal.number(1000)))
-        return Typed((exp.Add if op == "+" else exp.Sub)(this=a, expression=delta), TIMESTAMP)
+        shifted = (exp.Add if op == "+" else exp.Sub)(this=a, expression=delta)
+        return Typed(exp.Try(this=shifted), TIMESTAMP)  # past the timestamp range: null
     if lk == "duration" and rk == "timestamp" and op == "+":
         return arithmetic(op, right, left)
     if lk == "timestamp" and rk == "timestamp" and op == "-":
-        return Typed(exp.Sub(this=fn("epoch_ns", a), expression=fn("epoch_ns", b)), DURATION)
+        between = exp.Sub(this=fn("epoch_ns", a), expression=fn("epoch_ns", b))
+        return Typed(exp.Try(this=between), DURATION)  # nanoseconds past 2262: null
     result: DType | None = None
     if left.type.numeric and right.type.numeric:
         result = LONG if lk == rk == "long" else DOUBLE
@@ -132,6 +226,8 @@ def arithmetic(op: str, left: Typed, right: Typed) -> Typed:
     node = klass(this=a, expression=b)  # type: ignore[assignment]
     if result is DURATION and DOUBLE in (left.type, right.type):
         node = cast(fn("trunc", node), "BIGINT")
+    elif result in (LONG, DURATION):
+        node = exp.Try(this=node)  # past the range of a long: null, as a double's overflow is
     return Typed(node, result)
 
 

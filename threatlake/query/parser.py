@@ -13,7 +13,9 @@ from threatlake.errors import QueryError
 from threatlake.query import nodes as n
 from threatlake.query.tokens import DURATION_UNITS, Token, TokenType, tokenize
 
-__all__ = ["COMMANDS", "parse"]
+__all__ = ["ASSIGN_HINT", "COMMANDS", "parse"]
+
+ASSIGN_HINT = "did you mean '=='? ('=' assigns a field, '==' compares)"
 
 # keyword → named parameters it accepts. The compiler has the matching table of stages.
 COMMANDS: dict[str, frozenset[str]] = {
@@ -26,13 +28,14 @@ COMMANDS: dict[str, frozenset[str]] = {
     "fieldsAdd": frozenset(),
     "fieldsRemove": frozenset(),
     "fieldsRename": frozenset(),
+    "fieldsFlatten": frozenset({"prefix", "depth", "fields"}),
     "summarize": frozenset({"by"}),
     "sort": frozenset(),
     "limit": frozenset(),
     "dedup": frozenset({"sort"}),
     "makeTimeseries": frozenset({"by", "interval", "time", "from", "to", "timeframe", "bins", "nonempty"}),
-    "expand": frozenset({"alias", "limit"}),
-    "parse": frozenset(),
+    "expand": frozenset({"limit"}),
+    "parse": frozenset({"preserveFieldsOnFailure", "parsingPrerequisite"}),
     "append": frozenset(),
     "lookup": frozenset({"sourceField", "lookupField", "prefix", "fields", "executionOrder"}),
     "join": frozenset({"on", "kind", "prefix", "fields", "executionOrder"}),
@@ -56,11 +59,35 @@ _NOT_LEVEL = 3
 _LEVELS = {op: level for level, ops in enumerate(BINARY) for op in ops}
 _WORD_OPS = frozenset({"or", "xor", "and", "in", "not"})
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
+# How deeply expressions may nest (parentheses, calls, operands of a chain of operators): well past any
+# real query, and well inside what the compiler's recursion can take. ``and``/``or`` chains are flat.
+MAX_DEPTH = 100
 
 
 def did_you_mean(word: str, choices: object) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)  # type: ignore[call-overload]
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _fold_aliases(params: list[n.Param]) -> list[n.Param]:
+    """``summarize count(), alias:total`` is ``summarize total = count()``: ``alias:`` names the expression
+    just before it (any command)."""
+    out: list[n.Param] = []
+    for p in params:
+        if p.name != "alias":
+            out.append(p)
+            continue
+        target = out[-1] if out else None
+        if target is None or target.name is not None or target.alias is not None:
+            raise p.pos.error("alias: must follow the expression it names, like count(), alias:total{where}")
+        if isinstance(p.expr, n.Field):
+            name = p.expr.name
+        elif isinstance(p.expr, n.Literal) and p.expr.kind == "string":
+            name = str(p.expr.value)
+        else:
+            raise p.expr.pos.error(f"alias: takes a field name but found '{p.expr}'{{where}}")
+        out[-1] = n.Param(target.pos, target.expr, None, name, target.order, p.pos)
+    return out
 
 
 def _pos(tok: Token) -> n.Pos:
@@ -89,6 +116,8 @@ class _Parser:
     def expect(self, op: str, opener: Token | None = None) -> Token:
         if self.tok.is_op(op):
             return self.advance()
+        if self.tok.is_op("="):
+            raise self.tok.error(f"Unexpected '='{{where}}; {ASSIGN_HINT}")
         if opener is not None and self.tok.type is TokenType.EOF:
             raise opener.error(f"Unbalanced '{opener.text}': missing '{op}'")
         found = self.tok.text or "end of query"
@@ -109,6 +138,8 @@ class _Parser:
                 break
             if closer is not None and self.tok.type is TokenType.EOF:
                 raise self.tok.error(f"Expected '{closer}' but found end of query")
+            if self.tok.is_op("="):
+                raise self.tok.error(f"Unexpected '='{{where}}; {ASSIGN_HINT}")
             raise self.tok.error(f"Expected '|' or end of query but found '{self.tok.text}'")
         return n.Query(tuple(commands))
 
@@ -124,6 +155,7 @@ class _Parser:
         params: list[n.Param] = []
         if not (self.tok.is_op("|") or self.tok.is_op("]") or self.tok.type is TokenType.EOF):
             params = self.params(None)
+        params = _fold_aliases(params)
         allowed = COMMANDS[name]
         for p in params:
             if p.name is not None and p.name not in allowed:
@@ -147,14 +179,16 @@ class _Parser:
             name = str(tok.value)
             self.i += 2
         first = self.tok
+        assign = None
         if first.type in (TokenType.IDENT, TokenType.BACKTICK) and self.peek().is_op("="):
             alias = str(first.value)
+            assign = _pos(self.peek())
             self.i += 2
         expr = self.expr()
         order = None
         if self.tok.is_word("asc") or self.tok.is_word("desc"):
             order = self.advance().text.lower()
-        return n.Param(_pos(tok), expr, name, alias, order)
+        return n.Param(_pos(tok), expr, name, alias, order, assign)
 
     # -- expressions
 
@@ -163,9 +197,10 @@ class _Parser:
         tok = self.tok
         if min_level <= _NOT_LEVEL and tok.type is TokenType.IDENT and tok.text.lower() == "not":
             self.advance()
-            left: n.Expr = n.Unary(_pos(tok), "not", self.expr(_NOT_LEVEL))
+            left: n.Expr = n.Unary(_pos(tok), "not", self.nested(lambda: self.expr(_NOT_LEVEL)))
         else:
             left = self.unary()
+        chain = 0  # operands so far of a left-associative chain: each one nests the tree a level deeper
         while True:
             tok = self.tok
             if tok.type is TokenType.OP:
@@ -177,8 +212,12 @@ class _Parser:
             level = _LEVELS.get(op)
             if level is None or level < min_level:
                 return left
+            if op not in ("and", "or"):
+                chain += 1
+                if self.depth + chain > MAX_DEPTH:
+                    raise tok.error(f"Query nested too deeply (at most {MAX_DEPTH} levels)")
             self.advance()
-            right = self.align_unit() if op == "@" else self.expr(level + 1)
+            right = self.align_unit() if op == "@" else self.nested(lambda level=level: self.expr(level + 1))  # type: ignore[misc]
             left = n.Binary(_pos(tok), "!=" if op == "<>" else op, left, right)
 
     def align_unit(self) -> n.Expr:
@@ -192,7 +231,7 @@ class _Parser:
     def unary(self) -> n.Expr:
         if self.tok.is_op("-"):
             tok = self.advance()
-            operand = self.unary()
+            operand = self.nested(self.unary)
             if isinstance(operand, n.Literal) and operand.kind in ("long", "double", "duration"):
                 value = operand.value
                 assert isinstance(value, int | float)
@@ -214,10 +253,19 @@ class _Parser:
 
     def nested(self, fn: Callable[[], n.Expr]) -> n.Expr:
         self.depth += 1
-        if self.depth > 200:
-            raise self.tok.error("Query nested too deeply")
+        if self.depth > MAX_DEPTH:
+            raise self.tok.error(f"Query nested too deeply (at most {MAX_DEPTH} levels)")
         try:
             return fn()
+        finally:
+            self.depth -= 1
+
+    def nested_params(self, closer: str) -> list[n.Param]:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.tok.error(f"Query nested too deeply (at most {MAX_DEPTH} levels)")
+        try:
+            return self.params(closer)
         finally:
             self.depth -= 1
 
@@ -247,9 +295,7 @@ class _Parser:
                 opener = self.advance()
                 params: list[n.Param] = []
                 if not self.tok.is_op(")"):
-                    self.depth += 1
-                    params = self.params(")")
-                    self.depth -= 1
+                    params = self.nested_params(")")
                 self.expect(")", opener)
                 return n.Call(pos, tok.text, tuple(params))
             if word in _WORD_OPS:
@@ -265,16 +311,14 @@ class _Parser:
             self.advance()
             items: list[n.Param] = []
             if not self.tok.is_op("}"):
-                self.depth += 1
-                items = self.params("}")
-                self.depth -= 1
+                items = self.nested_params("}")
             self.expect("}", tok)
             return n.Group(pos, tuple(items))
         if tok.is_op("["):
             self.advance()
             self.depth += 1
-            if self.depth > 200:
-                raise tok.error("Query nested too deeply")
+            if self.depth > MAX_DEPTH:
+                raise tok.error(f"Query nested too deeply (at most {MAX_DEPTH} levels)")
             query = self.query("]")
             self.depth -= 1
             self.expect("]", tok)

@@ -33,7 +33,7 @@ def _dynamic(value: Any) -> Any:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+        return value if math.isfinite(value) else None
     if isinstance(value, list):
         return [_dynamic(v) for v in value]
     if isinstance(value, dict):
@@ -76,7 +76,7 @@ def _format(value: Any, dtype: DType) -> Any:
         return str(int(value))
     if kind == "double":
         number = float(value)
-        return number if math.isfinite(number) else str(number)
+        return number if math.isfinite(number) else None  # overflow and NaN are null, as on the platform
     if kind == "timestamp":
         if isinstance(value, datetime):
             return format_timestamp(value)
@@ -125,7 +125,7 @@ def to_result(
 ) -> dict[str, Any]:
     """Shape ``data`` (a pyarrow Table, or rows in ``compiled.columns`` order) as the API's ``result``."""
     rows = _rows(compiled, data)
-    notifications: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = [dict(note) for note in compiled.notifications]
     if len(rows) > compiled.max_records:
         rows = rows[: compiled.max_records]
         notifications.append(

@@ -15,6 +15,7 @@ from threatlake.query.calls import (
     anon,
     any_element,
     arg,
+    bounded_long,
     constant,
     regex_escape,
     simple,
@@ -22,13 +23,14 @@ from threatlake.query.calls import (
 )
 from threatlake.query.dtypes import (
     BOOLEAN,
+    JSON,
     LONG,
     STRING,
     Typed,
     array_of,
 )
 from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, paren
-from threatlake.query.operators import in_list
+from threatlake.query.operators import as_json_array, holds_array, in_list
 
 __all__ = ["STRINGS"]
 
@@ -60,12 +62,28 @@ def _matches(build: Callable[[str], str]) -> Emit:
 
     def emit(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
         subject = c.expr(args[0].expr)
-        pattern = c.ctx.params.add(build(str(constant(args[1], "string"))))
+        texts = args[1].expr.params if isinstance(args[1].expr, n.Group) else (args[1],)
+        if not texts:
+            raise args[1].pos.error(f"{call.name} needs at least one pattern{{where}}")
+        # several patterns ({"a*", "b*"}) match when any does: one alternation, bound as one parameter
+        regex = "|".join(f"(?:{build(str(constant(p, 'string')))})" for p in texts)
+        pattern = c.ctx.params.add(regex if len(texts) > 1 else build(str(constant(texts[0], "string"))))
+        if subject.kind == "json":  # a dynamic value: any element when it holds an array at run time
+            elements = any_element(
+                as_json_array(subject), lambda v: _match(coerce(Typed(v, JSON), "string").sql, pattern)
+            )
+            single = _match(coerce(subject, "string").sql, pattern)
+            is_array = holds_array(subject)
+            return Typed(exp.Case(ifs=[exp.If(this=is_array, true=elements)], default=single), BOOLEAN)
         if subject.kind == "array":
-            return Typed(any_element(subject, lambda v: fn("regexp_matches", v, pattern.copy())), BOOLEAN)
-        return Typed(fn("regexp_matches", coerce(subject, "string").sql, pattern), BOOLEAN)
+            return Typed(any_element(subject, lambda v: _match(v, pattern)), BOOLEAN)
+        return Typed(_match(coerce(subject, "string").sql, pattern), BOOLEAN)
 
     return emit
+
+
+def _match(value: exp.Expression, pattern: exp.Expression) -> exp.Expression:
+    return exp.RegexpLike(this=value, expression=pattern.copy())
 
 
 def _value_regex(pattern: str) -> str:
@@ -85,11 +103,11 @@ def _substring(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[s
     text = arg(c, args[0], "string").sql
     start_p = named.get("from") or (args[1] if len(args) > 1 else None)
     end_p = named.get("to") or (args[2] if len(args) > 2 else None)
-    start = arg(c, start_p, "long").sql if start_p else exp.Literal.number(0)
+    start = bounded_long(c, start_p, "from") if start_p else exp.Literal.number(0)
     one = exp.Add(this=paren(start), expression=exp.Literal.number(1))
     if end_p is None:
         return Typed(fn("substring", text, one), STRING)
-    length = exp.Sub(this=paren(arg(c, end_p, "long").sql), expression=paren(start.copy()))
+    length = exp.Sub(this=paren(bounded_long(c, end_p, "to")), expression=paren(start.copy()))
     return Typed(fn("substring", text, one, length), STRING)
 
 
@@ -109,6 +127,8 @@ def _lower_upper(klass: type[exp.Lower | exp.Upper]) -> Emit:
 
 def _in(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
     value = arg(c, args[0])
+    for p in args[1].expr.params if len(args) == 2 and isinstance(args[1].expr, n.Group) else args[1:]:
+        c.ctx.note_bucket(args[0].expr, p.expr)
     if len(args) == 2:
         return in_list(c, value, args[1].expr)
     return in_list(c, value, n.Group(call.pos, tuple(args[1:])))

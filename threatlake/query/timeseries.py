@@ -17,7 +17,7 @@ from threatlake.query.dtypes import DURATION, TIMESTAMP, DType, Typed, array_of,
 from threatlake.query.expressions import ExprCompiler, coerce, fn, paren
 from threatlake.query.fetch import timeframe_of
 from threatlake.query.frame import Ctx, Frame, alias
-from threatlake.query.nodes import group_params, output_name
+from threatlake.query.nodes import duration_text, group_params, output_name
 
 __all__ = ["aggregate_select", "make_timeseries", "series_interval"]
 
@@ -95,6 +95,20 @@ def _align(start: datetime, end: datetime, interval: timedelta) -> tuple[datetim
     return first, first + count * interval, count
 
 
+def _text(interval: timedelta) -> str:
+    return duration_text(interval // timedelta(microseconds=1) * 1000)
+
+
+def _fit(start: datetime, end: datetime, bins: int) -> tuple[timedelta, datetime, datetime, int]:
+    """About ``bins`` bins over the timeframe, never more than ``MAX_BINS`` once aligned."""
+    interval = series_interval(end - start, bins)
+    first, last, count = _align(start, end, interval)
+    if count > MAX_BINS:  # alignment added a bin past the limit
+        interval = series_interval(end - start, MAX_BINS // 2)
+        first, last, count = _align(start, end, interval)
+    return interval, first, last, count
+
+
 def _strip_default(param: n.Param) -> tuple[n.Param, n.Param | None]:
     call = param.expr
     if not isinstance(call, n.Call):
@@ -125,18 +139,15 @@ def make_timeseries(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
             raise interval_p.pos.error("interval must be positive{where}")
         interval = timedelta(microseconds=max(1, value // 1000))
         first, last, count = _align(start, end, interval)
-        if count > MAX_BINS:
-            raise interval_p.pos.error(
-                f"interval gives {count} bins; at most {MAX_BINS} are allowed{{where}}"
-            )
+        if count > MAX_BINS:  # as the platform does: a wider interval, within the bin limit, and a notice
+            asked, bins = _text(interval), count
+            interval, first, last, count = _fit(start, end, MAX_BINS)
+            message = f"The interval {asked} would give {bins} bins; {_text(interval)} is used instead"
+            ctx.notify("INTERVAL_ADJUSTED", f"{message} (at most {MAX_BINS} bins).", interval_p.pos)
     else:
         bins_p = cmd.named("bins")
         bins = int(constant(bins_p, "long")) if bins_p else 120  # type: ignore[call-overload]
-        interval = series_interval(end - start, min(max(bins, 1), MAX_BINS))
-        first, last, count = _align(start, end, interval)
-        while count > MAX_BINS:
-            interval = series_interval(end - start, MAX_BINS // 2)
-            first, last, count = _align(start, end, interval)
+        interval, first, last, count = _fit(start, end, min(max(bins, 1), MAX_BINS))
     nonempty_p = cmd.named("nonempty")
     nonempty = bool(constant(nonempty_p, "boolean")) if nonempty_p else False
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import Enum
 
 from threatlake.errors import QueryError
 
-__all__ = ["DURATION_UNITS", "Token", "TokenType", "tokenize"]
+__all__ = ["DURATION_UNITS", "MAX_LONG", "Token", "TokenType", "tokenize"]
+
+MAX_LONG = 2**63 - 1  # DQL's long is a signed 64-bit integer; a duration is a long of nanoseconds
+_MAX_NUMBER_TEXT = 400  # digits in one number literal: more is never a meaningful value
 
 
 class TokenType(Enum):
@@ -92,13 +96,42 @@ def _unescape(body: str, tok_line: int, tok_col: int) -> str:
     return "".join(out)
 
 
+def _number(match: re.Match[str], line: int, column: int) -> Token:
+    """A long, double or duration literal, refused (with its position) when it is out of range."""
+    raw, number, unit = match.group(0), match.group("number"), match.group("unit")
+    pos = match.start()
+    if len(number) > _MAX_NUMBER_TEXT:
+        raise QueryError(f"Number literal too long ({len(number)} digits)", line, column, raw[:20])
+    is_float = any(c in number for c in ".eE")
+    value: int | float = float(number) if is_float else int(number)
+    if unit:
+        scaled = value * DURATION_UNITS[unit]
+        if not math.isfinite(scaled) or abs(scaled) > MAX_LONG:
+            raise QueryError(
+                f"Duration '{raw}' is out of range (at most {MAX_LONG // DURATION_UNITS['d']}d)",
+                line,
+                column,
+                raw,
+            )
+        return Token(TokenType.DURATION, raw, int(scaled), pos, line, column)
+    if is_float:
+        if not math.isfinite(value):
+            raise QueryError(f"Number '{raw}' is out of range for a double", line, column, raw)
+        return Token(TokenType.DOUBLE, raw, value, pos, line, column)
+    if value > MAX_LONG:
+        raise QueryError(f"Number '{raw}' is out of range for a long (at most {MAX_LONG})", line, column, raw)
+    return Token(TokenType.LONG, raw, value, pos, line, column)
+
+
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into tokens, dropping whitespace and comments; the list ends with an EOF token."""
     tokens: list[Token] = []
     pos, line, line_start = 0, 1, 0
     while pos < len(text):
-        match = _PATTERN.match(text, pos)
         column = pos - line_start + 1
+        if text.startswith("/*", pos) and text.find("*/", pos + 2) < 0:
+            raise QueryError("Unterminated comment: '/*' has no closing '*/'", line, column, "/*")
+        match = _PATTERN.match(text, pos)
         if match is None:
             ch = text[pos]
             if ch in "\"'`":
@@ -110,15 +143,7 @@ def tokenize(text: str) -> list[Token]:
         raw = match.group(0)
         tok: Token | None = None
         if kind in {"unit", "number"}:
-            number, unit = match.group("number"), match.group("unit")
-            is_float = any(c in number for c in ".eE")
-            if unit:
-                scaled = (float(number) if is_float else int(number)) * DURATION_UNITS[unit]
-                tok = Token(TokenType.DURATION, raw, int(scaled), pos, line, column)
-            elif is_float:
-                tok = Token(TokenType.DOUBLE, raw, float(number), pos, line, column)
-            else:
-                tok = Token(TokenType.LONG, raw, int(number), pos, line, column)
+            tok = _number(match, line, column)
         elif kind == "ident":
             tok = Token(TokenType.IDENT, raw, raw, pos, line, column)
         elif kind == "triple":

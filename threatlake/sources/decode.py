@@ -14,6 +14,8 @@ from typing import Any
 import orjson
 
 from threatlake.errors import SizeLimitError, SourceError
+from threatlake.sources.envelope import finding_arrays
+from threatlake.sources.source import TooDeep
 
 __all__ = ["DEFAULT_MAX_DECOMPRESSED", "Document", "decode"]
 
@@ -24,6 +26,8 @@ _NOT_JSON_WHITESPACE = re.compile(rb"[^ \t\n\r]")
 
 # A decoded document and where it came from ("" for a whole JSON body, "line 3" for NDJSON).
 Document = tuple[str, Any]
+
+_BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 def decode(
@@ -39,7 +43,9 @@ def decode(
     ``gzip``: inflate (never beyond ``max_decompressed`` bytes, else ``SizeLimitError``); None sniffs the
     gzip magic. ``ndjson``: one document per line, so a bad line loses only itself; False reads one JSON
     value; None reads one value unless one of the first lines is a JSON object on its own. ``max_depth``
-    bounds the nesting of every document. Errors name the byte offset (``invalid JSON at byte 18: ...``).
+    bounds the nesting of every document: in an array or a batch of findings, each element too deep is
+    replaced by a ``TooDeep`` (rejected alone, with its byte offset), so its neighbours go on. Errors name
+    the byte offset (``invalid JSON at byte 18: ...``).
     """
     if gzip or (gzip is None and data[:2] == _GZIP_MAGIC):
         data = _gunzip(data, max_decompressed)  # plain bodies are bounded by whoever read them
@@ -79,8 +85,70 @@ def _loads(data: bytes, max_depth: int | None, base: int) -> Any:
     except orjson.JSONDecodeError as error:
         raise _json_error(data, error, base) from None
     if max_depth is not None and not _within(value, max_depth):
-        raise SourceError(f"JSON nested deeper than {max_depth} levels", offset=base)
+        if type(value) is not list and not finding_arrays(value):
+            raise SourceError(f"JSON nested deeper than {max_depth} levels", offset=base)
+        return _pruned(value, max_depth, _Stretches(data, max_depth, base))
     return value
+
+
+def _pruned(node: Any, budget: int, deep: _Stretches) -> Any:
+    """``node`` (too deep) with each too-deep element of its arrays, and of the finding arrays of its batch
+    objects, replaced by a ``TooDeep``: the smallest part that can be rejected alone."""
+    if type(node) is list:
+        return [
+            child if _within(child, budget - 1) else _pruned_child(child, budget - 1, deep) for child in node
+        ]
+    copy = dict(node)
+    for path, items in finding_arrays(node):
+        inner = budget - len(path)
+        parent = copy
+        for key in path[:-1]:
+            parent[key] = parent = dict(parent[key])
+        parent[path[-1]] = _pruned(items, inner, deep) if inner > 0 else deep.rejected(deep.limit - budget)
+    return copy if _within(copy, budget) else deep.rejected(deep.limit - budget)
+
+
+def _pruned_child(child: Any, budget: int, deep: _Stretches) -> Any:
+    if budget > 0 and (type(child) is list or finding_arrays(child)):
+        return _pruned(child, budget, deep)
+    return deep.rejected(deep.limit - budget)
+
+
+class _Stretches:
+    """Where each rejected element begins in the bytes (only on the error path: one scan of the brackets,
+    strings skipped in C by the regular expression). For each stretch deeper than the limit it keeps the
+    offsets of the enclosing containers; elements are rejected in document order, so the element at depth
+    ``d`` is the ``d``-th container of the first stretch not inside the element rejected before it."""
+
+    def __init__(self, data: bytes, limit: int, base: int) -> None:
+        self.limit = limit
+        self._stacks: list[tuple[int, ...]] = []
+        self._next = 0
+        self._last: tuple[int, int] | None = None
+        opened: list[int] = []
+        for match in _BRACKETS.finditer(data):
+            char = data[match.start()]
+            if char in b"[{":
+                opened.append(base + match.start())
+                if len(opened) == limit + 1:
+                    self._stacks.append(tuple(opened))
+            elif char in b"]}" and opened:
+                opened.pop()
+
+    def rejected(self, depth: int) -> TooDeep:
+        offset = None
+        while self._next < len(self._stacks):
+            stack = self._stacks[self._next]
+            self._next += 1
+            last = self._last
+            if last is not None and len(stack) > last[0] and stack[last[0]] == last[1]:
+                continue  # a further stretch inside the element rejected before
+            if depth < len(stack):
+                offset = stack[depth]
+                self._last = (depth, offset)
+            break
+        at = f" (it starts at byte {offset})" if offset is not None else ""
+        return TooDeep(SourceError(f"finding nested deeper than {self.limit} levels{at}", offset=offset))
 
 
 def _json_error(data: bytes, error: orjson.JSONDecodeError, base: int) -> SourceError:

@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from threatlake.errors import SourceError
-from threatlake.sources.source import Finding
+from threatlake.sources.source import Finding, TooDeep
 
-__all__ = ["EVENTBRIDGE_SOURCES", "unwrap"]
+__all__ = ["EVENTBRIDGE_SOURCES", "finding_arrays", "unwrap"]
 
 _MAX_ARRAY_NESTING = 2
 
@@ -19,6 +19,8 @@ _MAX_ARRAY_NESTING = 2
 EVENTBRIDGE_SOURCES: dict[tuple[str, str], tuple[str, bool]] = {
     ("aws.guardduty", "GuardDuty Finding"): ("guardduty", False),
     ("aws.securityhub", "Security Hub Findings - Imported"): ("securityhub", True),
+    # The 2019 name of the same event, before "- Imported" was added: still sent by old rules and replays.
+    ("aws.securityhub", "Security Hub Findings"): ("securityhub", True),
     ("aws.securityhub", "Security Hub Findings - Custom Action"): ("securityhub", True),
     ("aws.securityhub", "Security Hub Insight Results"): ("securityhub", True),
     ("aws.securityhub", "Findings Imported V2"): ("securityhub_ocsf", True),
@@ -38,6 +40,9 @@ def _unwrap(doc: Any, location: str, depth: int) -> Iterator[Finding | SourceErr
         for index, item in enumerate(doc):
             yield from _unwrap(item, f"{location}[{index}]", depth + 1)
         return
+    if type(doc) is TooDeep:
+        yield SourceError(doc.error.reason, location or "document", offset=doc.error.offset)
+        return
     if not isinstance(doc, dict):
         kind = "null" if doc is None else type(doc).__name__
         yield SourceError(f"expected a JSON object or array, got {kind}", location or "document")
@@ -47,6 +52,21 @@ def _unwrap(doc: Any, location: str, depth: int) -> Iterator[Finding | SourceErr
             yield from handler(doc, location, depth)
             return
     yield Finding(raw=doc, location=location)
+
+
+def finding_arrays(doc: Any) -> list[tuple[tuple[str, ...], list[Any]]]:
+    """The arrays of findings ``unwrap`` reads in a batch object (a known EventBridge event's
+    ``detail.findings``, an API page's ``Findings``), each with its key path; none for anything else."""
+    if type(doc) is not dict:
+        return []
+    if _is_eventbridge(doc):
+        known = EVENTBRIDGE_SOURCES.get((doc.get("source"), doc.get("detail-type")))  # type: ignore[arg-type]
+        detail = doc["detail"]
+        if known and known[1] and type(detail) is dict and type(detail.get("findings")) is list:
+            return [(("detail", "findings"), detail["findings"])]
+        return []
+    key = _findings_key(doc)
+    return [((key,), doc[key])] if key is not None else []
 
 
 def _is_eventbridge(doc: dict[str, Any]) -> bool:
@@ -82,6 +102,8 @@ def _eventbridge(doc: dict[str, Any], location: str, depth: int) -> Iterator[Fin
         item_where = f"{where}.findings[{index}]"
         if isinstance(item, dict):
             yield Finding(raw=item, location=item_where, **context)
+        elif type(item) is TooDeep:
+            yield SourceError(item.error.reason, item_where, offset=item.error.offset)
         else:
             yield SourceError(f"expected a finding object, got {type(item).__name__}", item_where)
 

@@ -11,10 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from threatlake.errors import SourceError
-from threatlake.model import Event, EventType, Provider, format_timestamp, guardduty_level, parse_timestamp
+from threatlake.model import (
+    LEVEL_SCORE,
+    Event,
+    EventType,
+    Provider,
+    format_timestamp,
+    guardduty_level,
+    parse_timestamp,
+)
 from threatlake.sources.guardduty_actions import actor_fields
-from threatlake.sources.guardduty_resources import RESOURCES, other
-from threatlake.sources.reader import integer, number, obj, text, truth
+from threatlake.sources.guardduty_resources import RESOURCES, account_target, infer_type, other
+from threatlake.sources.reader import bounded_score, integer, obj, text, truth
 from threatlake.sources.source import Finding, Source
 
 __all__ = ["SOURCE", "camel_case"]
@@ -131,6 +139,7 @@ def _pascal_path(location: str) -> str:
 
 
 _LEVELS: dict[float | None, str] = {}
+_SCORES: dict[str, float | None] = {level.value: score for level, score in LEVEL_SCORE.items()}
 
 
 def _level(severity: float | None) -> str:
@@ -141,12 +150,12 @@ def _level(severity: float | None) -> str:
     return level
 
 
-def _time(raw: dict[str, Any], key: str) -> str | None:
+def _time(raw: dict[str, Any], key: str, where: str = "") -> str | None:
     value = raw.get(key)
     if isinstance(value, (int, float)) and not isinstance(value, bool):  # epoch seconds or milliseconds
         parsed = parse_timestamp(value)
         return format_timestamp(parsed) if parsed is not None else None
-    return text(raw, key)
+    return text(raw, key, where)
 
 
 def _events(raw: dict[str, Any], finding: Finding) -> list[Event]:
@@ -154,7 +163,7 @@ def _events(raw: dict[str, Any], finding: Finding) -> list[Event]:
     if fid is None:
         raise SourceError("missing finding id", "id")
     ftype = text(raw, "type")
-    severity = number(raw, "severity")
+    severity = bounded_score(raw, "severity")
     level = _LEVELS.get(severity) or _level(severity)
     service = obj(raw, "service") or _EMPTY
     res = obj(raw, "resource") or _EMPTY
@@ -177,7 +186,10 @@ def _events(raw: dict[str, Any], finding: Finding) -> list[Event]:
         "finding.type": ftype,
         "finding.severity": level if severity is not None else None,
         "finding.score": severity,
-        "finding.time.created": _time(raw, "createdAt"),
+        # No createdAt: when GuardDuty first saw the activity, else the update time.
+        "finding.time.created": _time(raw, "createdAt")
+        or _time(service, "eventFirstSeen", "service")
+        or _time(raw, "updatedAt"),
         "finding.time.updated": _time(raw, "updatedAt"),
         "finding.status": status,
         "finding.record_state": status,
@@ -189,7 +201,9 @@ def _events(raw: dict[str, Any], finding: Finding) -> list[Event]:
             else None
         ),
         "dt.security.risk.level": level,
-        "dt.security.risk.score": severity,
+        # The level's score, as on every path (Security Hub v2 carries only the level): the same GuardDuty
+        # finding scores the same natively, through ASFF and through OCSF; finding.score keeps the severity.
+        "dt.security.risk.score": _SCORES[level],
         "aws.account.id": account,
         "aws.region": region,
         "aws.availability_zone": (
@@ -202,8 +216,12 @@ def _events(raw: dict[str, Any], finding: Finding) -> list[Event]:
     rtype = text(res, "resourceType", "resource")
     if rtype is None and ftype is not None and ftype.startswith("AttackSequence:"):
         rtype = "AttackSequence"
-    build = RESOURCES.get(rtype, other) if rtype is not None else other
-    targets = build(raw, res, (text(raw, "partition") or "aws", region, account))
+    rtype = rtype or infer_type(res)
+    scope = (text(raw, "partition") or "aws", region, account)
+    if rtype is None and not any(key.endswith("Details") for key in res):
+        targets = account_target(scope)  # no resource at all: the account, as for attack sequences
+    else:
+        targets = (RESOURCES.get(rtype, other) if rtype is not None else other)(raw, res, scope)
     if len(targets) == 1:
         event.update(targets[0])
         return [event]

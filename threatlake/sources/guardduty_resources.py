@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from threatlake.model import account_object_id
 from threatlake.sources.reader import entries, obj, text
 
-__all__ = ["RESOURCES", "Scope", "other"]
+__all__ = ["RESOURCES", "Scope", "account_target", "infer_type", "other", "split_image"]
 
 Fields = dict[str, Any]
 Entries = list[tuple[int, dict[str, Any]]]
@@ -43,7 +44,7 @@ def _target(oid: str | None, name: str | None, otype: str) -> Fields:
     }
 
 
-def _image(image: str) -> tuple[str, str | None]:
+def split_image(image: str) -> tuple[str, str | None]:
     """``registry/repo:tag@sha256:…`` → (name, tag or else digest)."""
     name, _, digest = image.partition("@")
     colon = name.rfind(":")
@@ -56,7 +57,7 @@ def _container(c: dict[str, Any], where: str, scope_id: str | None, index: int) 
     cid = text(c, "id", where)
     name = text(c, "name", where)
     image = text(c, "image", where)
-    image_name, image_version = _image(image) if image else (None, None)
+    image_name, image_version = split_image(image) if image else (None, None)
     # Runtime ids are often absent (ECS task definitions name containers only): fall back to a path that is
     # unique within the finding, under the task, pod or cluster that runs the container.
     oid = cid or (f"{scope_id}/{name or index}" if scope_id else name)
@@ -254,10 +255,13 @@ def _sequence(raw: dict[str, Any], res: dict[str, Any], scope: Scope) -> list[Fi
             fields["container.id"] = fields["aws.resource.id"]
             fields["container.name"] = fields["aws.resource.name"]
         targets.append(fields)
-    if targets:
-        return targets
+    return targets or account_target(scope)
+
+
+def account_target(scope: Scope) -> list[Fields]:
+    """The account, when a finding names no resource of its own (model.md §2: one form of account id)."""
     account = scope[2]
-    return [_target(f"AWS::::Account:{account}" if account else None, account, "AwsAccount")]
+    return [_target(account_object_id(account) if account else None, account, "AwsAccount")]
 
 
 def other(raw: dict[str, Any], res: dict[str, Any], scope: Scope) -> list[Fields]:
@@ -286,3 +290,26 @@ RESOURCES: dict[str, Callable[[dict[str, Any], dict[str, Any], Scope], list[Fiel
     "Lambda": _lambda,
     "AttackSequence": _sequence,
 }
+
+
+# A resource without ``resourceType``: the type its details block implies, most specific first (a runtime
+# container finding names its host instance and cluster too).
+_IMPLIED_BY: tuple[tuple[str, str], ...] = (
+    ("containerDetails", "Container"),
+    ("eksClusterDetails", "EKSCluster"),
+    ("ecsClusterDetails", "ECSCluster"),
+    ("rdsLimitlessDbDetails", "RDSLimitlessDB"),
+    ("rdsDbInstanceDetails", "RDSDBInstance"),
+    ("lambdaDetails", "Lambda"),
+    ("instanceDetails", "Instance"),
+    ("accessKeyDetails", "AccessKey"),
+    ("s3BucketDetails", "S3Bucket"),
+)
+
+
+def infer_type(res: dict[str, Any]) -> str | None:
+    """The ``resourceType`` a resource without one implies, or None when no known details block is there."""
+    for key, rtype in _IMPLIED_BY:
+        if isinstance(res.get(key), dict | list) and res[key]:
+            return rtype
+    return None

@@ -12,7 +12,7 @@ from typing import Any
 
 from threatlake.errors import SourceError
 
-__all__ = ["entries", "integer", "number", "obj", "objs", "text", "texts", "truth"]
+__all__ = ["bounded_score", "entries", "integer", "number", "obj", "objs", "text", "texts", "truth"]
 
 
 def _wrong(where: str, key: str, expected: str, value: object) -> SourceError:
@@ -113,6 +113,21 @@ def number(d: dict[str, Any], key: str, where: str = "") -> float | None:
     if not math.isfinite(result):
         raise _wrong(where, key, "a finite number", value)
     return result
+
+
+def bounded_score(d: dict[str, Any], key: str, where: str = "", high: float = 10.0) -> float | None:
+    """A vendor score clamped to its documented range ``0``–``high``: a severity of -1, 101 or 2**70 is noise
+    that must not sort first forever (the value as sent stays in ``dt.raw_data``). Infinities clamp too; NaN
+    reads as missing."""
+    value = d.get(key)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else (high if value > 0 else 0.0)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        return high if value > 0 else 0.0  # far out of range, and float() overflows past 1e308
+    result = number(d, key, where)
+    if result is None:
+        return None
+    return min(max(result, 0.0), high)
 
 
 def integer(d: dict[str, Any], key: str, where: str = "") -> int | None:

@@ -25,14 +25,15 @@ from functools import lru_cache
 from typing import Any
 
 from threatlake.errors import SourceError
-from threatlake.model import LEVEL_SCORE, Event, EventType, Provider, RiskLevel, asff_level
-from threatlake.sources.reader import number, obj, objs, text, texts
+from threatlake.model import LEVEL_SCORE, Event, EventType, Provider, RiskLevel, asff_level, object_id
+from threatlake.sources.guardduty_resources import account_target, split_image
+from threatlake.sources.reader import bounded_score, obj, objs, text, texts
 from threatlake.sources.securityhub_compliance import asff_compliance
 from threatlake.sources.securityhub_detection import asff_detection
 from threatlake.sources.securityhub_vulnerability import asff_image, asff_vulnerabilities
 from threatlake.sources.source import Finding, Source
 
-__all__ = ["LEVEL_LABEL", "SOURCE", "route"]
+__all__ = ["LEVEL_LABEL", "SOURCE", "route", "vendor"]
 
 _ROUTES: tuple[tuple[str, EventType], ...] = (
     ("Software and Configuration Checks/Vulnerabilities", EventType.VULNERABILITY),
@@ -40,7 +41,14 @@ _ROUTES: tuple[tuple[str, EventType], ...] = (
     ("TTPs", EventType.DETECTION),
     ("Effects", EventType.DETECTION),
     ("Unusual Behaviors", EventType.DETECTION),
+    # Sensitive data found where it should not be is a detection, as Security Hub v2 classes it (OCSF Data
+    # Security Finding): so a Macie finding routes alike through ASFF and OCSF.
+    ("Sensitive Data Identifications", EventType.DETECTION),
 )
+# Products whose every finding is a detection, whatever its type (Macie's policy findings use
+# ``Software and Configuration Checks/AWS Security Best Practices``; Security Hub v2 sends them as
+# detections).
+_PRODUCT_ROUTES: dict[str, EventType] = {"Macie": EventType.DETECTION}
 
 _ROWS: dict[EventType, Callable[[dict[str, Any]], list[Event]]] = {
     EventType.DETECTION: lambda raw: [asff_detection(raw)],
@@ -92,8 +100,21 @@ _NAME_KEYS: dict[str, tuple[str, ...]] = {
     "AwsSqsQueue": ("QueueName",),
 }
 
-_ACCESS_KEY_PREFIX = "AWS::IAM::AccessKey:"
+# How findings spell AWS as a company, by input path (ASFF CompanyName "Amazon", OCSF vendor_name "AWS"):
+# one spelling, the one GuardDuty's own findings and AWS's products use.
+_VENDORS = {"amazon": "AWS", "amazon web services": "AWS", "aws": "AWS"}
+# ProductFields keys Security Hub itself writes, read when the top-level field is absent.
+_PF_COMPANY = "aws/securityhub/CompanyName"
+_PF_PRODUCT = "aws/securityhub/ProductName"
+_PF_SEVERITY = "aws/securityhub/SeverityLabel"
+
+_NOT_AVAILABLE = RiskLevel.NOT_AVAILABLE.value
 _PROVIDER = Provider.SECURITY_HUB.value
+
+
+def vendor(name: str | None) -> str | None:
+    """A company name with AWS spelled one way (``Amazon`` → ``AWS``)."""
+    return _VENDORS.get(name.lower(), name) if name else None
 
 
 def route(first_type: str) -> EventType | None:
@@ -132,10 +153,20 @@ def _map(finding: Finding) -> list[Event]:
     finding_id = text(raw, "Id")
     if finding_id is None:
         raise SourceError("missing finding id", "Id")
-    types = texts(raw, "Types")
+    provider_fields = obj(raw, "FindingProviderFields") or {}
+    # As Security Hub does: the provider's own values when the top-level ones are absent (BatchImport).
+    types = texts(raw, "Types") or texts(provider_fields, "Types", "FindingProviderFields")
     event_type = _route(types[0]) if types else None
     product_arn = text(raw, "ProductArn")
+    if event_type is None and types:
+        event_type = _PRODUCT_ROUTES.get(text(raw, "ProductName") or _product(product_arn)[1] or "")
     base = _common(raw, finding_id, types, event_type, product_arn=product_arn, account=finding.account)
+    if base["dt.security.risk.level"] == _NOT_AVAILABLE and provider_fields:
+        base.update(_severity(provider_fields, "FindingProviderFields"))
+    if base["dt.security.risk.level"] == _NOT_AVAILABLE:
+        product_fields = obj(raw, "ProductFields") or {}
+        label = text(product_fields, _PF_SEVERITY, "ProductFields")
+        base.update(_severity({"Severity": {"Label": label}}, "") if label else {})
     resources = _resources(raw)
     if event_type is None:
         rows: list[Event] = [{}]
@@ -149,7 +180,9 @@ def _map(finding: Finding) -> list[Event]:
     fallback_region = _arn_part(product_arn, 3) or finding.region
     events: list[Event] = []
     for where, resource in resources or [("Resources", {})]:
-        event = base | _resource(resource, where, event_type)
+        # No resource named: the finding is about its account (one rule for every source).
+        target = _resource(resource, where, event_type) if resource else _account(base["aws.account.id"])
+        event = base | target
         event["aws.region"] = region or event["aws.region"] or fallback_region
         events.extend(event | row for row in rows)
     return events
@@ -164,38 +197,54 @@ def _common(
     product_arn: str | None,
     account: str | None,
 ) -> Event:
-    label = normalized = None
-    severity = obj(raw, "Severity")
-    if severity is not None:
-        label = text(severity, "Label", "Severity")
-        normalized = number(severity, "Normalized", "Severity")
-    severity_label, level_value, score = _level(label, normalized)
+    product_fields = obj(raw, "ProductFields") or {}
     workflow = obj(raw, "Workflow")
     company, product = _product(product_arn)
     title, description = text(raw, "Title"), text(raw, "Description")
+    created = text(raw, "CreatedAt") or text(raw, "FirstObservedAt")
+    updated = text(raw, "UpdatedAt")
+    severity = _severity(raw, "")
     return {
         "event.type": event_type.value if event_type else None,
         "event.provider": _PROVIDER,
         "event.name": title,
         "event.description": description,
-        "product.vendor": text(raw, "CompanyName") or company,
-        "product.name": text(raw, "ProductName") or product,
+        "product.vendor": vendor(
+            text(raw, "CompanyName") or text(product_fields, _PF_COMPANY, "ProductFields") or company
+        ),
+        "product.name": text(raw, "ProductName")
+        or text(product_fields, _PF_PRODUCT, "ProductFields")
+        or product,
         "finding.id": finding_id,
         "finding.title": title,
         "finding.description": description,
         "finding.type": types[0] if types else None,
         "finding.types": types,
-        "finding.severity": severity_label,
-        "finding.score": normalized,
-        "finding.time.created": text(raw, "CreatedAt"),
-        "finding.time.updated": text(raw, "UpdatedAt"),
+        **severity,
+        "finding.time.created": created or updated,  # no CreatedAt: first seen, else updated
+        "finding.time.updated": updated,
         "finding.status": (text(workflow, "Status", "Workflow") if workflow else None)
         or text(raw, "WorkflowState"),
         "finding.record_state": text(raw, "RecordState"),
         "finding.url": text(raw, "SourceUrl"),
+        "aws.account.id": text(raw, "AwsAccountId") or account,
+    }
+
+
+def _severity(holder: dict[str, Any], where: str) -> Event:
+    """The severity fields of the ``Severity`` block of ``holder`` (the finding or its provider fields)."""
+    label = normalized = None
+    at = f"{where}.Severity" if where else "Severity"
+    severity = obj(holder, "Severity", where)
+    if severity is not None:
+        label = text(severity, "Label", at)
+        normalized = bounded_score(severity, "Normalized", at, 100.0)
+    severity_label, level_value, score = _level(label, normalized)
+    return {
+        "finding.severity": severity_label,
+        "finding.score": normalized,
         "dt.security.risk.level": level_value,
         "dt.security.risk.score": score,
-        "aws.account.id": text(raw, "AwsAccountId") or account,
     }
 
 
@@ -217,7 +266,7 @@ def _resource(resource: dict[str, Any], where: str, event_type: EventType | None
     own_where = f"{where}.Details.{kind}"
     own = obj(details, kind, f"{where}.Details") if details is not None and kind else None
     fields: Event = {
-        "object.id": _object_id(kind, resource_id),
+        "object.id": object_id(kind, resource_id),
         "object.type": kind,
         "aws.resource.id": resource_id,
         "aws.resource.type": kind,
@@ -231,6 +280,10 @@ def _resource(resource: dict[str, Any], where: str, event_type: EventType | None
         if event_type is EventType.VULNERABILITY:
             fields.update(image)
             fields["object.type"] = "CONTAINER_IMAGE"
+    elif kind == "Container":
+        container = _container(own or {}, own_where, resource_id)
+        fields.update(container)
+        name = container["container.name"]
     elif own is not None:
         name = next(
             (found for key in _NAME_KEYS.get(kind or "", ()) if (found := text(own, key, own_where))), None
@@ -242,12 +295,22 @@ def _resource(resource: dict[str, Any], where: str, event_type: EventType | None
     return fields
 
 
-def _object_id(kind: str | None, resource_id: str | None) -> str | None:
-    if kind == "AwsIamAccessKey" and resource_id and resource_id.startswith(_ACCESS_KEY_PREFIX):
-        key_id = resource_id[len(_ACCESS_KEY_PREFIX) :]
-        if key_id and key_id != "null":
-            return key_id
-    return resource_id
+def _container(own: dict[str, Any], where: str, resource_id: str | None) -> Event:
+    """A ``Container`` resource is the target itself: ``CONTAINER`` with ``container.*`` (model.md §2)."""
+    image = text(own, "ImageName", where)
+    image_name, image_version = split_image(image) if image else (None, None)
+    return {
+        "object.type": "CONTAINER",
+        "container.id": resource_id,
+        "container.name": text(own, "Name", where),
+        "container.image.name": image_name,
+        "container.image.version": image_version or text(own, "ImageId", where),
+    }
+
+
+def _account(account: str | None) -> Event:
+    (target,) = account_target(("aws", None, account))
+    return target | {"aws.region": None, "aws.availability_zone": None}
 
 
 def _image_name(image: Event) -> str | None:

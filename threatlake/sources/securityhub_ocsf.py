@@ -2,8 +2,8 @@
 
 Security Hub v2 writes OCSF 1.5/1.6 classes of the Findings category. ``class_uid`` picks the event type
 (``_CLASSES``) and the finding-wide rows (``_ROWS``, from the same topic modules as the ASFF mapper); as in
-ASFF, a finding yields one event per resource × row. Another class (Macie's Data Security Finding, 2006) is
-stored unmapped: one event, about its first resource.
+ASFF, a finding yields one event per resource × row. Macie's Data Security Finding (2006) is a detection, as
+it is through ASFF; another class is stored unmapped: one event, about its first resource.
 
 Decisions where model.md is silent:
 - Values are spelled as ASFF spells them, so one query reads both formats: resource types
@@ -34,11 +34,13 @@ from threatlake.model import (
     EventType,
     Provider,
     format_timestamp,
+    object_id,
     ocsf_level,
     parse_timestamp,
 )
+from threatlake.sources.guardduty_resources import account_target, split_image
 from threatlake.sources.reader import integer, number, obj, objs, text, texts
-from threatlake.sources.securityhub import LEVEL_LABEL
+from threatlake.sources.securityhub import LEVEL_LABEL, vendor
 from threatlake.sources.securityhub_compliance import ocsf_compliance
 from threatlake.sources.securityhub_detection import threat_purpose, threat_type
 from threatlake.sources.securityhub_vulnerability import ocsf_image, ocsf_vulnerabilities
@@ -50,6 +52,7 @@ _CLASSES: dict[int, EventType] = {
     2002: EventType.VULNERABILITY,
     2003: EventType.COMPLIANCE,
     2004: EventType.DETECTION,
+    2006: EventType.DETECTION,  # Data Security Finding (Macie): a detection, as through ASFF
 }
 
 # OCSF finding status_id → the ASFF-style word, for a finding that has only the id.
@@ -58,6 +61,8 @@ _STATUS_BY_ID = {1: "NEW", 2: "IN_PROGRESS", 3: "SUPPRESSED", 4: "RESOLVED", 5: 
 _DIRECTION_BY_ID = {1: "INBOUND", 2: "OUTBOUND"}
 _DIRECTION_BY_NAME = {"inbound": "INBOUND", "outbound": "OUTBOUND"}
 
+# OCSF resource types with an ASFF name of their own (GuardDuty Runtime Monitoring targets a container).
+_ASFF_TYPES = {"AWS::Container::Container": "Container", "AWS::ECS::Container": "Container"}
 # Words ASFF spells differently from CloudFormation; every other word only has its acronyms folded.
 _TYPE_WORDS = {"ElasticLoadBalancingV2": "Elbv2", "ElasticLoadBalancing": "Elb", "WAFv2": "Wafv2"}
 _ACRONYM = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|[^a-z]|$)")
@@ -66,6 +71,8 @@ _ACRONYM = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|[^a-z]|$)")
 @lru_cache(maxsize=512)
 def asff_type(ocsf_type: str) -> str:
     """A CloudFormation resource type in ASFF spelling: ``AWS::RDS::DBInstance`` → ``AwsRdsDbInstance``."""
+    if ocsf_type in _ASFF_TYPES:
+        return _ASFF_TYPES[ocsf_type]
     words = [word for word in ocsf_type.split("::") if word]
     if len(words) < 2 or words[0] != "AWS":
         return ocsf_type
@@ -100,7 +107,12 @@ def _map(finding: Finding) -> list[Event]:
         rows = _ROWS[event_type](raw)
     events: list[Event] = []
     for where, resource in resources or [("resources", {})]:
-        event = base | _resource(resource, where, event_type, region, account)
+        if resource:
+            target = _resource(resource, where, event_type, region, account)
+        else:  # no resource named: the finding is about its account (one rule for every source)
+            (target,) = account_target(("aws", None, account))
+            target["aws.region"] = None
+        event = base | target
         event["aws.region"] = region or event["aws.region"] or finding.region
         events.extend(event | row for row in rows)
     return events
@@ -121,12 +133,13 @@ def _common(
     status = text(raw, "status")
     status_id = integer(raw, "status_id") if status is None else None
     title, description = text(info, "title", "finding_info"), text(info, "desc", "finding_info")
+    updated = _time(info, "modified_time", "finding_info") or _time(raw, "time", "")
     return {
         "event.type": event_type.value if event_type else None,
         "event.provider": Provider.SECURITY_HUB.value,
         "event.name": title,
         "event.description": description,
-        "product.vendor": text(product, "vendor_name", "metadata.product"),
+        "product.vendor": vendor(text(product, "vendor_name", "metadata.product")),
         "product.name": text(product, "name", "metadata.product"),
         "finding.id": finding_id,
         "finding.title": title,
@@ -134,8 +147,10 @@ def _common(
         "finding.type": types[0] if types else None,
         "finding.types": types,
         "finding.severity": severity.upper() if severity else LEVEL_LABEL[level],
-        "finding.time.created": _time(info, "created_time", "finding_info"),
-        "finding.time.updated": _time(info, "modified_time", "finding_info") or _time(raw, "time", ""),
+        "finding.time.created": _time(info, "created_time", "finding_info")
+        or _time(info, "first_seen_time", "finding_info")
+        or updated,
+        "finding.time.updated": updated,
         "finding.status": _upper(status) if status else _STATUS_BY_ID.get(status_id or 0),
         "finding.count": integer(raw, "count"),
         "finding.url": text(info, "src_url", "finding_info"),
@@ -162,7 +177,7 @@ def _resource(
     resource_id = resource_id or uid or uid_alt
     name = text(resource, "name", where) or _name_tag(resource, where) or _last_segment(resource_id)
     fields: Event = {
-        "object.id": resource_id,
+        "object.id": object_id(kind, resource_id),
         "object.type": kind,
         "object.name": name,
         "aws.resource.id": resource_id,
@@ -171,10 +186,39 @@ def _resource(
         "aws.region": region,
         "aws.availability_zone": text(resource, "zone", where),
     }
+    if kind == "Container":
+        fields.update(_container(resource, where, uid or resource_id, name))
     if event_type is EventType.VULNERABILITY and kind == "AwsEcrContainerImage":
         fields.update(ocsf_image(resource, where))
         fields["object.type"] = "CONTAINER_IMAGE"
     return fields
+
+
+def _container(resource: dict[str, Any], where: str, uid: str | None, name: str | None) -> Event:
+    """A container target: ``CONTAINER`` with ``container.*`` (model.md §2), from the resource and the OCSF
+    container object in its ``data`` (``data.container`` or ``data`` itself: ``uid``, ``name``, ``image``)."""
+    data = obj(resource, "data", where) or {}
+    at = f"{where}.data"
+    inner = obj(data, "container", at)
+    if inner is not None:
+        data, at = inner, f"{at}.container"
+    image_name = image_version = None
+    image = data.get("image")
+    if isinstance(image, dict):  # OCSF image: name, tag, uid
+        image_name = text(image, "name", f"{at}.image")
+        image_version = text(image, "tag", f"{at}.image") or text(image, "uid", f"{at}.image")
+        if image_name and not image_version:
+            image_name, image_version = split_image(image_name)
+    else:
+        written = text(data, "image", at)
+        image_name, image_version = split_image(written) if written else (None, None)
+    return {
+        "object.type": "CONTAINER",
+        "container.id": text(data, "uid", at) or uid,
+        "container.name": text(data, "name", at) or name,
+        "container.image.name": image_name,
+        "container.image.version": image_version,
+    }
 
 
 def _detection(raw: dict[str, Any]) -> Event:

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from threatlake.errors import SourceError
 from threatlake.model import Event
 
-__all__ = ["Finding", "Source"]
+__all__ = ["Finding", "Source", "TooDeep"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +48,16 @@ class Source:
     provider: str
     detect: Callable[[dict[str, Any]], bool]
     map: Callable[[Finding], list[Event]]
+
+
+class TooDeep:
+    """Stands, in a decoded document, for one element nested deeper than the limit (``decode``): the element
+    (a finding, usually) is rejected on its own, located by ``envelope.unwrap``, and its neighbours go on."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: SourceError) -> None:
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"TooDeep({self.error.reason!r})"

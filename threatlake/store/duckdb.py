@@ -1,14 +1,17 @@
 """The embedded store: one DuckDB file, ``<data-dir>/threatlake.duckdb``.
 
 One writer: every write goes through a single connection under a lock, in one transaction per batch, and
-returns only after ``COMMIT`` (durable). A batch is one Arrow table: ids already stored are found with one
-semi-join and filtered out, the rest is inserted with one ``INSERT ... SELECT`` and folded into ``latest``.
-Reads run on a cursor of their own (DuckDB's MVCC gives them a consistent snapshot beside the writer).
+returns only after ``COMMIT`` (durable). A batch is one Arrow table stored by one ``INSERT ... SELECT``: the
+primary key on ``event.id`` rejects a batch holding a stored id, and only then are the stored ids looked up
+(in the key's index for a small batch, by one semi-join for a large one) and left out. ``latest`` is folded
+after the commit, off the write (``store/latest.py``). Reads run on a cursor of their own (DuckDB's MVCC
+gives them a consistent snapshot beside the writer).
 DuckDB lets one process at a time open a file for writing; a second process gets a retryable ``StoreError``.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -22,13 +25,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from threatlake.errors import StoreError
+from threatlake.errors import QueryTimeoutError, StoreError
 from threatlake.model import DEFAULT_BUCKET, Event
 from threatlake.store import statements as sql
 from threatlake.store.arrow import dedupe, to_table
+from threatlake.store.latest import DEFAULT_LAG, Folder, Pending, rewrite
 from threatlake.store.protocol import Bucket, Params, WriteResult
 from threatlake.store.schema import EVENTS, LATEST, buckets_ddl, events_ddl
-from threatlake.store.statements import ROW
+from threatlake.store.statements import LOOKUP_IDS, ROW
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "FILE_NAME", "DuckDBStore"]
 
@@ -40,6 +44,10 @@ MAX_RETENTION_DAYS = 36_500  # a hundred years: the column is a 32-bit integer, 
 _STAGING = "_threatlake_staging"
 _FRESH = "_threatlake_fresh"
 _WINNERS = "_threatlake_winners"
+_MENTIONS_LATEST = re.compile(rf"\b{LATEST}\b", re.IGNORECASE)
+#: A batch of at most this share of the stored rows looks its ids up in the index (~20 µs an id) rather
+#: than scanning every stored id (~0.1 µs a row).
+_LOOKUP_SHARE = 1 / 500
 
 
 def _render(statement: exp.Expr) -> str:
@@ -55,7 +63,7 @@ class DuckDBStore:
 
     dialect = DIALECT
 
-    def __init__(self, path: Path | str, *, now: datetime | None = None) -> None:
+    def __init__(self, path: Path | str, *, now: datetime | None = None, lag: float = DEFAULT_LAG) -> None:
         self.path = str(path)
         try:
             self._conn = duckdb.connect(self.path)
@@ -68,6 +76,13 @@ class DuckDBStore:
             for ddl in (events_ddl(EVENTS, unique_id=True), events_ddl(LATEST, unique_id=False)):
                 self._conn.execute(_render(ddl)).fetchall()
             self._conn.execute(_render(buckets_ddl())).fetchall()
+            for statement in self._statements.latest_folded():
+                self._conn.execute(statement).fetchall()
+            self._pending = Pending(folded=self._scalar(self._statements.read_latest_folded()) is True)
+            if not self._pending.folded:
+                self._rebuild_latest()
+            self._newest: datetime | None = self._scalar(self._statements.newest_latest())
+        self._folder = Folder(self._fold, lag)
         if not any(bucket.name == DEFAULT_BUCKET for bucket in self.list_buckets()):
             self.create_bucket(DEFAULT_BUCKET, DEFAULT_RETENTION_DAYS, now=now or datetime.now(UTC))
 
@@ -81,31 +96,116 @@ class DuckDBStore:
         with self._lock:
             self._check_open()
             try:
-                self._conn.begin()
-                stored = self._insert(table)
-                self._conn.commit()
+                fresh = self._insert(table)
             except duckdb.Error as error:
                 self._rollback()
                 raise StoreError(f"write to {self.path} failed: {error}", retryable=True) from None
-        return WriteResult(stored, repeats + len(unique) - stored)
+            self._pending.add(fresh)
+        if fresh.num_rows:
+            self._folder.poke()
+        new_ids: list[str] = fresh.column("event.id").to_pylist()
+        return WriteResult(len(new_ids), repeats + len(unique) - len(new_ids), frozenset(new_ids))
 
-    def _insert(self, table: pa.Table) -> int:
-        """Insert the rows of ``table`` whose ids are new; fold them into ``latest``. Returns how many."""
-        with self._registered(_STAGING, table):
-            known = self._conn.sql(self._statements.known_ids(_STAGING)).to_arrow_table().column(0)
-        if len(known):
-            table = table.filter(pc.invert(pc.is_in(table.column("event.id"), value_set=known)))
-        if not table.num_rows:
-            return 0
+    @property
+    def latest_lag(self) -> float:
+        """Seconds since the oldest write that ``latest`` does not hold yet (0 when it holds them all)."""
+        return self._pending.lag()
+
+    def _insert(self, table: pa.Table) -> pa.Table:
+        """Store, in one transaction, the rows of ``table`` whose ids are new; returns them."""
+        self._conn.begin()
+        if not self._append(table):  # the primary key refused a stored id: duplicates are the exception
+            self._conn.begin()
+            table = self._new_rows(table)
+            if table.num_rows and not self._append(table):
+                raise StoreError(f"write to {self.path}: an id was stored twice", retryable=True)
+        if table.num_rows and self._pending.folded:  # the first write after a fold: latest is behind
+            self._conn.execute(self._statements.set_latest_folded(), [False]).fetchall()
+        self._conn.commit()
+        if table.num_rows:
+            self._pending.folded = False
+        return table
+
+    def _append(self, table: pa.Table) -> bool:
+        """Insert ``table``; False (and the transaction rolled back) when one of its ids is stored."""
+        self._conn.register(_STAGING, table)
+        try:
+            self._conn.execute(self._statements.insert_events(_STAGING)).fetchall()
+        except duckdb.ConstraintException:
+            self._rollback()
+            return False
+        finally:
+            self._conn.unregister(_STAGING)
+        return True
+
+    def _new_rows(self, table: pa.Table) -> pa.Table:
+        """The rows of ``table`` whose ids ``events`` does not hold."""
+        ids = table.column("event.id")
+        stored = self._scalar(self._statements.count_events()) or 0
+        if len(ids) <= stored * _LOOKUP_SHARE:
+            wanted = ids.to_pylist()
+            known: list[Any] = []
+            for start in range(0, len(wanted), LOOKUP_IDS):
+                chunk = wanted[start : start + LOOKUP_IDS]
+                chunk += chunk[-1:] * (LOOKUP_IDS - len(chunk))  # one statement text for every chunk
+                known += [
+                    row[0] for row in self._conn.execute(self._statements.lookup_ids(), chunk).fetchall()
+                ]
+            found: pa.Array | pa.ChunkedArray = pa.array(known, type=pa.string())
+        else:
+            with self._registered(_STAGING, table):
+                found = self._conn.sql(self._statements.known_ids(_STAGING)).to_arrow_table().column(0)
+        return table.filter(pc.invert(pc.is_in(ids, value_set=found))) if len(found) else table
+
+    # -- latest ------------------------------------------------------------------------------------------
+
+    def _fold(self) -> None:
+        """Fold every pending write into ``latest`` in one transaction (a no-op when none is pending)."""
+        with self._lock:
+            if not self._closed:
+                self._fold_locked()
+
+    def _fold_locked(self) -> None:
+        since = self._pending.since
+        tables = self._pending.take()
+        if not tables or since is None:
+            return
+        table = pa.concat_tables(tables)
         table = table.append_column(ROW, pa.array(range(table.num_rows), type=pa.int64()))
-        with self._registered(_FRESH, table):
-            self._conn.execute(self._statements.insert_events(_FRESH)).fetchall()
-            rows = self._conn.sql(self._statements.winner_rows(_FRESH)).to_arrow_table().column(0)
-        winners = table if len(rows) == table.num_rows else table.take(rows)
-        with self._registered(_WINNERS, winners):
-            for statement in self._statements.fold_latest(_WINNERS):
+        try:
+            self._conn.begin()
+            with self._registered(_FRESH, table):
+                rows = self._conn.sql(self._statements.winner_rows(_FRESH)).to_arrow_table().column(0)
+            winners = table if len(rows) == table.num_rows else table.take(rows)
+            with self._registered(_WINNERS, winners):
+                for statement in self._statements.fold_latest(_WINNERS):
+                    self._conn.execute(statement).fetchall()
+            self._conn.execute(self._statements.set_latest_folded(), [True]).fetchall()
+            self._conn.commit()
+        except duckdb.Error as error:
+            self._rollback()
+            self._pending.put_back(tables, since)
+            raise StoreError(f"folding latest in {self.path} failed: {error}", retryable=True) from None
+        self._pending.folded = True
+        newest = pc.max(winners.column("timestamp")).as_py()
+        if newest is not None and (self._newest is None or newest > self._newest):
+            self._newest = newest
+
+    def _rebuild_latest(self) -> None:
+        self._conn.begin()
+        try:
+            for statement in self._statements.rebuild_latest():
                 self._conn.execute(statement).fetchall()
-        return int(table.num_rows)
+            self._conn.execute(self._statements.set_latest_folded(), [True]).fetchall()
+            self._conn.commit()
+        except BaseException:
+            self._rollback()
+            raise
+        self._pending.folded = True
+
+    def _scalar(self, statement: str) -> Any:
+        rows = self._conn.execute(statement).fetchall()
+        return rows[0][0] if rows else None
 
     @contextmanager
     def _registered(self, name: str, table: pa.Table) -> Iterator[None]:
@@ -116,6 +216,8 @@ class DuckDBStore:
             self._conn.unregister(name)
 
     def _rollback(self) -> None:
+        with suppress(duckdb.Error):  # a failed statement leaves its result open
+            self._conn.abort()
         with suppress(duckdb.Error):  # no transaction was open
             self._conn.rollback()
 
@@ -123,6 +225,7 @@ class DuckDBStore:
 
     def execute(self, sql: str, params: Params = None, *, timeout: float | None = None) -> pa.Table:
         self._check_open()
+        sql = self._for_latest(sql, params)
         cursor = self._conn.cursor()
         # The engine stops at the timeout (not just the caller's wait): a runaway query frees its thread.
         timer = threading.Timer(timeout, cursor.interrupt) if timeout is not None else None
@@ -133,13 +236,28 @@ class DuckDBStore:
             relation = cursor.sql(sql, params=bound)
             return relation.to_arrow_table() if relation is not None else pa.table({})
         except duckdb.InterruptException:
-            raise StoreError(f"query interrupted after the timeout of {timeout:g} seconds") from None
+            raise QueryTimeoutError(f"query interrupted after the timeout of {timeout:g} seconds") from None
         except duckdb.Error as error:
             raise StoreError(f"query failed: {error}") from None
         finally:
             if timer is not None:
                 timer.cancel()
             cursor.close()
+
+    def _for_latest(self, sql: str, params: Params) -> str:
+        """``sql`` made to see every write in ``latest``, reading it for the latest-state idiom if it can."""
+        if _MENTIONS_LATEST.search(sql) is not None:
+            self._catch_up()
+            return sql
+        return rewrite(sql, params, DIALECT, self._catch_up) or sql
+
+    def _catch_up(self) -> datetime | None:
+        """Fold what is pending; the greatest ``timestamp`` in ``latest`` then."""
+        if self._pending.tables:
+            with self._lock:
+                self._check_open()
+                self._fold_locked()
+        return self._newest
 
     # -- buckets and retention ---------------------------------------------------------------------------
 
@@ -170,6 +288,7 @@ class DuckDBStore:
             raise StoreError(f"bucket {name!r} is the default bucket and cannot be deleted")
         with self._lock:
             self._check_open()
+            self._fold_locked()  # or a later fold would bring the deleted rows back into latest
             self._conn.begin()
             try:
                 removed = self._count(self._statements.delete_bucket(), [name])
@@ -189,6 +308,7 @@ class DuckDBStore:
             cutoff = _naive_utc(now) - timedelta(days=bucket.retention_days)
             with self._lock:
                 self._check_open()
+                self._fold_locked()
                 self._conn.begin()
                 try:
                     deleted += self._count(self._statements.expire(EVENTS), [bucket.name, cutoff])
@@ -210,8 +330,11 @@ class DuckDBStore:
             raise StoreError(f"store {self.path} is closed")
 
     def close(self) -> None:
+        self._folder.close()
         with self._lock:
             if not self._closed:
+                with suppress(StoreError):  # left behind, latest is rebuilt on the next open
+                    self._fold_locked()
                 self._closed = True
                 self._conn.close()
 

@@ -8,7 +8,7 @@ buckets and sweep retention. ``dialect`` names the SQL dialect the query compile
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -23,17 +23,23 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
-    """The outcome of one write: how many events were newly stored, how many were already there.
+    """The outcome of one write: how many events were newly stored, how many were already there, and which.
 
     ``duplicates`` counts both events whose ``event.id`` was stored before and repeats inside the batch, so
-    ``stored + duplicates`` is always the number of events handed to ``write``.
+    ``stored + duplicates`` is always the number of events handed to ``write``. ``new_ids`` holds the
+    ``event.id`` of each newly stored event (``len(new_ids) == stored`` when a store reports them, as every
+    backend's ``write`` must): the new-event hook fires for exactly these, and a group commit splits its
+    counts per request with them.
     """
 
     stored: int = 0
     duplicates: int = 0
+    new_ids: frozenset[str] = field(default=frozenset(), compare=False)  # equal results: equal counts
 
     def __add__(self, other: WriteResult) -> WriteResult:
-        return WriteResult(self.stored + other.stored, self.duplicates + other.duplicates)
+        return WriteResult(
+            self.stored + other.stored, self.duplicates + other.duplicates, self.new_ids | other.new_ids
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +63,8 @@ class Store(Protocol):
     def write(self, events: Iterable[Event]) -> WriteResult:
         """Store ``events``; an event whose ``event.id`` is already stored is a duplicate, not re-inserted.
 
-        Returns once the new events are durable (committed); the ``latest`` table is updated in the same
-        transaction.
+        Returns once the new events are durable (committed); the ``latest`` table may follow later, but a
+        query that reads it sees every committed write.
         """
         ...
 

@@ -23,6 +23,7 @@ __all__ = [
     "EXTRA",
     "LATEST",
     "LATEST_KEY",
+    "LATEST_STATE",
     "SQL_TYPES",
     "ZSTD_COLUMNS",
     "Column",
@@ -34,6 +35,7 @@ __all__ = [
 
 EVENTS = "events"
 LATEST = "latest"
+LATEST_STATE = "latest_state"  # one row: whether ``latest`` holds every stored event (see store/latest.py)
 BUCKETS = "buckets"
 EXTRA = "extra"
 

@@ -12,9 +12,21 @@ from functools import cache
 from sqlglot import exp
 
 from threatlake.model import DEFAULT_BUCKET
-from threatlake.store.schema import BUCKETS, COLUMNS, EVENTS, LATEST, LATEST_KEY, column, identifier
+from threatlake.store.schema import (
+    BUCKETS,
+    COLUMNS,
+    EVENTS,
+    LATEST,
+    LATEST_KEY,
+    LATEST_STATE,
+    column,
+    identifier,
+)
 
-__all__ = ["ROW", "Statements"]
+__all__ = ["LOOKUP_IDS", "ROW", "Statements"]
+
+#: Ids looked up per statement by ``lookup_ids`` (a fixed count, so one prepared text serves every batch).
+LOOKUP_IDS = 2048
 
 ROW = "_threatlake_row"
 _ID = "event.id"
@@ -71,8 +83,15 @@ class Statements:
         self._render = cache(lambda key: render(_TREES[key[0]](key[1])))
 
     def known_ids(self, staging: str) -> str:
-        """The ids of ``staging`` that ``events`` already holds."""
+        """The ids of ``staging`` that ``events`` already holds (one scan of the stored ids)."""
         return self._render(("known_ids", staging))
+
+    def count_events(self) -> str:
+        return self._render(("count_events", ""))
+
+    def lookup_ids(self) -> str:
+        """The stored ids among ``LOOKUP_IDS`` bound ids (point lookups in the primary-key index)."""
+        return self._render(("lookup_ids", ""))
 
     def insert_events(self, fresh: str) -> str:
         return self._render(("insert_events", fresh))
@@ -84,6 +103,25 @@ class Statements:
     def fold_latest(self, winners: str) -> list[str]:
         """Upsert ``winners`` (one row per finding key) into ``latest``; older never replaces newer."""
         return [self._render((name, winners)) for name in ("drop_superseded", "insert_winners")]
+
+    def rebuild_latest(self) -> list[str]:
+        """Recompute ``latest`` from ``events`` (after a crash left it behind)."""
+        return [self._render((name, "")) for name in ("clear_latest", "fill_latest")]
+
+    def latest_folded(self) -> list[str]:
+        """Create the one-row flag saying whether ``latest`` holds every stored event (a new store: yes)."""
+        return [self._render((name, "")) for name in ("latest_state_ddl", "init_latest_state")]
+
+    def read_latest_folded(self) -> str:
+        return self._render(("read_latest_folded", ""))
+
+    def set_latest_folded(self) -> str:
+        """Set the flag to the bound boolean (false in the first write after a fold, true by each fold)."""
+        return self._render(("set_latest_folded", ""))
+
+    def newest_latest(self) -> str:
+        """The greatest ``timestamp`` in ``latest``."""
+        return self._render(("newest_latest", ""))
 
     def list_buckets(self) -> str:
         return self._render(("list_buckets", ""))
@@ -111,8 +149,13 @@ def _known_ids(staging: str) -> exp.Expr:
     )
 
 
-def _winner_rows(fresh: str) -> exp.Expr:
-    """The ``ROW`` numbers of the newest row per finding key in ``fresh``."""
+def _lookup_ids(_: str) -> exp.Expr:
+    wanted = [exp.Placeholder() for _ in range(LOOKUP_IDS)]
+    return exp.select(column(_ID)).from_(_table(EVENTS)).where(exp.In(this=column(_ID), expressions=wanted))
+
+
+def _newest_first() -> exp.Expr:
+    """``= 1`` for the newest row of its finding key (ties: the greater id, as ``_newer`` decides)."""
     rank = exp.Window(
         this=exp.func("ROW_NUMBER"),
         partition_by=[column(name) for name in LATEST_KEY],
@@ -123,10 +166,35 @@ def _winner_rows(fresh: str) -> exp.Expr:
             ]
         ),
     )
-    return (
-        exp.select(column(ROW))
-        .from_(_table(fresh))
-        .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)))
+    return exp.EQ(this=rank, expression=exp.Literal.number(1))
+
+
+def _winner_rows(fresh: str) -> exp.Expr:
+    """The ``ROW`` numbers of the newest row per finding key in ``fresh``."""
+    return exp.select(column(ROW)).from_(_table(fresh)).qualify(_newest_first())
+
+
+def _fill_latest(_: str) -> exp.Expr:
+    return _insert(LATEST, exp.select(*_columns()).from_(_table(EVENTS)).qualify(_newest_first()))
+
+
+def _latest_state_ddl(_: str) -> exp.Expr:
+    folded = exp.ColumnDef(
+        this=identifier("folded"),
+        kind=exp.DataType.build("BOOLEAN"),
+        constraints=[exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())],
+    )
+    return exp.Create(
+        this=exp.Schema(this=_table(LATEST_STATE), expressions=[folded]), kind="TABLE", exists=True
+    )
+
+
+def _init_latest_state(_: str) -> exp.Expr:
+    """The flag's one row, ``true``: a new store is folded, and so is one kept by the synchronous fold."""
+    held = exp.select(exp.Literal.number(1)).from_(_table(LATEST_STATE))
+    return exp.Insert(
+        this=_table(LATEST_STATE),
+        expression=exp.select(exp.true()).where(exp.Not(this=exp.Exists(this=held))),
     )
 
 
@@ -178,10 +246,19 @@ def _expire(table: str) -> exp.Expr:
 
 _TREES: dict[str, Callable[[str], exp.Expr]] = {
     "known_ids": _known_ids,
+    "lookup_ids": _lookup_ids,
+    "count_events": lambda _: exp.select(exp.func("COUNT", exp.Star())).from_(_table(EVENTS)),
     "insert_events": lambda fresh: _insert(EVENTS, exp.select(*_columns()).from_(_table(fresh))),
     "winner_rows": _winner_rows,
     "drop_superseded": _drop_superseded,
     "insert_winners": _insert_winners,
+    "clear_latest": lambda _: exp.Delete(this=_table(LATEST)),
+    "fill_latest": _fill_latest,
+    "latest_state_ddl": _latest_state_ddl,
+    "init_latest_state": _init_latest_state,
+    "read_latest_folded": lambda _: exp.select(column("folded")).from_(_table(LATEST_STATE)),
+    "set_latest_folded": lambda _: exp.update(_table(LATEST_STATE), {"folded": exp.Placeholder()}),
+    "newest_latest": lambda _: exp.select(exp.func("MAX", column(_TIME))).from_(_table(LATEST)),
     "list_buckets": _list_buckets,
     "insert_bucket": _insert_bucket,
     "delete_bucket": _delete_bucket,

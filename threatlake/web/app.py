@@ -1,7 +1,8 @@
-"""``create_app(config, store, settings)``: the Starlette app, its routes, state and error handlers.
+"""``create_app(config, store, state)``: the Starlette app, its routes, services and error handlers.
 
 The app owns the writer thread and the query thread pool (started and stopped by its lifespan); the caller
-owns the store and the settings database, opens them before and closes them after.
+owns the store and the state repositories (``threatlake.state``), opens them before and closes them after.
+Handlers reach their collaborators through ``services(request)`` (``web/services.py``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 
 import orjson
 from starlette.applications import Starlette
@@ -21,15 +21,17 @@ from starlette.routing import BaseRoute, Route
 
 from threatlake.config import Config
 from threatlake.errors import ThreatlakeError
-from threatlake.model import Event
 from threatlake.pipeline.registry import load_pipelines
-from threatlake.store import Store, WriteResult
+from threatlake.service.counters import ConnectionCounters
+from threatlake.service.ingest import AfterWrite, Ingest
+from threatlake.state import State
+from threatlake.store import Store
 from threatlake.store.batch import BatchExecutor
-from threatlake.store.pipelines import MemoryPipelines, PipelineRepository
-from threatlake.store.settings import Settings
 from threatlake.web import errors, openapi, ops, views
+from threatlake.web.admission import Admission, AdmissionLimits
 from threatlake.web.api import buckets, connections, documents, ingest, pipelines, query, tokens
-from threatlake.web.jobs import QueryJobs
+from threatlake.web.jobs import Lanes, QueryJobs
+from threatlake.web.services import Services
 from threatlake.web.writer import Writer
 
 __all__ = ["create_app", "routes"]
@@ -57,24 +59,29 @@ def routes() -> list[BaseRoute]:
 def create_app(
     config: Config,
     store: Store,
-    settings: Settings,
+    state: State,
     *,
-    pipeline_repository: PipelineRepository | None = None,
     writer: Writer | None = None,
 ) -> Starlette:
-    """The service. ``pipeline_repository`` holds the user's pipelines (none: only the AWS mapping runs);
+    """The service. ``state.pipelines`` holds the user's pipelines (none: only the AWS mapping runs);
     an invalid stored definition stops the start with a ``PipelineError`` naming every problem."""
     metrics = ops.Metrics()
-    repository = pipeline_repository if pipeline_repository is not None else MemoryPipelines()
     batch_executor = BatchExecutor()
-    counters = connections.ConnectionCounters(settings)
-
-    def on_write(events: list[Event], result: WriteResult) -> None:
-        metrics.count_written(events, result)
-        counters.count_written(events, result)
-
-    the_writer = writer or Writer(store, config.writer_queue_batches, on_write=on_write)
-    executor = ThreadPoolExecutor(max_workers=config.query_workers, thread_name_prefix="threatlake-query")
+    counters = ConnectionCounters(state.connections)
+    after_write = AfterWrite.for_state(state, counters, observers=[metrics.count_written])
+    the_writer = writer or Writer(store, config.writer_queue_batches, on_write=after_write)
+    jobs = QueryJobs(
+        Lanes(
+            workers=config.query_workers,
+            fast_workers=config.fast_query_workers,
+            fast_seconds=config.fast_query_seconds,
+            timeout=config.query_timeout_seconds,
+            ttl=config.result_ttl_seconds,
+            max_pending=config.max_pending_queries,
+            per_owner=config.max_queries_per_token,
+            max_kept_bytes=config.kept_result_bytes,
+        )
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -86,12 +93,24 @@ def create_app(
             sweeping.cancel()
             the_writer.close()
             counters.close()
-            executor.shutdown(wait=False, cancel_futures=True)
+            jobs.close()
             batch_executor.close()
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(ops.AccessLog, metrics=metrics)],
+        middleware=[
+            Middleware(ops.AccessLog, metrics=metrics),
+            Middleware(
+                Admission,
+                limits=AdmissionLimits(
+                    max_ingest_requests=config.max_ingest_requests,
+                    max_inflight_bytes=config.max_inflight_bytes,
+                    body_timeout=config.body_timeout_seconds,
+                    drain_bytes=config.drain_bytes,
+                ),
+                queue_pressure=lambda: (the_writer.depth, config.writer_queue_batches),
+            ),
+        ],
         exception_handlers={
             ThreatlakeError: errors.handle_error,
             HTTPException: errors.handle_http,
@@ -99,15 +118,18 @@ def create_app(
         },
         lifespan=lifespan,
     )
-    app.state.config = config
-    app.state.store = store
-    app.state.settings = settings
-    app.state.pipeline_repository = repository
-    app.state.pipelines = load_pipelines(repository.list())
-    app.state.batch_executor = batch_executor
-    app.state.writer = the_writer
-    app.state.counters = counters
-    app.state.metrics = metrics
-    app.state.jobs = QueryJobs(executor, ttl=config.result_ttl_seconds, timeout=config.query_timeout_seconds)
+    found = Services(
+        config=config,
+        store=store,
+        state=state,
+        writer=the_writer,
+        jobs=jobs,
+        metrics=metrics,
+        counters=counters,
+        ingest=Ingest(store, lambda: found.pipelines, batch_executor, after_write),
+        batch_executor=batch_executor,
+        pipelines=load_pipelines(state.pipelines.list()),
+    )
+    app.state.services = found
     app.state.openapi = openapi.document()
     return app

@@ -6,13 +6,13 @@ request, so a token revoked from the command line stops working at once, even wh
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from starlette.requests import Request
 
 from threatlake.errors import AuthError, ScopeError
-from threatlake.store.settings import Settings, TokenRecord
+from threatlake.state.tokens import TokenRecord
+from threatlake.web.services import services
 
 __all__ = ["authorize", "token_text"]
 
@@ -31,9 +31,8 @@ def token_text(header: str | None) -> str:
 
 def authorize(request: Request, scope: str) -> TokenRecord:
     """The request's live token when it has ``scope``: AuthError (401) or ScopeError (403) otherwise."""
-    settings: Settings = request.app.state.settings
-    token = settings.authenticate(
-        token_text(request.headers.get("authorization")), now=datetime.now(UTC), monotonic=time.monotonic()
+    token = services(request).state.tokens.authenticate(
+        token_text(request.headers.get("authorization")), now=datetime.now(UTC)
     )
     if token is None:
         raise AuthError("Invalid or revoked token")

@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from threatlake.errors import BodyTooLargeError, MediaTypeError, RequestError, SourceError
+from threatlake.errors import BodyTooLargeError, MediaTypeError, RequestError, SizeLimitError, SourceError
 from threatlake.pipeline.mapping import Rejection
 from threatlake.sources.decode import decode
 
@@ -21,6 +21,8 @@ __all__ = ["JSON_TYPES", "Body", "Limits", "decode_body", "read_body", "read_jso
 JSON_TYPES = ("application/json",)
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
 _ENCODINGS = ("", "identity", "gzip", "x-gzip")
+#: Inflated bytes any gzip body may reach whatever its ratio: small bodies of repeated text are no threat.
+_RATIO_FLOOR = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,8 @@ class Limits:
     max_body: int
     max_decompressed: int
     max_depth: int
+    #: a gzip body may inflate to at most this many times its size (past ``_RATIO_FLOOR``); 0: no bound
+    max_ratio: int = 0
 
 
 @dataclass(slots=True)
@@ -91,21 +95,34 @@ def decode_body(data: bytes, content_type: str | None, content_encoding: str | N
     if encoding not in _ENCODINGS:
         raise MediaTypeError(f"Unsupported content encoding {encoding!r}: send gzip or identity")
     ndjson = media in NDJSON_TYPES
+    gzipped = encoding in ("gzip", "x-gzip")
+    inflated = limits.max_decompressed
+    if gzipped and limits.max_ratio:
+        inflated = min(inflated, max(len(data) * limits.max_ratio, _RATIO_FLOOR))
     body = Body()
-    for item in decode(
-        data,
-        max_decompressed=limits.max_decompressed,
-        max_depth=limits.max_depth,
-        ndjson=ndjson,
-        gzip=encoding in ("gzip", "x-gzip"),
-    ):
-        if not isinstance(item, SourceError):
-            body.documents.append(item)
-        elif ndjson:
-            body.rejections.append(Rejection(item.location, item.reason))
-        else:
-            details: dict[str, object] = {"offset": item.offset} if item.offset is not None else {}
-            raise RequestError(item.reason[:1].upper() + item.reason[1:], details)
+    try:
+        for item in decode(
+            data, max_decompressed=inflated, max_depth=limits.max_depth, ndjson=ndjson, gzip=gzipped
+        ):
+            _collect(body, item, ndjson=ndjson)
+    except SizeLimitError:
+        if inflated >= limits.max_decompressed:
+            raise
+        raise BodyTooLargeError(
+            f"The gzip body of {len(data)} bytes inflates to more than {limits.max_ratio} times its size "
+            f"(max_inflate_ratio): refused as a decompression bomb; send smaller or less repetitive batches",
+            {"limit": inflated, "ratio": limits.max_ratio},
+        ) from None
     if not body.documents and not body.rejections:
         raise RequestError("Empty body: send a JSON object, a JSON array or NDJSON")
     return body
+
+
+def _collect(body: Body, item: tuple[str, Any] | SourceError, *, ndjson: bool) -> None:
+    if not isinstance(item, SourceError):
+        body.documents.append(item)
+    elif ndjson:
+        body.rejections.append(Rejection(item.location, item.reason))
+    else:
+        details: dict[str, object] = {"offset": item.offset} if item.offset is not None else {}
+        raise RequestError(item.reason[:1].upper() + item.reason[1:], details)

@@ -24,6 +24,7 @@ from threatlake.errors import (
     NotFoundError,
     OverloadedError,
     QueryError,
+    QueryTimeoutError,
     RequestError,
     ResultGoneError,
     ScopeError,
@@ -40,6 +41,7 @@ log = logging.getLogger("threatlake.web")
 
 #: Most specific class first: the first ``isinstance`` match decides the status.
 STATUS: tuple[tuple[type[ThreatlakeError], int], ...] = (
+    (QueryTimeoutError, 504),
     (BodyTooLargeError, 413),
     (SizeLimitError, 413),
     (MediaTypeError, 415),
@@ -72,6 +74,8 @@ def _details(error: ThreatlakeError) -> dict[str, Any]:
         if error.text:
             details["text"] = error.text
         return details
+    if isinstance(error, QueryTimeoutError):
+        return {"errorType": "QUERY_TIMEOUT"}
     if isinstance(error, ResultGoneError):
         return {"errorType": "RESULT_GONE", **error.details}
     if isinstance(error, RequestError):
@@ -110,7 +114,9 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     response = error_response(status, message, _details(exc))
     if isinstance(exc, UnavailableError):
         response.headers["Retry-After"] = str(exc.retry_after)
-    if status >= 500 and not isinstance(exc, UnavailableError):
+    elif isinstance(exc, StoreError) and exc.retryable:  # e.g. the settings database is locked a moment
+        response.headers["Retry-After"] = "1"
+    if status >= 500 and not isinstance(exc, UnavailableError | QueryTimeoutError):
         log.error("error serving %s %s: %s", request.method, request.url.path, exc)
     return response
 

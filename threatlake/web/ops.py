@@ -17,17 +17,24 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from threatlake.model import Event
+from threatlake.service.ingest import new_events
 from threatlake.store import WriteResult
+from threatlake.web.auth import authorize
+from threatlake.web.services import services
 
 __all__ = ["ROUTES", "AccessLog", "JsonFormatter", "Metrics"]
 
 access_log = logging.getLogger("threatlake.access")
+
+#: The scope ``/metrics`` needs when ``metrics_token_required`` is on.
+METRICS_SCOPE = "settings:read"
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -71,6 +78,9 @@ class Metrics:
         self.queue_depth = Gauge(
             "threatlake_writer_queue_batches", "Batches waiting for the writer", registry=self.registry
         )
+        self.latest_lag = Gauge(
+            "threatlake_latest_lag_seconds", "How far the latest table trails writes", registry=self.registry
+        )
         self.requests = Counter(
             "threatlake_http_requests",
             "HTTP requests by status",
@@ -85,13 +95,13 @@ class Metrics:
             self.rejected.labels(connection).inc(rejected)
 
     def count_written(self, events: list[Event], result: WriteResult) -> None:
-        """Called by the writer after each group write; splits duplicates proportionally across labels."""
-        total = len(events) or 1
-        for (provider, connection), count in _by_label(events).items():
-            duplicates = round(result.duplicates * count / total)
-            self.stored.labels(provider, connection).inc(count - duplicates)
-            if duplicates:
-                self.duplicates.labels(provider, connection).inc(duplicates)
+        """Called after each group write: the newly stored events (``result.new_ids``) and the others."""
+        fresh = new_events(events, result)
+        stored = _by_label(fresh)
+        for label, count in _by_label(events).items():
+            self.stored.labels(*label).inc(stored[label])
+            if count > stored[label]:
+                self.duplicates.labels(*label).inc(count - stored[label])
 
 
 def _by_label(events: list[Event]) -> Tally[tuple[str, str]]:
@@ -106,16 +116,19 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    writer = request.app.state.writer
+    writer = services(request).writer
     if not writer.running:
         return JSONResponse({"status": "unavailable", "reason": "writer is not running"}, 503)
     return JSONResponse({"status": "ready", "writerQueueBatches": writer.depth})
 
 
 async def metrics(request: Request) -> Response:
-    state = request.app.state
-    state.metrics.queue_depth.set(state.writer.depth)
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    found = services(request)
+    if found.config.metrics_token_required:
+        await run_in_threadpool(authorize, request, METRICS_SCOPE)
+    found.metrics.queue_depth.set(found.writer.depth)
+    found.metrics.latest_lag.set(getattr(found.store, "latest_lag", 0.0))  # a store without one has none
+    return Response(generate_latest(found.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 ROUTES = [

@@ -20,15 +20,18 @@ from typing import TextIO
 
 import uvicorn
 
-from threatlake.cli.service import announce
 from threatlake.config import Config
 from threatlake.pipeline.mapping import IngestContext, map_bytes
 from threatlake.samples import sample_files
-from threatlake.store import Store, WriteResult, open_store
-from threatlake.store.pipelines import FilePipelines
-from threatlake.store.settings import DEFAULT_CONNECTION, Settings, open_settings
+from threatlake.service.access import create_token
+from threatlake.service.announce import announce
+from threatlake.service.resources import open_configured_state, open_configured_store
+from threatlake.state import State
+from threatlake.state.tokens import DEFAULT_CONNECTION, INGEST_SCOPE
+from threatlake.store import Store, WriteResult
 from threatlake.web.app import create_app
 from threatlake.web.ops import JsonFormatter
+from threatlake.web.protocol import deadline_protocol
 
 __all__ = ["ADMIN_USER", "GRACEFUL_SHUTDOWN_SECONDS", "bootstrap", "load_samples", "serve"]
 
@@ -65,13 +68,13 @@ def configure_logging(level: str) -> None:
         logging.getLogger(name).propagate = True
 
 
-def bootstrap(settings: Settings, config: Config, out: TextIO) -> None:
+def bootstrap(state: State, config: Config, out: TextIO) -> None:
     """First start: the admin user and an ingest token, printed once."""
     now = datetime.now(UTC)
     password = config.admin_password or secrets.token_urlsafe(18)
-    settings.create_user(ADMIN_USER, password, now=now, admin=True)
-    _, token = settings.create_token(
-        ["openpipeline.events_security"], now=now, name="first-start ingest", connection=DEFAULT_CONNECTION
+    state.users.create(ADMIN_USER, password, now=now, role="admin")
+    _, token = create_token(
+        state, [INGEST_SCOPE], now=now, name="first-start ingest", connection=DEFAULT_CONNECTION
     )
     shown = "(from THREATLAKE_ADMIN_PASSWORD)" if config.admin_password else password
     out.write(
@@ -98,15 +101,15 @@ def load_samples(store: Store) -> WriteResult:
 
 def serve(config: Config, *, out: TextIO = sys.stdout) -> int:
     configure_logging(config.log_level)
-    store = open_store(config.data_dir if config.store == "duckdb" else config.store)
-    settings = open_settings(config.data_dir)
+    store = open_configured_store(config)
+    state = open_configured_state(config)
     try:
-        if not settings.has_users():
-            bootstrap(settings, config, out)
+        if not state.users.has_users():
+            bootstrap(state, config, out)
             if config.load_samples:
                 written = load_samples(store)
                 log.info("samples loaded", extra={"fields": {"stored": written.stored}})
-        app = create_app(config, store, settings, pipeline_repository=FilePipelines(config.data_dir))
+        app = create_app(config, store, state)
         server = _Server(
             uvicorn.Config(
                 app,
@@ -116,6 +119,8 @@ def serve(config: Config, *, out: TextIO = sys.stdout) -> int:
                 access_log=False,
                 lifespan="on",
                 server_header=False,
+                http=deadline_protocol(config.header_timeout_seconds),
+                limit_concurrency=config.max_connections,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
         )
@@ -124,4 +129,4 @@ def serve(config: Config, *, out: TextIO = sys.stdout) -> int:
         return 0 if server.started else 1
     finally:
         store.close()
-        settings.close()
+        state.close()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from threatlake.errors import OverloadedError, StoreError, UnavailableError
 from threatlake.model import Event
+from threatlake.service.ingest import event_key
 from threatlake.store import Store, WriteResult
 
 __all__ = ["GROUP_EVENTS", "Writer"]
@@ -134,16 +135,23 @@ class Writer:
                 self._on_write(events, result)
             except Exception:  # metrics must never fail a write
                 log.exception("write callback failed")
-        for job in group:
-            job.done.set_result(_share(job, result, len(events)))
+        for job, part in zip(group, _split(group, result), strict=True):
+            job.done.set_result(part)
 
 
-def _share(job: _Job, result: WriteResult, total: int) -> WriteResult:
-    """This request's part of a group write: exact when nothing was a duplicate, else proportional."""
-    count = len(job.events)
-    if count == total:
-        return result
-    if not result.duplicates:
-        return WriteResult(count, 0)
-    stored = round(result.stored * count / total)
-    return WriteResult(stored, count - stored)
+def _split(group: list[_Job], result: WriteResult) -> list[WriteResult]:
+    """Each request's exact part of a group write: a newly stored id counts as stored for the first request
+    that carried it (in queue order); every other event of a request is a duplicate."""
+    if len(group) == 1:
+        return [result]
+    unclaimed = set(result.new_ids)
+    parts = []
+    for job in group:
+        mine = []
+        for event in job.events:
+            key = event_key(event)
+            if key in unclaimed:
+                unclaimed.discard(key)
+                mine.append(key)
+        parts.append(WriteResult(len(mine), len(job.events) - len(mine), frozenset(mine)))
+    return parts

@@ -15,7 +15,7 @@ SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "ti
 
 -- search
 -- | fetch dt.system.buckets | search "CUSTOM"
-SELECT "name", "retention_days", "created" FROM buckets WHERE (CONTAINS(LOWER("name"), LOWER($1))) LIMIT $2;
+SELECT "name", "display_name", "table", "status", "retention_days", "type", "updatable", "version", "records", "created" FROM (SELECT "b"."name" AS "name", "b"."name" AS "display_name", 'security.events' AS "table", 'active' AS "status", CAST("b"."retention_days" AS BIGINT) AS "retention_days", CASE WHEN "b"."name" = 'default_securityevents' THEN 'default' ELSE 'custom' END AS "type", NOT ("b"."name" = 'default_securityevents') AS "updatable", 1 AS "version", COALESCE("r"."n", 0) AS "records", "b"."created" AS "created" FROM buckets AS b LEFT JOIN (SELECT "dt.system.bucket" AS "bucket", COUNT(*) AS "n" FROM events GROUP BY "dt.system.bucket") AS r ON "r"."bucket" = "b"."name") AS t1 WHERE (CONTAINS(LOWER("name"), LOWER($1)) OR CONTAINS(LOWER("display_name"), LOWER($1)) OR CONTAINS(LOWER("table"), LOWER($1)) OR CONTAINS(LOWER("status"), LOWER($1)) OR CONTAINS(LOWER("type"), LOWER($1))) LIMIT $2;
 -- params: ["CUSTOM", 1001]
 
 -- fields
@@ -30,7 +30,7 @@ SELECT "event.id", "event.kind", "event.type", "event.provider", "event.name", "
 
 -- fieldsAdd
 -- | fetch security.events | fieldsAdd double = finding.count * 2 | fields event.id, double
-SELECT "event.id", "finding.count" * CAST($1 AS BIGINT) AS "double" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
+SELECT "event.id", TRY("finding.count" * CAST($1 AS BIGINT)) AS "double" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
 -- params: [2, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- fieldsRemove
@@ -42,6 +42,11 @@ SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "ti
 -- | fetch security.events | fields event.id | fieldsRename id = event.id
 SELECT "event.id" AS "id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
+
+-- fieldsFlatten
+-- | fetch security.events | parse dt.raw_data, "JSON:raw" | fieldsFlatten raw, depth:2 | fields event.id, raw.severity
+SELECT "event.id", JSON_MERGE_PATCH("extra", CASE WHEN LEN(FLATTEN(LIST_TRANSFORM(LIST_TRANSFORM(JSON_KEYS(TRY_CAST(CASE WHEN JSON_TYPE(TRY_CAST("dt.raw_data" AS JSON)) = 'OBJECT' THEN TRY_CAST("dt.raw_data" AS JSON) END AS JSON)), LAMBDA __k : {'k': $1 || __k, 'v': (TRY_CAST(CASE WHEN JSON_TYPE(TRY_CAST("dt.raw_data" AS JSON)) = 'OBJECT' THEN TRY_CAST("dt.raw_data" AS JSON) END AS JSON) -> ('$."' || REPLACE(__k, '"', '\"') || '"'))}), LAMBDA __e : CASE WHEN JSON_TYPE(__e.v) = 'OBJECT' THEN LIST_TRANSFORM(JSON_KEYS(__e.v), LAMBDA __k : {'k': __e.k || '.' || __k, 'v': (__e.v -> ('$."' || REPLACE(__k, '"', '\"') || '"'))}) ELSE [__e] END))) = 0 THEN NULL ELSE TRY_CAST(TO_JSON(MAP_FROM_ENTRIES(FLATTEN(LIST_TRANSFORM(LIST_TRANSFORM(JSON_KEYS(TRY_CAST(CASE WHEN JSON_TYPE(TRY_CAST("dt.raw_data" AS JSON)) = 'OBJECT' THEN TRY_CAST("dt.raw_data" AS JSON) END AS JSON)), LAMBDA __k : {'k': $1 || __k, 'v': (TRY_CAST(CASE WHEN JSON_TYPE(TRY_CAST("dt.raw_data" AS JSON)) = 'OBJECT' THEN TRY_CAST("dt.raw_data" AS JSON) END AS JSON) -> ('$."' || REPLACE(__k, '"', '\"') || '"'))}), LAMBDA __e : CASE WHEN JSON_TYPE(__e.v) = 'OBJECT' THEN LIST_TRANSFORM(JSON_KEYS(__e.v), LAMBDA __k : {'k': __e.k || '.' || __k, 'v': (__e.v -> ('$."' || REPLACE(__k, '"', '\"') || '"'))}) ELSE [__e] END)))) AS JSON) END) -> $2 AS "raw.severity" FROM events WHERE "timestamp" >= CAST($3 AS TIMESTAMP) AND "timestamp" < CAST($4 AS TIMESTAMP) LIMIT $5;
+-- params: ["raw.", "$.\"raw.severity\"", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- summarize
 -- | fetch security.events | summarize count(), high = countIf(dt.security.risk.level == "HIGH"), by:{event.provider}
@@ -75,12 +80,12 @@ SELECT "event.id", "actor.ips", "ip" FROM (SELECT "event.id", "actor.ips", UNNES
 
 -- parse
 -- | fetch security.events | parse dt.raw_data, "JSON:raw" | fields event.id, severity = raw[severity]
-SELECT "event.id", TRY_CAST(TRY_CAST("dt.raw_data" AS JSON) AS JSON) -> $1 AS "severity" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
+SELECT "event.id", TRY_CAST(CASE WHEN JSON_TYPE(TRY_CAST("dt.raw_data" AS JSON)) = 'OBJECT' THEN TRY_CAST("dt.raw_data" AS JSON) END AS JSON) -> $1 AS "severity" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
 -- params: ["$.\"severity\"", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- append
 -- | fetch security.events | fields event.id | limit 1 | append [fetch dt.system.buckets | fields name]
-SELECT "event.id", "name" FROM (SELECT * FROM (SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3) AS t1 UNION ALL BY NAME SELECT * FROM (SELECT "name" FROM buckets) AS t2) AS t3 LIMIT $4;
+SELECT "event.id", "name" FROM (SELECT * FROM (SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3) AS t2 UNION ALL BY NAME SELECT * FROM (SELECT "name" FROM (SELECT "b"."name" AS "name", "b"."name" AS "display_name", 'security.events' AS "table", 'active' AS "status", CAST("b"."retention_days" AS BIGINT) AS "retention_days", CASE WHEN "b"."name" = 'default_securityevents' THEN 'default' ELSE 'custom' END AS "type", NOT ("b"."name" = 'default_securityevents') AS "updatable", 1 AS "version", COALESCE("r"."n", 0) AS "records", "b"."created" AS "created" FROM buckets AS b LEFT JOIN (SELECT "dt.system.bucket" AS "bucket", COUNT(*) AS "n" FROM events GROUP BY "dt.system.bucket") AS r ON "r"."bucket" = "b"."name") AS t1) AS t3) AS t4 LIMIT $4;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1, 1001]
 
 -- lookup

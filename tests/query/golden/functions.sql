@@ -73,6 +73,11 @@ SELECT LIST_SLICE(ARRAY_AGG(DISTINCT "event.provider") FILTER(WHERE NOT "event.p
 SELECT ARRAY_AGG("event.id") FILTER(WHERE NOT "event.id" IS NULL) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
+-- median
+-- | fetch security.events | summarize x = median(dt.security.risk.score)
+SELECT MEDIAN("dt.security.risk.score") AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+-- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
+
 -- percentile
 -- | fetch security.events | summarize x = percentile(dt.security.risk.score, 90)
 SELECT QUANTILE_CONT("dt.security.risk.score", CAST($1 AS DOUBLE)) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
@@ -195,7 +200,7 @@ SELECT FLOOR(("dt.security.risk.score" / NULLIF(CAST($1 AS BIGINT), 0)) * CAST($
 
 -- abs
 -- | fetch security.events | fields x = abs(-finding.count)
-SELECT ABS(-"finding.count") AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+SELECT TRY(ABS(-"finding.count")) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- floor
@@ -235,12 +240,12 @@ SELECT CAST($1 AS TIMESTAMP) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS 
 
 -- now
 -- | fetch security.events | fields x = now() - timestamp
-SELECT EPOCH_NS(CAST($1 AS TIMESTAMP)) - EPOCH_NS("timestamp") AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($1 AS TIMESTAMP) LIMIT $3;
+SELECT TRY(EPOCH_NS(CAST($1 AS TIMESTAMP)) - EPOCH_NS("timestamp")) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($1 AS TIMESTAMP) LIMIT $3;
 -- params: ["2026-01-01 12:00:00", "2025-12-31 12:00:00", 1001]
 
 -- bin
 -- | fetch security.events | fields x = bin(timestamp, 1h)
-SELECT MAKE_TIMESTAMP(EPOCH_US("timestamp") - EPOCH_US("timestamp") % (CAST($1 AS BIGINT) // 1000)) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
+SELECT MAKE_TIMESTAMP(EPOCH_US("timestamp") - EPOCH_US("timestamp") % NULLIF(CAST($1 AS BIGINT) // 1000, 0)) AS "x" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
 -- params: [3600000000000, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- formatTimestamp
@@ -260,7 +265,7 @@ SELECT CAST(ISODOW("timestamp") AS BIGINT) AS "x" FROM events WHERE "timestamp" 
 
 -- duration
 -- | fetch security.events | fields x = duration(90, unit:"s")
-SELECT CAST($1 AS BIGINT) * CAST($2 AS BIGINT) AS "x" FROM events WHERE "timestamp" >= CAST($3 AS TIMESTAMP) AND "timestamp" < CAST($4 AS TIMESTAMP) LIMIT $5;
+SELECT TRY(CAST($1 AS BIGINT) * CAST($2 AS BIGINT)) AS "x" FROM events WHERE "timestamp" >= CAST($3 AS TIMESTAMP) AND "timestamp" < CAST($4 AS TIMESTAMP) LIMIT $5;
 -- params: [90, 1000000000, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- array
@@ -301,6 +306,11 @@ SELECT LIST_EXTRACT("actor.ips", 1) AS "x" FROM events WHERE "timestamp" >= CAST
 -- arrayLast
 -- | fetch security.events | fields x = arrayLast(actor.ips)
 SELECT LIST_EXTRACT("actor.ips", -1) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+-- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
+
+-- toArray
+-- | fetch security.events | fields x = toArray(event.id)
+SELECT CASE WHEN "event.id" IS NULL THEN NULL ELSE ["event.id"] END AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- iAny

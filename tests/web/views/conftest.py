@@ -18,8 +18,8 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from starlette.applications import Starlette
 
 from threatlake.config import Config
+from threatlake.state import State, open_state
 from threatlake.store import Store, open_store
-from threatlake.store.settings import Settings, open_settings
 from threatlake.web import create_app
 from threatlake.web.server import load_samples
 
@@ -60,7 +60,7 @@ class Site:
     """The app, its settings and store, and a browser-like client."""
 
     client: Browser
-    settings: Settings
+    state: State
     store: Store
 
     def sign_in(self, name: str = ADMIN, password: str = ADMIN_PASSWORD) -> None:
@@ -76,9 +76,9 @@ class Site:
         """The CSRF token the signed-in viewer's pages carry."""
         return csrf_of(self.client.get(path).text)
 
-    def html(self, path: str, status: int = 200, **params: str) -> HTMLParser:
+    def html(self, path: str, expect: int = 200, **params: str) -> HTMLParser:
         response = self.client.get(path, params=params)
-        assert response.status_code == status, response.text[:2000]
+        assert response.status_code == expect, response.text[:2000]
         assert response.headers["content-type"].startswith("text/html")
         return HTMLParser(response.text)
 
@@ -97,20 +97,21 @@ def texts(tree: HTMLParser, selector: str) -> list[str]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data_dir: Path = tmp_path_factory.mktemp("site")
     store = open_store(data_dir)
-    settings = open_settings(data_dir)
+    state = open_state(data_dir)
     now = datetime.now(UTC)
-    settings.create_user(ADMIN, ADMIN_PASSWORD, now=now, admin=True)
-    settings.create_user(READER, READER_PASSWORD, now=now, admin=False)
+    state.users.create(ADMIN, ADMIN_PASSWORD, now=now, role="admin")
+    state.users.create(READER, READER_PASSWORD, now=now, role="viewer")
     load_samples(store)
-    app = create_app(Config(data_dir=data_dir), store, settings)
+    app = create_app(Config(data_dir=data_dir), store, state)
     try:
-        app.state.writer.start()
-        yield Site(Browser(app), settings, store)
-        app.state.writer.close(5)
-        app.state.counters.close()
+        running = app.state.services
+        running.writer.start()
+        yield Site(Browser(app), state, store)
+        running.writer.close(5)
+        running.counters.close()
     finally:
         store.close()
-        settings.close()
+        state.close()
 
 
 @pytest.fixture

@@ -18,11 +18,10 @@ PATHS = sorted(
         for module in PAGES
         for route in module.ROUTES
         if "{" not in route.path
-        and route.path != "/logout"
-        and "GET" in (getattr(route, "methods", None) or ())
-        and not route.path.endswith((".json", ".csv"))  # a list's data alternates, not pages
+        and "." not in route.path
+        and "GET" in (route.methods or ())
+        and route.path != "/login"
     }
-    - {"/login"}
 )
 _URL_ATTRIBUTES = ("href", "src", "action", "formaction", "srcset", "poster", "data", "content")
 

@@ -24,6 +24,7 @@ from threatlake.store import Bucket, Store
 from threatlake.store.duckdb import MAX_RETENTION_DAYS
 from threatlake.web.auth import authorize
 from threatlake.web.body import read_json_object
+from threatlake.web.services import services
 
 __all__ = ["ROUTES", "sweeper"]
 
@@ -41,7 +42,7 @@ def _json(body: Any, status: int = 200) -> Response:
 
 async def list_buckets(request: Request) -> Response:
     authorize(request, "settings:read")
-    store: Store = request.app.state.store
+    store = services(request).store
     buckets = await run_in_threadpool(store.list_buckets)
     return _json({"buckets": [_view(bucket) for bucket in buckets]})
 
@@ -59,7 +60,7 @@ async def create_bucket(request: Request) -> Response:
         )
     if not NAME.fullmatch(name):
         raise RequestError("A bucket name has 1 to 100 letters, digits, '.', '_' or '-'", {"field": "name"})
-    store: Store = request.app.state.store
+    store = services(request).store
     if any(bucket.name == name for bucket in await run_in_threadpool(store.list_buckets)):
         raise ConflictError(f"bucket {name!r} already exists", {"name": name})
     bucket = await run_in_threadpool(lambda: store.create_bucket(name, days, now=datetime.now(UTC)))
@@ -69,7 +70,7 @@ async def create_bucket(request: Request) -> Response:
 async def delete_bucket(request: Request) -> Response:
     authorize(request, "settings:write")
     name = request.path_params["name"]
-    store: Store = request.app.state.store
+    store = services(request).store
     if not any(bucket.name == name for bucket in await run_in_threadpool(store.list_buckets)):
         raise NotFoundError(f"no bucket {name[:100]!r}", {"name": name[:100]})
     try:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -37,6 +36,7 @@ from threatlake.documents.library import (
 from threatlake.documents.repository import DocumentRecord, MemoryDocuments, SqliteDocuments
 from threatlake.documents.source import MAX_DOCUMENT_BYTES
 from threatlake.errors import MediaTypeError, RequestError
+from threatlake.state.documents import MemoryDocuments as StateMemoryDocuments
 from threatlake.web.auth import authorize
 from threatlake.web.body import read_body
 
@@ -53,8 +53,9 @@ def library(app_state: Any) -> Documents:
     """The service's ``Documents`` (kept beside the settings database; in memory for a memory one)."""
     found: Documents | None = getattr(app_state, "documents", None)
     if found is None:
-        path = str(getattr(app_state.settings, "path", ":memory:"))
-        repository = MemoryDocuments() if path == ":memory:" else SqliteDocuments.in_dir(Path(path).parent)
+        services = app_state.services
+        in_memory = isinstance(services.state.documents, StateMemoryDocuments)
+        repository = MemoryDocuments() if in_memory else SqliteDocuments.in_dir(services.config.data_dir)
         found = app_state.documents = Documents(repository)
     return found
 

@@ -1,10 +1,10 @@
 """Ingest: ``POST /platform/ingest/v1/security.events`` (and its aliases and custom endpoints).
 
-A request is read within the limits, decoded, unwrapped and mapped (off the event loop), passed through the
-pipeline of its endpoint (docs/pipelines.md; none by default), and handed to the writer; the
-202 goes out only once the writer's commit containing its events has returned. Every malformed finding is
-reported with its location (array index); its neighbours are still stored. A body where nothing could be
-used is a 400 listing every error.
+A request is read within the limits and decoded here; ``threatlake.service.ingest`` unwraps and maps it and
+runs the pipeline of its endpoint (docs/pipelines.md; none by default), off the event loop; the events go to
+the writer, and the 202 goes out only once the writer's commit containing its events has returned. Every
+malformed finding is reported with its location (array index); its neighbours are still stored. A body
+where nothing could be used is a 400 listing every error.
 """
 
 from __future__ import annotations
@@ -20,15 +20,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threatlake.errors import RequestError, SourceError
-from threatlake.model import Event
-from threatlake.pipeline.mapping import Batch, IngestContext, Rejection, map_findings
-from threatlake.sources import Finding
-from threatlake.sources.envelope import unwrap
+from threatlake.errors import BodyTooLargeError, RequestError
+from threatlake.pipeline.mapping import Batch, IngestContext, Rejection
+from threatlake.service.ingest import Processed, map_body
 from threatlake.web.auth import authorize
-from threatlake.web.body import Body, Limits, decode_body, read_body
+from threatlake.web.body import Limits, decode_body, read_body
+from threatlake.web.services import services
 
-__all__ = ["CUSTOM_SCOPE", "INGEST_PATHS", "ROUTES", "SCOPE", "map_body"]
+__all__ = ["CUSTOM_SCOPE", "INGEST_PATHS", "ROUTES", "SCOPE"]
 
 SCOPE = "openpipeline.events_security"
 CUSTOM_SCOPE = "openpipeline.events_security.custom"
@@ -42,22 +41,13 @@ _INDEX = re.compile(r"^\[(\d+)\]")
 _MAX_ERRORS = 100  # errors listed in one response; the counts are always complete
 
 
-def map_body(body: Body, ctx: IngestContext) -> tuple[Batch, int]:
-    """Unwrap and map every document of ``body``; undecodable parts and bad findings become rejections.
-
-    Returns the batch and how many findings were accepted (mapped without error)."""
-    findings: list[Finding] = []
-    rejections = list(body.rejections)
-    for location, document in body.documents:
-        for item in unwrap(document, location):
-            if isinstance(item, SourceError):
-                rejections.append(Rejection(item.location, item.reason))
-            else:
-                findings.append(item)
-    batch = map_findings(findings, ctx)
-    accepted = batch.findings - len(batch.rejections)
-    batch.rejections[:0] = rejections
-    return batch, accepted
+def _cap(what: str, count: int, limit: int, setting: str) -> None:
+    if count > limit:
+        raise BodyTooLargeError(
+            f"The body holds {count} {what}; at most {limit} are accepted per request ({setting}): "
+            "split it into smaller requests",
+            {what: count, "limit": limit},
+        )
 
 
 def _error(rejection: Rejection) -> dict[str, Any]:
@@ -71,9 +61,15 @@ def _error(rejection: Rejection) -> dict[str, Any]:
 async def _ingest(request: Request, source: str, scope: str, endpoint: str | None = None) -> Response:
     started = time.perf_counter()
     token = authorize(request, scope)
-    state = request.app.state
-    config = state.config
-    limits = Limits(config.max_body_bytes, config.max_decompressed_bytes, config.max_json_depth)
+    found = services(request)
+    config = found.config
+    if endpoint is not None and not _NAME.fullmatch(endpoint):  # after authentication: names are not probed
+        raise RequestError(
+            "A custom endpoint name has 1 to 100 letters, digits, '.', '_' or '-'", {"name": endpoint[:100]}
+        )
+    limits = Limits(
+        config.max_body_bytes, config.max_decompressed_bytes, config.max_json_depth, config.max_inflate_ratio
+    )
     data = await read_body(request, config.max_body_bytes)
     ctx = IngestContext(
         received_at=datetime.now(UTC),
@@ -81,21 +77,23 @@ async def _ingest(request: Request, source: str, scope: str, endpoint: str | Non
         connection=token.connection,
         max_decompressed=config.max_decompressed_bytes,
     )
-    pipeline = state.pipelines.for_endpoint(endpoint)
     headers = request.headers
 
-    def work() -> tuple[Batch, int, list[Event], int]:
+    def work() -> tuple[Batch, int, Processed]:
         body = decode_body(data, headers.get("content-type"), headers.get("content-encoding"), limits)
-        batch, accepted = map_body(body, ctx)
-        if not batch.events:
-            return batch, accepted, [], 0
-        processed = pipeline.apply(batch.events, state.batch_executor, now=ctx.received_at)
-        return batch, accepted, processed.events, processed.dropped
+        # an array's items are findings or events that hold them: refused here, before any is mapped
+        documents = sum(len(doc) if isinstance(doc, list) else 1 for _, doc in body.documents)
+        _cap("findings", documents, config.max_findings_per_request, "max_findings_per_request")
+        batch, accepted = map_body(body.documents, body.rejections, ctx)
+        _cap("findings", batch.findings, config.max_findings_per_request, "max_findings_per_request")
+        _cap("events", len(batch.events), config.max_events_per_request, "max_events_per_request")
+        return batch, accepted, found.ingest.process(batch, ctx.received_at, endpoint)
 
-    batch, accepted, events, dropped = await run_in_threadpool(work)
+    batch, accepted, processed = await run_in_threadpool(work)
+    events, dropped = processed.events, processed.dropped
     rejected = len(batch.rejections)
     errors = [_error(rejection) for rejection in batch.rejections[:_MAX_ERRORS]]
-    state.metrics.count_received(events, rejected, token.connection)
+    found.metrics.count_received(events, rejected, token.connection)
     request.state.accepted, request.state.rejected = accepted, rejected
     if not accepted and rejected:
         raise RequestError(
@@ -104,9 +102,9 @@ async def _ingest(request: Request, source: str, scope: str, endpoint: str | Non
         )
     if not accepted and not rejected:
         raise RequestError("The body holds no findings")
-    written = await state.writer.write(events)
+    written = await found.writer.write(events)
     request.state.events = len(events)
-    state.metrics.ingest_seconds.observe(time.perf_counter() - started)
+    found.metrics.ingest_seconds.observe(time.perf_counter() - started)
     body = {
         "accepted": accepted,
         "rejected": rejected,
@@ -124,12 +122,7 @@ async def ingest(request: Request) -> Response:
 
 
 async def ingest_custom(request: Request) -> Response:
-    name = request.path_params["name"]
-    if not _NAME.fullmatch(name):
-        raise RequestError(
-            "A custom endpoint name has 1 to 100 letters, digits, '.', '_' or '-'", {"name": name[:100]}
-        )
-    return await _ingest(request, request.url.path, CUSTOM_SCOPE, endpoint=name)
+    return await _ingest(request, request.url.path, CUSTOM_SCOPE, endpoint=request.path_params["name"])
 
 
 ROUTES = [Route(path, ingest, methods=["POST"]) for path in INGEST_PATHS] + [

@@ -3,11 +3,11 @@
 A definition is sent as YAML (``application/yaml``, ``text/yaml``) or JSON (``application/json``) and
 stored as sent, so comments survive. A PUT is validated before anything is stored: an invalid definition is
 a 400 whose ``details.problems`` locate each problem (YAML line and column, key path, and the line and column
-inside a DQL expression). After a change the pipelines in force (``app.state.pipelines``) are rebuilt from the
+inside a DQL expression). After a change the pipelines in force (``Services.pipelines``) are rebuilt from the
 repository, so the next ingest request runs the new definition.
 
-The app provides ``app.state.pipeline_repository`` (a ``PipelineRepository``) and ``app.state.pipelines``
-(a ``Pipelines``, built at start-up with ``load_pipelines(repository.list())``).
+The repository is ``services(request).state.pipelines``; the pipelines in force are
+``services(request).pipelines`` (built at start-up with ``load_pipelines(repository.list())``).
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from threatlake.errors import MediaTypeError, NotFoundError, RequestError
 from threatlake.pipeline.definitions import NAME, PipelineDefinition, PipelineError, parse_pipeline
 from threatlake.pipeline.processors import compile_pipeline
 from threatlake.pipeline.registry import Pipelines, load_pipelines
-from threatlake.store.pipelines import PipelineRepository
+from threatlake.state.pipelines import PipelineRepository
 from threatlake.web.auth import authorize as token_authorize
 from threatlake.web.body import read_body
+from threatlake.web.services import services
 
 __all__ = ["BASE", "READ_SCOPE", "ROUTES", "WRITE_SCOPE", "Authorize", "routes"]
 
@@ -75,8 +76,7 @@ def _name(request: Request) -> str:
 
 
 def _repository(request: Request) -> PipelineRepository:
-    repository: PipelineRepository = request.app.state.pipeline_repository
-    return repository
+    return services(request).state.pipelines
 
 
 def _entry(name: str, text: str) -> dict[str, Any]:
@@ -124,7 +124,7 @@ def routes(authorize: Authorize = token_authorize) -> list[BaseRoute]:
         except PipelineError as error:
             raise _invalid(error) from None
         created = repository.put(name, text)
-        request.app.state.pipelines = pipelines
+        services(request).pipelines = pipelines
         assert compiled.definition is not None
         return _json({**_summary(compiled.definition), "valid": True}, 201 if created else 200)
 
@@ -135,7 +135,7 @@ def routes(authorize: Authorize = token_authorize) -> list[BaseRoute]:
         if not repository.delete(name):
             raise NotFoundError(f"No pipeline named {name!r}", {"name": name})
         try:
-            request.app.state.pipelines = load_pipelines(repository.list())
+            services(request).pipelines = load_pipelines(repository.list())
         except PipelineError as error:
             raise _invalid(error) from None
         return Response(status_code=204)

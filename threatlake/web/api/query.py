@@ -8,7 +8,6 @@ RUNNING with a request token to ``poll`` (long polling) or ``cancel``. Results a
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,12 +17,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from threatlake.errors import QueryError, RequestError, StoreError
+from threatlake.errors import QueryError, RequestError
 from threatlake.model import parse_timestamp
-from threatlake.query import CompiledQuery, compile_query, to_result, verify
+from threatlake.query import verify
+from threatlake.service import query as queries
+from threatlake.service.query import QueryRequest
 from threatlake.web.auth import authorize
 from threatlake.web.body import read_json_object
-from threatlake.web.jobs import QueryJobs
+from threatlake.web.results import serialize_result
+from threatlake.web.services import services
 
 __all__ = ["BASE", "DEFAULT_REQUEST_TIMEOUT_MS", "ROUTES", "SCOPE"]
 
@@ -35,6 +37,10 @@ _MAX_QUERY_BODY = 1024 * 1024
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, media_type="application/json")
+
+
+def _raw(body: bytes, status: int = 200) -> Response:
+    return Response(body, status, media_type="application/json")
 
 
 def _string(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
@@ -67,9 +73,11 @@ def _time(body: dict[str, Any], name: str) -> datetime | None:
 
 
 async def execute(request: Request) -> Response:
-    authorize(request, SCOPE)
-    state = request.app.state
-    config = state.config
+    token = authorize(request, SCOPE)
+    found = services(request)
+    config = found.config
+    jobs = found.jobs
+    jobs.admit(token.id)  # before any work: a busy service or token is told so at once
     body = await read_json_object(request, _MAX_QUERY_BODY)
     text = _string(body, "query", required=True) or ""
     start, end = _time(body, "defaultTimeframeStart"), _time(body, "defaultTimeframeEnd")
@@ -78,35 +86,27 @@ async def execute(request: Request) -> Response:
         _integer(body.get("maxResultRecords"), "maxResultRecords", config.max_result_records),
         config.result_records_limit,
     )
+    max_bytes = min(
+        _integer(body.get("maxResultBytes"), "maxResultBytes", config.max_result_bytes),
+        config.result_bytes_limit,
+    )
     wait_ms = _integer(
         body.get("requestTimeoutMilliseconds"), "requestTimeoutMilliseconds", DEFAULT_REQUEST_TIMEOUT_MS
     )
-    now = datetime.now(UTC)
-    store = state.store
+    store = found.store
+    ask = QueryRequest(text, datetime.now(UTC), start, end, records)
+    compiled = await run_in_threadpool(queries.compile, store, ask)
+    observe = found.metrics.query_seconds.observe
 
-    def compile_it() -> CompiledQuery:
-        return compile_query(
-            text, dialect=store.dialect, now=now, default_from=start, default_to=end, max_records=records
-        )
+    def run(timeout: float) -> bytes:
+        table, execution_ms = queries.fetch(store, compiled, timeout=timeout, observe=observe)
+        return serialize_result(compiled, table, max_bytes=max_bytes, execution_ms=execution_ms)
 
-    compiled = await run_in_threadpool(compile_it)
-    metrics = state.metrics
-    timeout = state.config.query_timeout_seconds
-
-    def run() -> dict[str, Any]:
-        started = time.perf_counter()
-        try:
-            table = store.execute(compiled.sql, compiled.params, timeout=timeout)
-        except StoreError as error:
-            raise QueryError(f"The query failed: {error.message}") from None
-        elapsed = time.perf_counter() - started
-        metrics.query_seconds.observe(elapsed)
-        return to_result(compiled, table, scanned_records=table.num_rows, execution_ms=int(elapsed * 1000))
-
-    jobs: QueryJobs = state.jobs
-    job = jobs.start(run)
+    job = jobs.start(run, token.id)
     await jobs.wait(job, wait_ms / 1000)
-    return _json(jobs.response(job), 202)
+    answer = jobs.response(job)
+    jobs.release(job)  # answered inline: nothing to keep
+    return _raw(answer, 202)
 
 
 def _token(request: Request) -> str:
@@ -118,21 +118,21 @@ def _token(request: Request) -> str:
 
 async def poll(request: Request) -> Response:
     authorize(request, SCOPE)
-    jobs: QueryJobs = request.app.state.jobs
+    jobs = services(request).jobs
     job = jobs.get(_token(request))
     wait_ms = _integer(
         request.query_params.get("request-timeout-milliseconds"), "request-timeout-milliseconds", 0
     )
     await jobs.wait(job, min(wait_ms, 60_000) / 1000)
-    return _json(jobs.response(job))
+    return _raw(jobs.response(job))
 
 
 async def cancel(request: Request) -> Response:
     authorize(request, SCOPE)
-    jobs: QueryJobs = request.app.state.jobs
+    jobs = services(request).jobs
     job = jobs.cancel(_token(request))
     if job.done() and not job.future.cancelled():
-        return _json(jobs.response(job))
+        return _raw(jobs.response(job))
     return Response(status_code=202)
 
 

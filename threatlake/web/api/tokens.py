@@ -14,9 +14,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from threatlake.errors import RequestError
-from threatlake.store.settings import DEFAULT_CONNECTION, Settings
+from threatlake.service.access import create_token as issue_token
+from threatlake.state.tokens import DEFAULT_CONNECTION
 from threatlake.web.auth import authorize
 from threatlake.web.body import read_json_object
+from threatlake.web.services import services
 
 __all__ = ["ROUTES"]
 
@@ -29,8 +31,8 @@ def _json(body: Any, status: int = 200) -> Response:
 
 async def list_tokens(request: Request) -> Response:
     authorize(request, "settings:read")
-    settings: Settings = request.app.state.settings
-    return _json({"tokens": [token.as_dict() for token in settings.list_tokens()]})
+    tokens = services(request).state.tokens
+    return _json({"tokens": [token.as_dict() for token in tokens.list()]})
 
 
 async def create_token(request: Request) -> Response:
@@ -45,15 +47,15 @@ async def create_token(request: Request) -> Response:
         raise RequestError("'name' must be a string of at most 100 characters", {"field": "name"})
     if not isinstance(connection, str):
         raise RequestError("'connection' must be a string", {"field": "connection"})
-    settings: Settings = request.app.state.settings
-    record, token = settings.create_token(scopes, now=datetime.now(UTC), name=name, connection=connection)
+    record, token = issue_token(
+        services(request).state, scopes, now=datetime.now(UTC), name=name, connection=connection
+    )
     return _json({**record.as_dict(), "token": token}, 201)
 
 
 async def revoke_token(request: Request) -> Response:
     authorize(request, "settings:write")
-    settings: Settings = request.app.state.settings
-    record = settings.revoke_token(request.path_params["id"], now=datetime.now(UTC))
+    record = services(request).state.tokens.revoke(request.path_params["id"], now=datetime.now(UTC))
     return _json(record.as_dict())
 
 

@@ -131,8 +131,12 @@ const Threatlake = (() => {
       const link = rows()[selectedIndex()].querySelector("a[data-open]");
       if (link) { link.click(); event.preventDefault(); }
     } else if (event.key === "s" && selectedIndex() >= 0) {
-      const status = rows()[selectedIndex()].querySelector("[data-status-select]") || $("[data-status-select]");
-      if (status) { status.focus(); event.preventDefault(); }
+      const row = rows()[selectedIndex()];
+      const status = row.querySelector("[data-status-select]");
+      const link = row.querySelector("a[data-open]");
+      if (status) status.focus();
+      else if (link) window.location.assign(link.href + "#triage");
+      event.preventDefault();
     }
   }
 
@@ -171,7 +175,10 @@ const Threatlake = (() => {
   document.addEventListener("keydown", onKey);
   document.addEventListener("htmx:afterSettle", (event) => enhance(event.target));
   window.addEventListener("resize", resizeAll);
-  document.addEventListener("DOMContentLoaded", () => enhance(document));
+  document.addEventListener("DOMContentLoaded", () => {
+    enhance(document);
+    if (window.location.hash === "#triage") { const status = $("#set-status"); if (status) status.focus(); }
+  });
 
   return { chartOption, drawChart, enhance, loadECharts, copy };
 })();

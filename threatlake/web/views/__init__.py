@@ -11,7 +11,17 @@ from types import ModuleType
 
 from starlette.routing import BaseRoute
 
-from threatlake.web.views import assets, dashboards, home, login, notebooks
+from threatlake.web.views import (
+    assets,
+    dashboards,
+    finding,
+    findings,
+    home,
+    integrations,
+    login,
+    notebooks,
+    settings,
+)
 from threatlake.web.views.nav import SECTIONS, NavLink
 
 __all__ = ["NAV", "PAGES", "ROUTES"]
@@ -19,6 +29,10 @@ __all__ = ["NAV", "PAGES", "ROUTES"]
 PAGES: tuple[ModuleType, ...] = (
     login,
     home,
+    findings,
+    finding,
+    integrations,
+    settings,
     notebooks,
     dashboards,
 )

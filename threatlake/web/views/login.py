@@ -18,7 +18,7 @@ from threatlake.web.views import platform
 from threatlake.web.views.nav import NavLink
 from threatlake.web.views.page import READ, form, page, viewer
 from threatlake.web.views.render import render
-from threatlake.web.views.session import COOKIE, CSRF_FIELD, IDLE, csrf_matches, set_cookie
+from threatlake.web.views.session import COOKIE, CSRF_FIELD, csrf_matches, set_cookie
 
 __all__ = ["NAV", "ROUTES"]
 
@@ -76,15 +76,15 @@ async def sign_in(request: Request) -> Response:
         return _form(request, error="Wrong user name or password.", name=name, status=401)
     for throttle, key in checks:
         throttle.clear(key)
-    signed_in = platform.sessions(request).create(user.name, user.admin, now)
+    cookie = await platform.sign_in(request, user)
     response = RedirectResponse(_next(str(data.get("next") or "")), status_code=303)
-    set_cookie(request, response, COOKIE, signed_in.session, max_age=int(IDLE))
+    set_cookie(request, response, COOKIE, cookie, max_age=int(platform.SESSION_TTL.total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path="/")
     return response
 
 
 async def sign_out(request: Request) -> Response:
-    platform.sessions(request).delete(viewer(request).session)
+    await platform.sign_out(request, viewer(request))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -9,7 +9,6 @@ the status the API would give it (``web/errors.py`` decides the status).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote
@@ -59,9 +58,9 @@ def form(request: Request) -> FormData:
     return found
 
 
-def _signed_in(request: Request) -> Viewer:
-    session_id = request.cookies.get(COOKIE, "")
-    found = platform.sessions(request).get(session_id, time.monotonic()) if session_id else None
+async def _signed_in(request: Request) -> Viewer:
+    cookie = request.cookies.get(COOKIE, "")
+    found = await platform.viewer_of(request, cookie) if cookie else None
     if found is None:
         raise AuthError("Sign in to see this page")
     return found
@@ -120,13 +119,13 @@ def page(
             request.state.timeframe = parse_timeframe({}, now, default_from)
             if scope is not None:
                 try:
-                    request.state.viewer = _signed_in(request)
+                    request.state.viewer = await _signed_in(request)
                 except AuthError:
                     return _sign_in_redirect(request)
             return error_page(request, error)
         try:
             if scope is not None:
-                request.state.viewer = _signed_in(request)
+                request.state.viewer = await _signed_in(request)
             if request.method not in SAFE_METHODS:
                 request.state.form = await _read_form(request)
                 if scope is not None:
@@ -138,7 +137,7 @@ def page(
                 needed = READ if request.method in SAFE_METHODS else WRITE
             if needed is not None and not viewer(request).can(needed):
                 raise ScopeError(
-                    f"Your role ({viewer(request).role}) cannot do this: it needs the scope {needed!r}"
+                    f"Your role ({viewer(request).role_label}) cannot do this: it needs the scope {needed!r}"
                 )
             return await handler(request)
         except ScopeError as error:

@@ -1,43 +1,53 @@
-"""What the pages ask of the service: run a query, check a user, the sessions. The one place pages reach
-the application layer, so moving them onto the service core is a change here only.
+"""What the pages ask of the service: run a query, users and sessions, connections. The one place pages
+reach the application layer (``threatlake.service``, the state repositories), so the pages never import it.
 
-Queries run like the query API's: compiled off the event loop, executed as a job on the service's query
-pool under its timeout, shaped as the platform's result (``records``, ``types``).
+Queries run exactly like the query API's (``service.query``): compiled off the event loop, executed as a job
+on the service's query lanes under its timeout and admission limits (the signed-in user is the job's
+owner), shaped as the platform's result (``records``, ``types``).
 """
 
 from __future__ import annotations
 
-import time
+import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from threatlake.cli.connection import check_region, ingest_url, setup_commands, warnings_for
-from threatlake.errors import QueryError, StoreError
-from threatlake.query import CompiledQuery, compile_query, to_result
-from threatlake.store.settings import ConnectionRecord, Settings
-from threatlake.web.jobs import QueryJobs
-from threatlake.web.views.session import Sessions, Throttle
+from threatlake.aws.setup import check_region, ingest_url, setup_commands, warnings_for
+from threatlake.errors import QueryError
+from threatlake.service import access
+from threatlake.service import query as queries
+from threatlake.state import State
+from threatlake.state.connections import ConnectionRecord
+from threatlake.state.users import UserRecord
+from threatlake.web.services import services
+from threatlake.web.views.session import Throttle, Viewer
 from threatlake.web.views.timeframe import Timeframe
 
 __all__ = [
+    "SESSION_TTL",
     "NewConnection",
     "QueryResult",
-    "User",
     "connections",
     "create_connection",
     "delete_connection",
     "find_user",
     "run_query",
-    "sessions",
+    "sign_in",
+    "sign_out",
     "throttles",
     "users",
+    "viewer_of",
 ]
 
+SESSION_TTL = timedelta(hours=12)
 _PAGE_QUERY_WAIT = 30.0
+#: Queries one page request runs at once (a list page runs one per facet): below the per-owner limit.
+_PAGE_PARALLEL = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,40 +60,65 @@ class QueryResult:
         return [record.get(name) for record in self.records]
 
 
-@dataclass(frozen=True, slots=True)
-class User:
-    name: str
-    admin: bool
-    created: str
+def state(request: Request) -> State:
+    return services(request).state
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def sessions(request: Request) -> Sessions:
-    """The app's sessions (made on first use)."""
-    state = request.app.state
-    if not hasattr(state, "ui_sessions"):
-        state.ui_sessions = Sessions()
-    found: Sessions = state.ui_sessions
-    return found
+# -- users and sessions ----------------------------------------------------------------------------------
 
 
 def throttles(request: Request) -> tuple[Throttle, Throttle]:
     """Failed sign-ins per user name (5 in 5 minutes) and per client address (20: an office behind one
-    address)."""
-    state = request.app.state
-    if not hasattr(state, "ui_throttles"):
-        state.ui_throttles = (Throttle(limit=5), Throttle(limit=20))
-    found: tuple[Throttle, Throttle] = state.ui_throttles
+    address). Kept by the app, in memory."""
+    app_state = request.app.state
+    if not hasattr(app_state, "ui_throttles"):
+        app_state.ui_throttles = (Throttle(limit=5), Throttle(limit=20))
+    found: tuple[Throttle, Throttle] = app_state.ui_throttles
     return found
+
+
+async def find_user(request: Request, name: str, password: str) -> UserRecord | None:
+    """The user ``name`` when ``password`` is theirs (scrypt, off the event loop), else None."""
+    return await run_in_threadpool(state(request).users.verify, name, password)
+
+
+async def sign_in(request: Request, user: UserRecord) -> str:
+    """A new session for ``user``: the text of its cookie."""
+    _, text = await run_in_threadpool(
+        lambda: state(request).sessions.create(user.name, now=datetime.now(UTC), ttl=SESSION_TTL)
+    )
+    return text
+
+
+async def viewer_of(request: Request, cookie: str) -> Viewer | None:
+    """The signed-in viewer of a session cookie's text, or None (unknown, expired, user gone)."""
+
+    def find() -> Viewer | None:
+        found = state(request).sessions.get(cookie, now=datetime.now(UTC))
+        if found is None:
+            return None
+        user = next((user for user in state(request).users.list() if user.name == found.user), None)
+        if user is None:
+            return None
+        return Viewer(user.name, user.role, user.scopes, found.csrf, found.id)
+
+    return await run_in_threadpool(find)
+
+
+async def sign_out(request: Request, viewer: Viewer) -> None:
+    await run_in_threadpool(state(request).sessions.delete, viewer.session)
+
+
+def users(request: Request) -> list[UserRecord]:
+    return state(request).users.list()
+
+
+# -- connections -----------------------------------------------------------------------------------------
 
 
 def connections(request: Request) -> list[ConnectionRecord]:
     """Live connections with their counters."""
-    return _settings(request).connections()
+    return access.list_connections(state(request))
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,72 +137,56 @@ def create_connection(request: Request, name: str, integration: str, region: str
     name in use."""
     url = ingest_url(str(request.base_url))
     checked_region = check_region(region or None)
-    connection, _, token = _settings(request).create_connection(name, integration, now=datetime.now(UTC))
+    connection, _, token = access.create_connection(state(request), name, integration, now=datetime.now(UTC))
     commands = setup_commands(connection.name, integration, token, url, checked_region)
     return NewConnection(connection, token, url, commands, warnings_for(url))
 
 
 def delete_connection(request: Request, name: str) -> ConnectionRecord:
     """Delete a connection and revoke its tokens (its events stay)."""
-    return _settings(request).delete_connection(name, now=datetime.now(UTC))
+    return access.delete_connection(state(request), name, now=datetime.now(UTC))
 
 
-def users(request: Request) -> list[User]:
-    settings = _settings(request)
-    with settings._lock:  # the settings database has no user listing yet (the state repositories will)
-        rows = settings._conn.execute("select name, admin, created from users order by name").fetchall()
-    return [User(name, bool(admin), created) for name, admin, created in rows]
+# -- queries ---------------------------------------------------------------------------------------------
 
 
-async def find_user(request: Request, name: str, password: str) -> User | None:
-    """The user ``name`` when ``password`` is theirs (scrypt, off the event loop), else None."""
-    settings = _settings(request)
-    if not await run_in_threadpool(settings.verify_user, name, password):
-        return None
-    return next((user for user in users(request) if user.name == name), None)
+def _limiter(request: Request) -> asyncio.Semaphore:
+    if not hasattr(request.state, "query_limiter"):
+        request.state.query_limiter = asyncio.Semaphore(_PAGE_PARALLEL)
+    found: asyncio.Semaphore = request.state.query_limiter
+    return found
 
 
 async def run_query(
     request: Request, text: str, timeframe: Timeframe, *, max_records: int | None = None
 ) -> QueryResult:
     """Run DQL ``text`` over ``timeframe`` as the query API does; QueryError with line and column when the
-    query is invalid or fails."""
-    state = request.app.state
-    config = state.config
-    store = state.store
+    query is invalid or fails, OverloadedError (429) when the service has too many queries."""
+    found = services(request)
+    config = found.config
     records = min(max_records or config.max_result_records, config.result_records_limit)
-    now = datetime.now(UTC)
+    ask = queries.QueryRequest(text, datetime.now(UTC), timeframe.start, timeframe.end, records)
+    owner = (
+        "user:" + str(getattr(request.state.viewer, "name", ""))
+        if hasattr(request.state, "viewer")
+        else "page"
+    )
+    async with _limiter(request):
+        compiled = await run_in_threadpool(queries.compile, found.store, ask)
 
-    def compile_it() -> CompiledQuery:
-        return compile_query(
-            text,
-            dialect=store.dialect,
-            now=now,
-            default_from=timeframe.start,
-            default_to=timeframe.end,
-            max_records=records,
-        )
+        def run(timeout: float) -> bytes:
+            result = queries.execute(
+                found.store, compiled, timeout=timeout, observe=found.metrics.query_seconds.observe
+            )
+            return orjson.dumps(result)
 
-    compiled = await run_in_threadpool(compile_it)
-
-    def run() -> dict[str, Any]:
-        started = time.perf_counter()
+        jobs = found.jobs
+        job = jobs.start(run, owner)
         try:
-            table = store.execute(compiled.sql, compiled.params, timeout=config.query_timeout_seconds)
-        except StoreError as error:
-            raise QueryError(f"The query failed: {error.message}") from None
-        elapsed = time.perf_counter() - started
-        state.metrics.query_seconds.observe(elapsed)
-        return to_result(compiled, table, scanned_records=table.num_rows, execution_ms=int(elapsed * 1000))
-
-    jobs: QueryJobs = state.jobs
-    job = jobs.start(run)
-    try:
-        await jobs.wait(job, _PAGE_QUERY_WAIT)
-        answer = jobs.response(job)
-    finally:
-        jobs.cancel(job.token)
-    if answer["state"] != "SUCCEEDED":
-        raise QueryError(f"The query did not finish within {_PAGE_QUERY_WAIT:g} seconds")
-    result = answer["result"]
+            await jobs.wait(job, _PAGE_QUERY_WAIT)
+            if not job.done():
+                raise QueryError(f"The query did not finish within {_PAGE_QUERY_WAIT:g} seconds")
+            result = orjson.loads(job.future.result(timeout=0))
+        finally:
+            jobs.cancel(job.token)
     return QueryResult(result["records"], result["types"], result.get("notifications", []))

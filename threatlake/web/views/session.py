@@ -1,17 +1,14 @@
-"""Browser sessions: the signed-in viewer, the session cookie, CSRF and failed-sign-in throttling.
+"""The browser side of sessions: the signed-in viewer, the session cookie, CSRF and sign-in throttling.
 
-A session is a random 256-bit id in an HttpOnly, SameSite=Lax cookie; the server keeps (user, admin flag,
-CSRF secret, last use) per id and forgets a session idle for ``IDLE`` seconds. Every unsafe request must
-carry the session's CSRF token (form field ``csrf`` or header ``X-CSRF-Token``), compared in constant time.
-
-The sessions live in this process (a restart signs everyone out) until the state repositories of the
-service core take them over; this module is the one place to switch.
+A session (``state.sessions``) is a random 256-bit secret in an HttpOnly, SameSite=Lax cookie; the server
+keeps only its hash, its user and its CSRF secret, and ends it after ``platform.SESSION_TTL``. Every unsafe
+request must carry the session's CSRF token (form field ``csrf`` or header ``X-CSRF-Token``), compared in
+constant time.
 """
 
 from __future__ import annotations
 
 import hmac
-import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -19,15 +16,10 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from threatlake.store.settings import SCOPES
-
 __all__ = [
     "COOKIE",
     "CSRF_FIELD",
     "CSRF_HEADER",
-    "IDLE",
-    "READ_SCOPES",
-    "Sessions",
     "Throttle",
     "Viewer",
     "csrf_matches",
@@ -37,79 +29,26 @@ __all__ = [
 COOKIE = "tl_session"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
-IDLE = 12 * 3600.0
-_MAX_SESSIONS = 10_000
-#: What a user who is not an administrator may do: see everything, change nothing.
-READ_SCOPES: tuple[str, ...] = ("storage:security.events:read", "settings:read")
 
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """The signed-in person: name, role and scopes, and the CSRF token the pages put in every form."""
+    """The signed-in person: name, role and its scopes, and the CSRF token the pages put in every form."""
 
     name: str
-    admin: bool
+    role: str
+    scopes: tuple[str, ...]
     csrf: str
     session: str = field(repr=False, default="")
 
     @property
-    def scopes(self) -> tuple[str, ...]:
-        return SCOPES if self.admin else READ_SCOPES
-
-    @property
-    def role(self) -> str:
-        return "administrator" if self.admin else "read-only"
+    def role_label(self) -> str:
+        return (
+            "administrator" if self.role == "admin" else "read-only" if self.role == "viewer" else self.role
+        )
 
     def can(self, scope: str) -> bool:
         return scope in self.scopes
-
-
-@dataclass(slots=True)
-class _Session:
-    name: str
-    admin: bool
-    csrf: str
-    last_used: float
-
-
-class Sessions:
-    """Live sessions by id, the least recently used dropped first when there are too many."""
-
-    def __init__(self, *, idle: float = IDLE, limit: int = _MAX_SESSIONS) -> None:
-        self._idle = idle
-        self._limit = limit
-        self._lock = threading.Lock()
-        self._sessions: OrderedDict[str, _Session] = OrderedDict()
-
-    def create(self, name: str, admin: bool, now: float) -> Viewer:
-        session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        with self._lock:
-            self._sessions[session_id] = _Session(name, admin, csrf, now)
-            while len(self._sessions) > self._limit:
-                self._sessions.popitem(last=False)
-        return Viewer(name, admin, csrf, session_id)
-
-    def get(self, session_id: str, now: float) -> Viewer | None:
-        with self._lock:
-            found = self._sessions.get(session_id)
-            if found is None:
-                return None
-            if now - found.last_used > self._idle:
-                del self._sessions[session_id]
-                return None
-            found.last_used = now
-            self._sessions.move_to_end(session_id)
-            return Viewer(found.name, found.admin, found.csrf, session_id)
-
-    def delete(self, session_id: str) -> None:
-        with self._lock:
-            self._sessions.pop(session_id, None)
-
-    def delete_user(self, name: str) -> None:
-        """Sign a user out everywhere (their password changed or they were removed)."""
-        with self._lock:
-            for session_id in [key for key, value in self._sessions.items() if value.name == name]:
-                del self._sessions[session_id]
 
 
 class Throttle:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -12,9 +12,10 @@ import pytest
 from tests import golden
 from tests.web.conftest import Server, start_server
 from threatlake.cli import main
-from threatlake.cli.service import SERVICE_FILE, running_service
+from threatlake.cli.remote import TEMPORARY_GRACE_SECONDS, ServiceClient
 from threatlake.pipeline.mapping import IngestContext, map_bytes
-from threatlake.store.settings import open_settings
+from threatlake.service.announce import SERVICE_FILE, running_service
+from threatlake.state import open_state
 
 FILES = sorted((golden.FIXTURES / "findings" / "guardduty").glob("own-*.json"))[:6]
 
@@ -64,9 +65,9 @@ def test_rejections_are_located_in_the_files(
 def test_query_errors_and_temporary_tokens(served: Server, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["query", "--data-dir", str(served.data_dir), "fetch security.events | filtr x"]) == 2
     assert "did you mean 'filter'" in capsys.readouterr().err
-    settings = open_settings(served.data_dir)
+    settings = open_state(served.data_dir)
     try:
-        temporary = [t for t in settings.list_tokens() if t.name == "cli (temporary)"]
+        temporary = [t for t in settings.tokens.list() if t.name == "cli (temporary)"]
         assert temporary and all(t.revoked for t in temporary)
     finally:
         settings.close()
@@ -78,3 +79,17 @@ def test_the_announcement_is_gone_once_the_service_stops(tmp_path: Path) -> None
     assert server.stop() == 0
     assert not (server.data_dir / SERVICE_FILE).exists()
     assert running_service(server.data_dir) is None
+
+
+def test_a_temporary_token_expires_on_its_own(served: Server) -> None:
+    before = datetime.now(UTC)
+    client = ServiceClient(served.data_dir, served.url, "storage:security.events:read", timeout=30)
+    state = open_state(served.data_dir)
+    try:
+        record = next(t for t in state.tokens.list() if t.name == "cli (temporary)" and t.revoked is None)
+        assert record.expires is not None
+        expires = datetime.fromisoformat(record.expires.replace("Z", "+00:00"))
+        assert timedelta(seconds=60) < expires - before <= timedelta(seconds=30 + TEMPORARY_GRACE_SECONDS + 5)
+    finally:
+        client.__exit__(None, None, None)
+        state.close()

@@ -1,42 +1,33 @@
-"""Reaching a running ``threatlake serve`` from the command line.
+"""Reaching a running ``threatlake serve`` from the command line (the client of a remote service).
 
 DuckDB lets one process write a database file, and ``serve`` holds it. So when ``query`` or ``ingest`` find
 the store locked, they send their work to the service that holds it: ``serve`` leaves its address in
-``<data-dir>/service.json`` while it runs; the command mints a token with just the scope it needs in the
-settings database (SQLite, shared safely), calls the API with the standard library, and revokes the token.
+``<data-dir>/service.json`` while it runs (``threatlake.service.announce``); the command mints a token with
+just the scope it needs in the settings database (SQLite, shared safely), calls the API with the standard
+library, and revokes the token.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from threatlake.errors import StoreError
+from threatlake.service.access import create_token
+from threatlake.service.announce import running_service
+from threatlake.state import open_state
+from threatlake.state.tokens import DEFAULT_CONNECTION
 from threatlake.store import Store
-from threatlake.store.settings import open_settings
 
-__all__ = ["SERVICE_FILE", "ServiceClient", "announce", "running_service", "store_or_service"]
+__all__ = ["TEMPORARY_GRACE_SECONDS", "ServiceClient", "store_or_service"]
 
-SERVICE_FILE = "service.json"
-
-
-@contextlib.contextmanager
-def announce(data_dir: Path, url: str) -> Iterator[None]:
-    """Leave the service's address in the data directory while it runs (used by ``serve``)."""
-    path = Path(data_dir) / SERVICE_FILE
-    path.write_text(json.dumps({"url": url, "pid": os.getpid()}))
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            path.unlink()
+#: A temporary token outlives its command's own timeout by this much, then expires by itself.
+TEMPORARY_GRACE_SECONDS = 60
 
 
 def store_or_service(open_store: Callable[[], Store], data_dir: Path) -> Store | str:
@@ -50,34 +41,40 @@ def store_or_service(open_store: Callable[[], Store], data_dir: Path) -> Store |
         return url
 
 
-def running_service(data_dir: Path) -> str | None:
-    """The URL of the ``serve`` process that holds ``data_dir``, if one is alive."""
-    try:
-        found = json.loads((Path(data_dir) / SERVICE_FILE).read_text())
-        os.kill(int(found["pid"]), 0)
-        return str(found["url"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 class ServiceClient:
     """Calls to the running service with a token of one scope, revoked when the client closes."""
 
-    def __init__(self, data_dir: Path, url: str, scope: str, *, timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        url: str,
+        scope: str,
+        *,
+        timeout: float = 120.0,
+        connection: str = DEFAULT_CONNECTION,
+    ) -> None:
         self.url = url.rstrip("/")
         self._timeout = timeout
-        self._settings = open_settings(data_dir)
+        self._state = open_state(data_dir)
         now = datetime.now(UTC)
-        self._record, self._token = self._settings.create_token([scope], now=now, name="cli (temporary)")
+        # expires on its own even when the command is killed before it can revoke it
+        self._record, self._token = create_token(
+            self._state,
+            [scope],
+            now=now,
+            name="cli (temporary)",
+            connection=connection,
+            expires=now + timedelta(seconds=timeout + TEMPORARY_GRACE_SECONDS),
+        )
 
     def __enter__(self) -> ServiceClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
-            self._settings.revoke_token(self._record.id, now=datetime.now(UTC))
+            self._state.tokens.revoke(self._record.id, now=datetime.now(UTC))
         finally:
-            self._settings.close()
+            self._state.close()
 
     def call(
         self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json"

@@ -1,0 +1,24 @@
+"""Opening what the settings name, in one place for the server and every command.
+
+``open_configured_store`` opens the event store (the embedded DuckDB one in the data directory, or the
+backend a ``store`` URL names); ``open_configured_state`` opens the state repositories of the data directory
+with the configured credentials key.
+"""
+
+from __future__ import annotations
+
+from threatlake.config import Config
+from threatlake.state import State, open_state
+from threatlake.store import Store, open_store
+
+__all__ = ["open_configured_state", "open_configured_store"]
+
+
+def open_configured_store(config: Config) -> Store:
+    return open_store(config.data_dir if config.store == "duckdb" else config.store)
+
+
+def open_configured_state(config: Config) -> State:
+    return open_state(
+        config.data_dir, credentials_key=config.credentials_key, busy_seconds=config.state_busy_seconds
+    )

@@ -1,0 +1,145 @@
+"""State: everything Threatlake keeps that is not an event, behind one repository per topic.
+
+The pattern (follow it for a new repository, e.g. ``state/workflows.py``):
+
+* one module per repository, named for its noun, holding a frozen record dataclass, a small ``Protocol``
+  (``XRepository``), a SQLite implementation (``SqliteX(db: Database)``, which creates its tables with
+  ``db.create(SCHEMA)`` and adds later columns with ``db.add_columns``) and an in-memory one (``MemoryX()``)
+  that behaves the same (the tests in ``tests/state`` run one contract against both);
+* portable SQL only (see ``state/database.py``): a PostgreSQL implementation must be a new ``Database``,
+  not new repositories;
+* times are passed in (``now: datetime``), never read; input is validated in the repository and refused
+  with ``RequestError`` (a bad value, with ``details["field"]``), ``NotFoundError`` or ``ConflictError``;
+* several repositories' changes that must be atomic go in ``with state.transaction():`` (the service layer
+  does this, e.g. ``threatlake.service.access``); a repository's own multi-statement work opens a
+  transaction too, which joins the caller's;
+* register it with one line in ``State`` below: ``name: Protocol = field(metadata=_made(sqlite, memory)``.
+
+``open_state(data_dir)`` opens the settings database of a data directory (``settings.sqlite``) with every
+repository on it; ``memory_state()`` gives the in-memory bundle for tests. Repositories are thread-safe and
+block (SQLite, scrypt): the web layer calls them off the event loop (``run_in_threadpool``).
+
+Who uses it: ``threatlake.service`` (operations composing repositories and the store), and through it the
+web layer (``threatlake.web``; page routes are mounted in one list, ``threatlake.web.app.PAGES``), the
+command line (``threatlake.cli``) and workflows. ``state`` imports ``model`` and ``errors`` only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from threatlake.state.connections import ConnectionRepository, MemoryConnections, SqliteConnections
+from threatlake.state.credentials import Cipher, CredentialRepository, MemoryCredentials, SqliteCredentials
+from threatlake.state.database import BUSY_SECONDS, FILE_NAME, Database
+from threatlake.state.documents import DocumentRepository, MemoryDocuments, SqliteDocuments
+from threatlake.state.leases import LeaseRepository, MemoryLeases, SqliteLeases
+from threatlake.state.pipelines import FilePipelines, MemoryPipelines, PipelineRepository
+from threatlake.state.sessions import MemorySessions, SessionRepository, SqliteSessions
+from threatlake.state.suppressions import MemorySuppressions, SqliteSuppressions, SuppressionRepository
+from threatlake.state.tokens import MemoryTokens, SqliteTokens, TokenRepository
+from threatlake.state.triage import MemoryTriage, SqliteTriage, TriageRepository
+from threatlake.state.users import MemoryUsers, SqliteUsers, UserRepository
+from threatlake.state.workflows import MemoryWorkflows, SqliteWorkflows
+
+__all__ = ["FILE_NAME", "Backing", "State", "memory_state", "open_state"]
+
+
+@dataclass(frozen=True, slots=True)
+class Backing:
+    """What a durable repository is built on: the database, the data directory, the credentials cipher."""
+
+    db: Database
+    data_dir: Path
+    cipher: Callable[[], Cipher]
+
+
+def _made(on_db: Callable[[Database], Any], memory: Callable[[], Any]) -> dict[str, Any]:
+    """A repository field's makers: on the data directory's database, and in memory."""
+    return {"durable": lambda backing: on_db(backing.db), "memory": memory}
+
+
+def _made_on(durable: Callable[[Backing], Any], memory: Callable[[], Any]) -> dict[str, Any]:
+    """The same for a repository that needs more than the database."""
+    return {"durable": durable, "memory": memory}
+
+
+@dataclass(frozen=True, eq=False)
+class State:
+    """Every repository, on one database. A new repository is one line here."""
+
+    connections: ConnectionRepository = field(metadata=_made(SqliteConnections, MemoryConnections))
+    tokens: TokenRepository = field(metadata=_made(SqliteTokens, MemoryTokens))
+    users: UserRepository = field(metadata=_made(SqliteUsers, MemoryUsers))
+    sessions: SessionRepository = field(metadata=_made(SqliteSessions, MemorySessions))
+    credentials: CredentialRepository = field(
+        metadata=_made_on(lambda b: SqliteCredentials(b.db, b.cipher), MemoryCredentials)
+    )
+    documents: DocumentRepository = field(metadata=_made(SqliteDocuments, MemoryDocuments))
+    triage: TriageRepository = field(metadata=_made(SqliteTriage, MemoryTriage))
+    suppressions: SuppressionRepository = field(metadata=_made(SqliteSuppressions, MemorySuppressions))
+    leases: LeaseRepository = field(metadata=_made(SqliteLeases, MemoryLeases))
+    workflows: SqliteWorkflows | MemoryWorkflows = field(metadata=_made(SqliteWorkflows, MemoryWorkflows))
+    pipelines: PipelineRepository = field(
+        metadata=_made_on(lambda b: FilePipelines(b.data_dir), MemoryPipelines)
+    )
+    database: Database | None = None
+    created: bool = False
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """One atomic unit of work across repositories (nested ones join it)."""
+        if self.database is not None:
+            return self.database.transaction()
+        return _memory_transaction()
+
+    def close(self) -> None:
+        if self.database is not None:
+            self.database.close()
+
+
+_MEMORY_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def _memory_transaction() -> Iterator[None]:
+    """In memory, a transaction only serializes (each repository's change is atomic on its own)."""
+    with _MEMORY_LOCK:
+        yield
+
+
+def _repositories() -> list[tuple[str, dict[str, Any]]]:
+    return [(item.name, dict(item.metadata)) for item in fields(State) if "durable" in item.metadata]
+
+
+def open_state(
+    data_dir: Path | str, *, credentials_key: str = "", busy_seconds: float = BUSY_SECONDS
+) -> State:
+    """The state of a data directory (``settings.sqlite`` and ``pipelines/``, created when missing).
+
+    ``credentials_key`` (the ``credentials_key`` setting) overrides ``<data_dir>/credentials.key``;
+    ``busy_seconds`` bounds the wait for another process's write lock (then a retryable ``StoreError``)."""
+    directory = Path(data_dir)
+    db = Database.in_dir(directory, busy_seconds=busy_seconds)
+    cipher: list[Cipher] = []
+
+    def the_cipher() -> Cipher:  # made (and its key file written) on first use
+        if not cipher:
+            cipher.append(Cipher.for_dir(directory, credentials_key))
+        return cipher[0]
+
+    backing = Backing(db, directory, the_cipher)
+    try:
+        built = {name: meta["durable"](backing) for name, meta in _repositories()}
+    except BaseException:
+        db.close()
+        raise
+    return State(**built, database=db, created=db.created)
+
+
+def memory_state() -> State:
+    """Every repository in memory (tests; ``:memory:`` stores)."""
+    return State(**{name: meta["memory"]() for name, meta in _repositories()}, created=True)

@@ -1,0 +1,227 @@
+"""``latest`` off the write: folded after the commit, at most ``lag`` seconds behind, never stale when read.
+
+A write commits its new rows to ``events`` and returns; the rows wait in ``Pending`` (memory) and a
+``Folder`` thread folds them into ``latest`` within ``lag`` seconds (or ``FOLD_SPACING`` times the last fold's
+duration, when folds get slow), in one transaction for every write of that interval. A read that needs
+``latest`` folds what is pending first, so it sees every committed event.
+
+Crash safety: the first write after a fold sets a flag (``latest_state.folded = false``) in its own
+transaction, and each fold sets it back. A store opened with the flag false (killed between a write and its
+fold) recomputes ``latest`` from ``events`` before it serves anything.
+
+``rewrite`` lets the latest-state idiom read ``latest``: a ``SELECT`` over ``events`` whose only filter is a
+timeframe on ``timestamp`` and that keeps the newest row per part of the finding key (``QUALIFY
+ROW_NUMBER() OVER (PARTITION BY <columns of LATEST_KEY> ORDER BY timestamp DESC) = 1``) gives the same rows
+over ``latest`` when the timeframe ends after the newest stored ``timestamp``: the newest row of a coarser
+key is the newest of the newest rows of its finer keys, and a timeframe that ends after every row only drops
+keys whose newest row starts before it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from threatlake.store.schema import EVENTS, LATEST, LATEST_KEY
+
+__all__ = ["DEFAULT_LAG", "Folder", "Pending", "rewrite"]
+
+log = logging.getLogger("threatlake.store")
+
+#: Most seconds ``latest`` trails the last write, while folding is quick.
+DEFAULT_LAG = 1.0
+#: A fold costs a scan of ``latest``, growing with it: the next fold waits at least this many times as
+#: long as the last one took, so folding holds the writer at most a fifth of the time.
+FOLD_SPACING = 4.0
+
+_TIME = "timestamp"
+#: Text every candidate for ``rewrite`` holds (a cheap test before parsing).
+_HINT = "ROW_NUMBER() OVER (PARTITION BY"
+
+
+class Pending:
+    """New rows committed to ``events`` and not yet folded into ``latest`` (guarded by the store's lock)."""
+
+    def __init__(self, *, folded: bool) -> None:
+        self.tables: list[pa.Table] = []
+        self.folded = folded  # what ``latest_state.folded`` says
+        self.since: float | None = None  # monotonic time of the oldest pending write
+
+    def add(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self.tables.append(table)
+            if self.since is None:
+                self.since = time.monotonic()
+
+    def take(self) -> list[pa.Table]:
+        tables, self.tables, self.since = self.tables, [], None
+        return tables
+
+    def put_back(self, tables: list[pa.Table], since: float) -> None:
+        self.tables[:0] = tables
+        self.since = since
+
+    def lag(self) -> float:
+        """Seconds since the oldest write ``latest`` does not hold yet (0 when it holds them all)."""
+        return 0.0 if self.since is None else time.monotonic() - self.since
+
+
+class Folder:
+    """A thread that calls ``fold`` ``lag`` seconds after ``poke`` (once for every poke in between), or
+    ``FOLD_SPACING`` times the last fold's duration when that is longer."""
+
+    def __init__(self, fold: Callable[[], None], lag: float = DEFAULT_LAG) -> None:
+        self._fold = fold
+        self._lag = lag
+        self._spacing = lag
+        self._due: float | None = None
+        self._closing = False
+        self._wake = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="threatlake-latest", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        with self._wake:
+            if self._due is None:
+                self._due = time.monotonic() + self._spacing
+                self._wake.notify()
+
+    def close(self) -> None:
+        with self._wake:
+            self._closing = True
+            self._wake.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._closing and (self._due is None or self._due > time.monotonic()):
+                    self._wake.wait(None if self._due is None else self._due - time.monotonic())
+                if self._closing:
+                    return
+                self._due = None
+            started = time.monotonic()
+            try:
+                self._fold()
+            except Exception:  # the next poke retries; a read folds on its own
+                log.exception("folding latest failed")
+            self._spacing = max(self._lag, FOLD_SPACING * (time.monotonic() - started))
+
+
+def rewrite(
+    sql: str,
+    params: Sequence[Any] | Mapping[str, Any] | None,
+    dialect: str,
+    newest: Callable[[], datetime | None],
+) -> str | None:
+    """``sql`` reading ``latest`` where it reads ``events`` for the latest-state idiom, or None when it
+    cannot (see the module doc). ``newest()`` gives the greatest ``timestamp`` in ``latest`` (None: empty);
+    it is called, once, only for a statement holding the idiom."""
+    if _HINT not in sql or EVENTS not in sql:
+        return None
+    rewritten, bounds = _parsed(sql, dialect)
+    if rewritten is None:
+        return None
+    end = newest()
+    return rewritten if all(_bound_allows(bound, params, end) for bound in bounds) else None
+
+
+@lru_cache(maxsize=256)
+def _parsed(sql: str, dialect: str) -> tuple[str | None, tuple[exp.Expr, ...]]:
+    """``sql`` with every idiom reading ``latest``, and the timeframe conditions that must allow it.
+
+    Parsed once per text: the compiler binds every value, so dashboards repeat the same few texts."""
+    try:
+        tree = sqlglot.parse_one(sql, dialect=dialect)
+    except sqlglot.errors.ParseError:
+        return None, ()
+    tables = [table for select in tree.find_all(exp.Select) if (table := _idiom_source(select))]
+    bounds: list[exp.Expr] = []
+    for table in tables:
+        select = table.parent_select
+        bounds += _conjuncts(select.args.get("where") if select is not None else None)
+        table.set("this", exp.to_identifier(LATEST, quoted=True))
+    return (tree.sql(dialect=dialect) if tables else None), tuple(bounds)
+
+
+def _conjuncts(where: exp.Expr | None) -> list[exp.Expr]:
+    if where is None:
+        return []
+    return list(where.this.flatten()) if isinstance(where.this, exp.And) else [where.this]
+
+
+def _idiom_source(select: exp.Select) -> exp.Table | None:
+    """The ``events`` table of ``select`` when it keeps the newest row per part of the finding key and
+    has no other clause that would see the rows ``latest`` does not hold (its timeframe is checked apart)."""
+    source = select.args.get("from_")
+    table = source.this if source is not None else None
+    if not isinstance(table, exp.Table) or table.name != EVENTS or table.args.get("db"):
+        return None
+    if any(select.args.get(part) for part in ("joins", "laterals", "group", "having", "distinct", "windows")):
+        return None
+    if any(item.find(exp.Window, exp.AggFunc, exp.Subquery) for item in select.expressions):
+        return None
+    return table if _newest_per_key_part(select.args.get("qualify")) else None
+
+
+def _newest_per_key_part(qualify: exp.Expr | None) -> bool:
+    """``QUALIFY ROW_NUMBER() OVER (PARTITION BY <key columns> ORDER BY timestamp DESC) = 1``."""
+    rank = qualify.this if qualify is not None else None
+    if not isinstance(rank, exp.EQ) or rank.expression != exp.Literal.number(1):
+        return False
+    window = rank.this
+    if not isinstance(window, exp.Window) or not isinstance(window.this, exp.RowNumber):
+        return False
+    parts = window.args.get("partition_by") or []
+    if not parts or not all(isinstance(part, exp.Column) and part.name in LATEST_KEY for part in parts):
+        return False
+    order = window.args.get("order")
+    keys = order.expressions if order is not None else []
+    return (
+        len(keys) == 1
+        and isinstance(keys[0].this, exp.Column)
+        and keys[0].this.name == _TIME
+        and bool(keys[0].args.get("desc"))
+    )
+
+
+def _bound_allows(
+    condition: exp.Expr, params: Sequence[Any] | Mapping[str, Any] | None, newest: datetime | None
+) -> bool:
+    """A timeframe bound on ``timestamp`` that keeps the newest stored row (lower bounds always do)."""
+    if not isinstance(condition, exp.GT | exp.GTE | exp.LT | exp.LTE):
+        return False
+    if not isinstance(condition.this, exp.Column) or condition.this.name != _TIME:
+        return False
+    if isinstance(condition, exp.GT | exp.GTE):
+        return _bound(condition.expression, params) is not None
+    end = _bound(condition.expression, params)
+    if end is None:
+        return False
+    return newest is None or (end > newest if isinstance(condition, exp.LT) else end >= newest)
+
+
+def _bound(value: exp.Expr, params: Sequence[Any] | Mapping[str, Any] | None) -> datetime | None:
+    """The naive UTC datetime a ``$n`` parameter (maybe cast to TIMESTAMP) is bound to, else None."""
+    if isinstance(value, exp.Cast) and value.to.is_type(
+        exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ
+    ):
+        value = value.this
+    if not isinstance(value, exp.Placeholder) or not isinstance(params, Sequence):
+        return None
+    number = str(value.name)
+    if not number.isdigit() or not 1 <= int(number) <= len(params):
+        return None
+    bound = params[int(number) - 1]
+    if not isinstance(bound, datetime):
+        return None
+    return bound.astimezone(UTC).replace(tzinfo=None) if bound.tzinfo else bound

@@ -1,0 +1,382 @@
+"""Threats & Exploits lists: ``/threats``, ``/vulnerabilities``, ``/compliance`` (and ``.csv``, ``.json``).
+
+One mechanic for the three kinds (a table entry each, ``KINDS``): the newest version of each finding of the
+kind in the timeframe, narrowed by facet values (``provider=``, ``not_provider=`` ...), a text search
+(``q=``), grouped (``group=``), sorted (``sort=-risk``), paginated (``page=``, ``size=``) — every bit of
+state in the URL. Each facet's counts come from one query (the other facets' filters applied, not its own).
+The triage status is Threatlake's own (``state.triage``), joined in by finding id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from threatlake.errors import RequestError
+from threatlake.state.triage import MAX_BULK, STATUSES
+from threatlake.web.views import platform
+from threatlake.web.views.nav import NavLink
+from threatlake.web.views.page import WRITE, form, page, viewer
+from threatlake.web.views.render import render, url_for
+
+__all__ = ["COMMON_FACETS", "KINDS", "NAV", "ROUTES", "Facet", "Kind", "dql_string", "list_query"]
+
+MAX_PAGE_SIZE, EXPORT_PAGE_SIZE, DEFAULT_PAGE_SIZE = 200, 1000, 50
+MAX_OFFSET = 10_000
+FACET_VALUES = 12
+_FACET_GROUPS = 10_000  # distinct values a facet or grouping reads before keeping the largest
+
+
+def dql_string(value: str) -> str:
+    """A DQL string literal for ``value`` (JSON escapes are DQL's)."""
+    return orjson.dumps(value).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    key: str  # the URL parameter (``provider``; ``not_provider`` excludes)
+    label: str
+    field: str  # the event field; "" for the triage status
+
+
+STATUS = Facet("status", "Status", "")
+COMMON_FACETS = (
+    Facet("provider", "Provider", "event.provider"),
+    Facet("risk", "Risk level", "dt.security.risk.level"),
+    STATUS,
+    Facet("account", "Account", "aws.account.id"),
+    Facet("region", "Region", "aws.region"),
+    Facet("type", "Finding type", "finding.type"),
+    Facet("object_type", "Object type", "object.type"),
+)
+#: Filters that are not shown as facets (links from groups and finding pages).
+HIDDEN_FILTERS = (Facet("object", "Object", "object.id"),)
+#: sort key -> field
+SORTS = {
+    "time": "timestamp",
+    "risk": "dt.security.risk.score",
+    "title": "finding.title",
+    "provider": "event.provider",
+    "object": "object.name",
+}
+#: group key -> (label, field)
+GROUPS = {
+    "object": ("Object", "object.id"),
+    "type": ("Finding type", "finding.type"),
+    "account": ("Account", "aws.account.id"),
+}
+COLUMNS = (
+    "timestamp",
+    "dt.security.risk.level",
+    "finding.title",
+    "event.provider",
+    "object.name",
+    "aws.account.id",
+    "aws.region",
+)
+
+COLUMN_LABELS = {
+    "timestamp": "Time",
+    "dt.security.risk.level": "Risk",
+    "finding.title": "Title",
+    "event.provider": "Provider",
+    "object.name": "Object",
+    "aws.account.id": "Account",
+    "aws.region": "Region",
+    "vulnerability.id": "CVE",
+    "component.name": "Package",
+    "vulnerability.fix_available": "Fix",
+    "compliance.control": "Control",
+    "compliance.status": "Compliance",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    path: str
+    title: str
+    event_type: str
+    facets: tuple[Facet, ...]
+    columns: tuple[str, ...]
+
+    def facet(self, key: str) -> Facet | None:
+        return next((facet for facet in (*self.facets, *HIDDEN_FILTERS) if facet.key == key), None)
+
+
+KINDS: dict[str, Kind] = {
+    "threats": Kind("/threats", "Threats & Exploits", "DETECTION_FINDING", COMMON_FACETS, COLUMNS),
+    "vulnerabilities": Kind(
+        "/vulnerabilities",
+        "Vulnerabilities",
+        "VULNERABILITY_FINDING",
+        (
+            *COMMON_FACETS,
+            Facet("cve", "CVE", "vulnerability.id"),
+            Facet("package", "Package", "component.name"),
+            Facet("fix", "Fix available", "vulnerability.fix_available"),
+            Facet("exploit", "Exploit available", "vulnerability.exploit_available"),
+        ),
+        (*COLUMNS[:3], "vulnerability.id", "component.name", "vulnerability.fix_available", "object.name"),
+    ),
+    "compliance": Kind(
+        "/compliance",
+        "Compliance",
+        "COMPLIANCE_FINDING",
+        (
+            *COMMON_FACETS,
+            Facet("control", "Control", "compliance.control"),
+            Facet("compliance_status", "Compliance status", "compliance.status"),
+        ),
+        (*COLUMNS[:3], "compliance.control", "compliance.status", "object.name", "aws.account.id"),
+    ),
+}
+NAV = tuple(
+    NavLink("Threats & Exploits", kind.title if key != "threats" else "Threats", kind.path)
+    for key, kind in KINDS.items()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ListState:
+    """The list state a URL says."""
+
+    includes: dict[str, list[str]]
+    excludes: dict[str, list[str]]
+    text: str
+    group: str
+    sort: str
+    descending: bool
+    page: int
+    size: int
+
+
+def _whole(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise RequestError(f"'{name}' must be a whole number from {low} to {high}", {"field": name})
+    return int(value)
+
+
+def list_state(request: Request, kind: Kind, *, max_size: int = MAX_PAGE_SIZE) -> ListState:
+    params = request.query_params
+    includes: dict[str, list[str]] = {}
+    excludes: dict[str, list[str]] = {}
+    for key in {*params.keys()}:
+        name, target = (key[4:], excludes) if key.startswith("not_") else (key, includes)
+        if kind.facet(name) is not None:
+            target[name] = [value for value in params.getlist(key) if value][:50]
+    sort = params.get("sort") or "-time"
+    if sort.lstrip("-") not in SORTS:
+        raise RequestError(
+            f"'sort' must be one of {', '.join(SORTS)} (a leading '-' sorts descending)", {"field": "sort"}
+        )
+    group = params.get("group") or ""
+    if group and group not in GROUPS:
+        raise RequestError(f"'group' must be one of {', '.join(GROUPS)}", {"field": "group"})
+    size = _whole(params.get("size"), "size", DEFAULT_PAGE_SIZE, 1, max_size)
+    page_number = _whole(params.get("page"), "page", 1, 1, MAX_OFFSET // size + 1)
+    text = (params.get("q") or "").strip()[:200]
+    return ListState(
+        includes, excludes, text, group, sort.lstrip("-"), sort.startswith("-"), page_number, size
+    )
+
+
+def _status_expression(triaged: dict[str, list[str]]) -> str:
+    """DQL for a finding's triage status from the ids of each status other than NEW."""
+    expression = '"NEW"'
+    for status, ids in triaged.items():
+        if ids and status != "NEW":
+            literal = ", ".join(dql_string(finding_id) for finding_id in ids)
+            expression = f"if(in(finding.id, {{{literal}}}), {dql_string(status)}, else:{expression})"
+    return expression
+
+
+def list_query(kind: Kind, state: ListState, triaged: dict[str, list[str]], *, skip: str = "") -> str:
+    """The DQL of the list: newest version per finding, the status joined, the filters (but ``skip``'s)."""
+    lines = [
+        "fetch security.events",
+        f"| filter event.type == {dql_string(kind.event_type)}",
+        "| dedup {finding.id}, sort:{timestamp desc}",
+        f"| fieldsAdd triage.status = {_status_expression(triaged)}",
+    ]
+    if state.text:
+        lines.append(f"| search {dql_string(state.text)}")
+    for command, chosen in (("filter", state.includes), ("filterOut", state.excludes)):
+        for key, values in sorted(chosen.items()):
+            facet = kind.facet(key)
+            if facet is None or not values or (key == skip and command == "filter"):
+                continue
+            field = facet.field or "triage.status"
+            lines.append(f"| {command} in({field}, {{{', '.join(dql_string(value) for value in values)}}})")
+    return "\n".join(lines)
+
+
+def triaged_ids(request: Request) -> dict[str, list[str]]:
+    """Finding ids by triage status (only those someone triaged; the rest are NEW)."""
+    now = datetime.now(UTC)
+    found: dict[str, list[str]] = {}
+    for record in platform.state(request).triage.find()[:MAX_BULK]:
+        found.setdefault(record.effective(now), []).append(record.finding_id)
+    return found
+
+
+async def _facet_counts(
+    request: Request, kind: Kind, state: ListState, triaged: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    timeframe = request.state.timeframe
+
+    async def one(facet: Facet) -> dict[str, Any]:
+        field = facet.field or "triage.status"
+        text = (
+            list_query(kind, state, triaged, skip=facet.key)
+            + f"\n| summarize n = count(), by:{{value = {field}}}"
+        )
+        # sorted here, not in DQL: the compiler drops a ``sort`` after ``summarize`` (reported)
+        result = await platform.run_query(request, text, timeframe, max_records=_FACET_GROUPS)
+        pairs = sorted(
+            (
+                (int(record.get("n") or 0), str(record["value"]))
+                for record in result.records
+                if record.get("value") is not None
+            ),
+            key=lambda pair: (-pair[0], pair[1]),
+        )[:FACET_VALUES]
+        values = [{"value": value, "count": count} for count, value in pairs]
+        return {
+            "facet": facet,
+            "counts": values,
+            "chosen": state.includes.get(facet.key, []),
+            "excluded": state.excludes.get(facet.key, []),
+        }
+
+    return list(await asyncio.gather(*(one(facet) for facet in kind.facets)))
+
+
+async def _rows(
+    request: Request, kind: Kind, state: ListState, triaged: dict[str, list[str]]
+) -> tuple[list[dict[str, Any]], int, str]:
+    timeframe = request.state.timeframe
+    base = list_query(kind, state, triaged)
+    order = "desc" if state.descending else "asc"
+    if state.group:
+        _, field = GROUPS[state.group]
+        text = (
+            base
+            + "\n| summarize findings = count(), risk = max(dt.security.risk.score),"
+            + f" latest = max(timestamp), name = takeAny(object.name), by:{{key = {field}}}"
+        )
+        result = await platform.run_query(request, text, timeframe, max_records=_FACET_GROUPS)
+        groups = sorted(result.records, key=lambda row: (-int(row.get("findings") or 0), str(row.get("key"))))
+        return groups[:MAX_PAGE_SIZE], len(groups), text
+    end = state.page * state.size
+    text = f"{base}\n| sort {SORTS[state.sort]} {order}, finding.id asc\n| limit {end}"
+    rows, total = await asyncio.gather(
+        platform.run_query(request, text, timeframe, max_records=end),
+        platform.run_query(request, base + "\n| summarize n = count()", timeframe),
+    )
+    count = int(total.records[0]["n"]) if total.records else 0
+    return rows.records[end - state.size :], count, text
+
+
+async def show(request: Request) -> Response:
+    kind = KINDS[request.url.path.strip("/").split(".")[0]]
+    suffix = request.url.path.rpartition(".")[2] if "." in request.url.path else ""
+    state = list_state(request, kind, max_size=EXPORT_PAGE_SIZE if suffix else MAX_PAGE_SIZE)
+    triaged = triaged_ids(request)
+    if suffix:
+        rows, total, _ = await _rows(request, kind, state, triaged)
+        return _export(kind, rows, suffix, state)
+    (rows, total, text), facets = await asyncio.gather(
+        _rows(request, kind, state, triaged), _facet_counts(request, kind, state, triaged)
+    )
+    statuses = {finding_id: status for status, ids in triaged.items() for finding_id in ids}
+    context = {
+        "kind": kind,
+        "state": state,
+        "rows": rows,
+        "total": total,
+        "pages": max(1, min((total + state.size - 1) // state.size, MAX_OFFSET // state.size + 1)),
+        "facets": facets,
+        "statuses": statuses,
+        "query": text,
+        "sorts": SORTS,
+        "groups": GROUPS,
+        "all_statuses": STATUSES,
+        "can_write": viewer(request).can(WRITE),
+        "alternates": {fmt: url_for(request, f"{kind.path}.{fmt}") for fmt in ("csv", "json")},
+        "bulk": request.query_params.get("bulk", ""),
+        "labels": COLUMN_LABELS,
+    }
+    return render(request, "findings.html", context)
+
+
+def _export(kind: Kind, rows: list[dict[str, Any]], suffix: str, state: ListState) -> Response:
+    columns = (
+        ["finding.id", *kind.columns] if not state.group else ["key", "findings", "risk", "latest", "name"]
+    )
+    headers = {"Content-Disposition": f'attachment; filename="{kind.path.strip("/")}.{suffix}"'}
+    if suffix == "json":
+        body = orjson.dumps({"records": [{name: row.get(name) for name in columns} for row in rows]})
+        return Response(body, headers=headers, media_type="application/json")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(name) is None else row.get(name) for name in columns])
+    return Response(out.getvalue(), headers=headers, media_type="text/csv; charset=utf-8")
+
+
+async def bulk(request: Request) -> Response:
+    """Set the status of every finding the list's query matches, once the count the viewer saw is the
+    count that matches now (else the confirmation is asked again)."""
+    kind = KINDS[request.url.path.strip("/").split("/")[0]]
+    state = list_state(request, kind)
+    data = form(request)
+    status = str(data.get("status") or "")
+    if status not in STATUSES:
+        raise RequestError(f"'status' must be one of {', '.join(STATUSES)}", {"field": "status"})
+    triaged = triaged_ids(request)
+    text = list_query(kind, state, triaged) + f"\n| fields finding.id\n| limit {MAX_BULK + 1}"
+    result = await platform.run_query(request, text, request.state.timeframe, max_records=MAX_BULK + 1)
+    ids = [str(record["finding.id"]) for record in result.records if record.get("finding.id")]
+    if len(ids) > MAX_BULK:
+        raise RequestError(f"More than {MAX_BULK:,} findings match: narrow the list first")
+    expected = str(data.get("expected") or "")
+    if expected != str(len(ids)):
+        raise RequestError(
+            f"The list changed: {len(ids):,} findings match now, not {expected}. Review it and confirm again."
+        )
+    before = {finding_id: status_now for status_now, found in triaged.items() for finding_id in found}
+    changed = [finding_id for finding_id in ids if before.get(finding_id, "NEW") != status]
+    failed = 0
+    if changed:
+        platform.state(request).triage.set(
+            changed,
+            who=viewer(request).name,
+            now=datetime.now(UTC),
+            status=status,
+            comment=str(data.get("comment") or ""),
+        )
+    note = f"{len(ids)} matched, {len(changed)} changed to {status}, {failed} failed"
+    return RedirectResponse(url_for(request, kind.path, bulk=note), status_code=303)
+
+
+ROUTES = [
+    route
+    for key, kind in KINDS.items()
+    for route in (
+        page(kind.path, show),
+        page(kind.path + ".csv", show),
+        page(kind.path + ".json", show),
+        page(kind.path + "/bulk", bulk, methods=["POST"], scope=WRITE),
+    )
+]
