@@ -123,22 +123,16 @@
 
   async function save() {
     say("Saving…");
-    const body = new URLSearchParams({ name: $("#doc-name").value, version: String(version), content: JSON.stringify(documentNow()) });
-    const response = await fetch(root.dataset.saveUrl, {
-      method: "POST", credentials: "same-origin", body,
-      headers: { "X-CSRF-Token": document.body.dataset.csrf || "", Accept: "application/json" },
-    });
-    let answer = {};
-    try { answer = await response.json(); } catch (_) { /* not JSON */ }
-    if (response.ok) {
-      version = answer.version;
+    try {
+      version = await TLResults.save(root.dataset.saveUrl, $("#doc-name").value, version, documentNow());
       root.dataset.version = String(version);
       dirty = false;
       say(`Saved (version ${version})`, "ok");
-    } else {
-      say((answer.error && answer.error.message) || `Not saved (HTTP ${response.status})`, "error");
+    } catch (error) {
+      say(error.message, "error");
     }
   }
+
 
   root.addEventListener("click", (event) => {
     const button = event.target.closest("[data-action]");

@@ -384,6 +384,20 @@ const TLResults = (() => {
     container.append(box);
   }
 
+  // Saves a document page's document with the version it read: resolves to the new version, or throws
+  // an Error with the service's message (a 409 says someone saved meanwhile).
+  async function save(url, name, version, content) {
+    const body = new URLSearchParams({ name, version: String(version), content: JSON.stringify(content) });
+    const response = await fetch(url, {
+      method: "POST", credentials: "same-origin", body,
+      headers: { "X-CSRF-Token": csrf(), Accept: "application/json" },
+    });
+    let answer = {};
+    try { answer = await response.json(); } catch (_) { /* not JSON */ }
+    if (!response.ok) throw new Error((answer.error && answer.error.message) || `Not saved (HTTP ${response.status})`);
+    return answer.version;
+  }
+
   // -- downloads -------------------------------------------------------------------------------------------
   function csv(result) {
     const names = columns(result);
@@ -401,6 +415,6 @@ const TLResults = (() => {
     setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
   }
 
-  return { QueryFailure, chartSpec, csv, download, draw, literal, pivot, run, showError, substitute, uses };
+  return { QueryFailure, chartSpec, csv, download, draw, literal, pivot, run, save, showError, substitute, uses };
 })();
 window.TLResults = TLResults;
