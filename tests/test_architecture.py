@@ -19,6 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "query": {"model"},
     "store": {"model"},
     "state": {"model"},
+    "documents": set(),
     "forwarder": set(),
     "aws": {"model"},
     "service": {"model", "sources", "pipeline", "query", "store", "state", "config"},
@@ -36,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
         "samples",
         "aws",
         "workflows",
+        "documents",
     },
 }
 # Who may import the adapters: nothing imports cli; only cli's ``serve`` command imports web.

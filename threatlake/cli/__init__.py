@@ -16,8 +16,10 @@ from types import ModuleType
 from threatlake.cli import backfill as backfill_command
 from threatlake.cli import bucket as bucket_command
 from threatlake.cli import connection as connection_command
+from threatlake.cli import dashboards as dashboards_command
 from threatlake.cli import ingest as ingest_command
 from threatlake.cli import map as map_command
+from threatlake.cli import notebooks as notebooks_command
 from threatlake.cli import query as query_command
 from threatlake.cli import serve
 from threatlake.cli import token as token_command
@@ -34,6 +36,8 @@ COMMANDS: dict[str, ModuleType] = {
     "connection": connection_command,
     "backfill": backfill_command,
     "bucket": bucket_command,
+    "dashboards": dashboards_command,
+    "notebooks": notebooks_command,
 }
 
 

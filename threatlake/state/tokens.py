@@ -42,6 +42,9 @@ SCOPES: tuple[str, ...] = (
     "storage:security.events:read",
     "settings:read",
     "settings:write",
+    "document:documents:read",
+    "document:documents:write",
+    "document:documents:delete",
 )
 _LAST_USED_EVERY = timedelta(seconds=60)  # ``last_used`` is a hint, not worth a write per request
 _MAX_TOKEN = 200
