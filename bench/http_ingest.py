@@ -34,7 +34,7 @@ from threatlake.state import open_state
 from threatlake.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "tests" / "fixtures" / "samples"
+SAMPLES = ROOT / "threatlake" / "samples"
 INGEST = "/platform/ingest/v1/security.events"
 
 

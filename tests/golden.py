@@ -11,11 +11,15 @@ from pathlib import Path
 
 import orjson
 
+from threatlake import samples
 from threatlake.pipeline.mapping import Batch, IngestContext, map_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures"
+#: The bundled samples exist once, in the package (they are the demo data too); tests read them there.
+SAMPLES = Path(samples.__file__).parent
 GOLDEN = FIXTURES / "golden"
-INPUT_DIRS = ("samples", "findings")
+#: Where inputs live → the folder of their golden files under ``GOLDEN``.
+INPUT_DIRS = {SAMPLES: "samples", FIXTURES / "findings": "findings"}
 SUFFIXES = (".json", ".ndjson", ".jsonl", ".gz")
 # A fixed receive time after every fixture's own times, so no timestamp is clamped and output is stable.
 RECEIVED_AT = datetime(2027, 1, 1, tzinfo=UTC)
@@ -25,12 +29,15 @@ CONTEXT = IngestContext(received_at=RECEIVED_AT, source="golden")
 def inputs() -> list[Path]:
     found: list[Path] = []
     for directory in INPUT_DIRS:
-        found.extend(p for p in sorted((FIXTURES / directory).rglob("*")) if p.suffix in SUFFIXES)
+        found.extend(p for p in sorted(directory.rglob("*")) if p.suffix in SUFFIXES)
     return found
 
 
 def golden_path(path: Path) -> Path:
-    return GOLDEN / path.relative_to(FIXTURES).with_suffix(".json")
+    for directory, name in INPUT_DIRS.items():
+        if path.is_relative_to(directory):
+            return GOLDEN / name / path.relative_to(directory).with_suffix(".json")
+    raise ValueError(f"{path} is not a golden input")
 
 
 def map_file(path: Path) -> Batch:

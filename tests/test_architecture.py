@@ -19,6 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "query": {"model"},
     "store": {"model"},
     "state": {"model"},
+    "documents": set(),
     "forwarder": set(),
     "aws": {"model"},
     "service": {"model", "sources", "pipeline", "query", "store", "state", "config"},
@@ -36,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
         "samples",
         "aws",
         "workflows",
+        "documents",
     },
 }
 # Who may import the adapters: nothing imports cli; only cli's ``serve`` command imports web.
@@ -116,3 +118,12 @@ def test_every_package_is_placed() -> None:
     """A new package gets its arrows here (and a line in docs/architecture.md) before it lands."""
     packages = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()}
     assert packages - set(ALLOWED) - set(ENTRY_POINTS) - {"samples"} == set()
+
+
+def test_the_bundled_samples_exist_once() -> None:
+    """The samples are demo data (threatlake/samples) and test fixtures alike: one copy, in the package."""
+    fixtures = PACKAGE.parent / "tests" / "fixtures"
+    assert not (fixtures / "samples").exists()
+    names = {path.name for path in (PACKAGE / "samples").rglob("*.json")}
+    copies = [path for path in PACKAGE.parent.glob("tests/**/*.json") if path.name in names]
+    assert [path for path in copies if "golden" not in path.parts] == []

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from tests import golden
 from tests.aws.fakes import FakeGuardDuty
 
-SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
+SAMPLES = golden.SAMPLES
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from tests.aws.fakes import FakeGuardDuty, RecordedGuardDuty, boto3_shaped
+from tests.golden import SAMPLES
 from threatlake.aws import AwsError, guardduty
 from threatlake.model import Event
 from threatlake.pipeline.mapping import IngestContext, map_documents
@@ -17,7 +18,7 @@ from threatlake.sources.envelope import unwrap
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CAMEL = sorted((FIXTURES / "findings" / "guardduty").glob("own-*.json"))
-PASCAL = sorted((FIXTURES / "samples" / "guardduty").glob("eventbridge-pascalcase-*.json"))
+PASCAL = sorted((SAMPLES / "guardduty").glob("eventbridge-pascalcase-*.json"))
 CTX = IngestContext(received_at=datetime(2026, 1, 2, tzinfo=UTC), source="test")
 
 

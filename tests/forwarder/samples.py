@@ -1,6 +1,6 @@
 """The one loader of sample EventBridge events for the forwarder and deploy tests.
 
-Redistributable samples live in ``tests/fixtures/samples``; ``../shared/samples`` beside the checkout adds the
+Redistributable samples live in ``threatlake/samples``; ``../shared/samples`` beside the checkout adds the
 ones whose licence keeps them out of the repository (the Security Hub "Findings Imported V2" event among them)
 when it is present.
 """
@@ -12,12 +12,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
+from tests import golden
+
+FIXTURES = golden.SAMPLES
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "samples"
 
 
 def load(relative: str) -> Any:
-    """One fixture file by its path under ``tests/fixtures/samples``."""
+    """One fixture file by its path under ``threatlake/samples``."""
     return json.loads((FIXTURES / relative).read_text())
 
 

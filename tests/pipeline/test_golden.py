@@ -12,7 +12,9 @@ from tests import golden
 FILES = golden.inputs()
 
 
-@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(golden.FIXTURES)) for p in FILES])
+@pytest.mark.parametrize(
+    "path", FILES, ids=[str(golden.golden_path(p).relative_to(golden.GOLDEN)) for p in FILES]
+)
 def test_fixture_matches_golden(path: Path) -> None:
     batch = golden.map_file(path)
     assert [str(r) for r in batch.rejections] == []
@@ -22,12 +24,7 @@ def test_fixture_matches_golden(path: Path) -> None:
 
 
 def test_raw_data_is_the_original_finding() -> None:
-    path = (
-        golden.FIXTURES
-        / "samples"
-        / "securityhub"
-        / "asr-eventbridge-custom-action-fsbp-iam.6-two-findings.json"
-    )
+    path = golden.SAMPLES / "securityhub" / "asr-eventbridge-custom-action-fsbp-iam.6-two-findings.json"
     envelope = orjson.loads(path.read_bytes())
     batch = golden.map_file(path)
     originals = envelope["detail"]["findings"]

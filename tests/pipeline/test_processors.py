@@ -271,3 +271,11 @@ def test_load_reports_every_file() -> None:
         "pipelines/b.yaml:2:29: processors[0].condition: Unknown function 'lowr' at line 1, column 1;"
         " did you mean 'lower'?",
     ]
+
+
+def test_every_processor_type_is_read_and_compiled() -> None:
+    """One table of processor types: each reads from YAML (definitions) and compiles (processors)."""
+    from threatlake.pipeline.definitions import PROCESSORS
+    from threatlake.pipeline.processors import COMPILERS
+
+    assert list(COMPILERS) == list(PROCESSORS)

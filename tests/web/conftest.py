@@ -19,11 +19,12 @@ import httpx
 import orjson
 import pytest
 
+from tests import golden
 from threatlake.service.access import create_token
 from threatlake.state import open_state
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "tests" / "fixtures" / "samples"
+SAMPLES = golden.SAMPLES
 INGEST = "/platform/ingest/v1/security.events"
 EXECUTE = "/platform/storage/query/v1/query:execute"
 ALL_TIME = {"defaultTimeframeStart": "2000-01-01T00:00:00Z", "defaultTimeframeEnd": "2100-01-01T00:00:00Z"}

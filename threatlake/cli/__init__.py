@@ -17,8 +17,10 @@ from threatlake.cli import backfill as backfill_command
 from threatlake.cli import bucket as bucket_command
 from threatlake.cli import connection as connection_command
 from threatlake.cli import credentials as credentials_command
+from threatlake.cli import dashboards as dashboards_command
 from threatlake.cli import ingest as ingest_command
 from threatlake.cli import map as map_command
+from threatlake.cli import notebooks as notebooks_command
 from threatlake.cli import query as query_command
 from threatlake.cli import serve
 from threatlake.cli import token as token_command
@@ -38,6 +40,8 @@ COMMANDS: dict[str, ModuleType] = {
     "bucket": bucket_command,
     "workflows": workflows_command,
     "credentials": credentials_command,
+    "dashboards": dashboards_command,
+    "notebooks": notebooks_command,
 }
 
 

@@ -20,7 +20,9 @@ the expression. Pure: the caller reads the files and passes their text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import yaml  # type: ignore[import-untyped]  # no stubs: the package pins PyYAML alone
 
@@ -120,6 +122,8 @@ class Expression:
 class Drop:
     """Remove the events where ``condition`` is true (null and false keep the event)."""
 
+    kind: ClassVar[str] = "drop"
+
     condition: Expression
     position: Position
 
@@ -127,6 +131,8 @@ class Drop:
 @dataclass(frozen=True, slots=True)
 class Filter:
     """Keep only the events where ``condition`` is true (null and false drop the event)."""
+
+    kind: ClassVar[str] = "filter"
 
     condition: Expression
     position: Position
@@ -136,6 +142,8 @@ class Filter:
 class FieldsAdd:
     """Set fields to DQL expressions, in order (a later field sees the earlier ones)."""
 
+    kind: ClassVar[str] = "fieldsAdd"
+
     fields: tuple[tuple[str, Expression], ...]
     position: Position
 
@@ -143,6 +151,8 @@ class FieldsAdd:
 @dataclass(frozen=True, slots=True)
 class FieldsRemove:
     """Remove fields by name or ``*`` pattern (``aws.resource.*``)."""
+
+    kind: ClassVar[str] = "fieldsRemove"
 
     names: tuple[str, ...]
     position: Position
@@ -152,6 +162,8 @@ class FieldsRemove:
 class FieldsRename:
     """Rename fields: ``(new, old)`` pairs."""
 
+    kind: ClassVar[str] = "fieldsRename"
+
     renames: tuple[tuple[str, str], ...]
     position: Position
 
@@ -159,6 +171,8 @@ class FieldsRename:
 @dataclass(frozen=True, slots=True)
 class Route:
     """Send the events where ``condition`` is true to ``bucket`` (``dt.system.bucket``)."""
+
+    kind: ClassVar[str] = "route"
 
     condition: Expression
     bucket: str
@@ -253,16 +267,70 @@ class _Reader:
         return Expression(text, self.pos(node), path)
 
 
-_KEYS: dict[str, tuple[str, ...]] = {
-    "drop": ("type", "condition"),
-    "filter": ("type", "condition"),
-    "fieldsAdd": ("type", "fields"),
-    "fieldsRemove": ("type", "fields"),
-    "fieldsRename": ("type", "fields"),
-    "route": ("type", "condition", "bucket"),
-}
+def _condition(r: _Reader, keys: dict[str, yaml.Node], path: str, node: yaml.Node) -> Expression | None:
+    return r.expression(keys.get("condition"), f"{path}.condition", node)
+
+
+def _read_drop(r: _Reader, keys: dict[str, yaml.Node], path: str, node: yaml.Node) -> Processor | None:
+    condition = _condition(r, keys, path, node)
+    return Drop(condition, r.pos(node)) if condition else None
+
+
+def _read_filter(r: _Reader, keys: dict[str, yaml.Node], path: str, node: yaml.Node) -> Processor | None:
+    condition = _condition(r, keys, path, node)
+    return Filter(condition, r.pos(node)) if condition else None
+
+
+def _read_route(r: _Reader, keys: dict[str, yaml.Node], path: str, node: yaml.Node) -> Processor | None:
+    condition = _condition(r, keys, path, node)
+    bucket = r.name(keys.get("bucket"), f"{path}.bucket", "bucket name", node)
+    return Route(condition, bucket, r.pos(node)) if condition and bucket else None
+
+
+def _fields(r: _Reader, keys: dict[str, yaml.Node], path: str, node: yaml.Node) -> yaml.Node | None:
+    fields = keys.get("fields")
+    if fields is None:
+        r.problem(node, f"{path}.fields", "Missing fields")
+    return fields
+
+
+def _read_fields_remove(
+    r: _Reader, keys: dict[str, yaml.Node], path: str, node: yaml.Node
+) -> Processor | None:
+    fields = _fields(r, keys, path, node)
+    return None if fields is None else _fields_remove(r, fields, f"{path}.fields", r.pos(node))
+
+
+def _read_fields_mapping(kind: str) -> ProcessorReader:
+    def read(r: _Reader, keys: dict[str, yaml.Node], path: str, node: yaml.Node) -> Processor | None:
+        fields = _fields(r, keys, path, node)
+        return None if fields is None else _fields_mapping(r, kind, fields, f"{path}.fields", r.pos(node))
+
+    return read
+
+
+ProcessorReader = Callable[["_Reader", dict[str, yaml.Node], str, yaml.Node], Processor | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessorType:
+    """One processor type: the keys its YAML may have and the reader that makes it (the compiler for each
+    type is ``pipeline.processors.COMPILERS``, keyed alike; a test keeps the two in step)."""
+
+    keys: tuple[str, ...]
+    read: ProcessorReader
+
+
 #: Every processor type, in the order the documentation lists them.
-PROCESSOR_TYPES: tuple[str, ...] = tuple(_KEYS)
+PROCESSORS: dict[str, ProcessorType] = {
+    "drop": ProcessorType(("type", "condition"), _read_drop),
+    "filter": ProcessorType(("type", "condition"), _read_filter),
+    "fieldsAdd": ProcessorType(("type", "fields"), _read_fields_mapping("fieldsAdd")),
+    "fieldsRemove": ProcessorType(("type", "fields"), _read_fields_remove),
+    "fieldsRename": ProcessorType(("type", "fields"), _read_fields_mapping("fieldsRename")),
+    "route": ProcessorType(("type", "condition", "bucket"), _read_route),
+}
+PROCESSOR_TYPES: tuple[str, ...] = tuple(PROCESSORS)
 _ALL_KEYS = ("type", "condition", "fields", "bucket")
 
 
@@ -273,29 +341,15 @@ def _processor(r: _Reader, node: yaml.Node, path: str) -> Processor | None:
     kind = r.scalar(keys.get("type"), f"{path}.type", "a processor type", node)
     if kind is None:
         return None
-    if kind not in _KEYS:
+    found = PROCESSORS.get(kind)
+    if found is None:
         choices = ", ".join(PROCESSOR_TYPES)
         r.problem(keys["type"], f"{path}.type", f"Unknown processor type {kind!r}; expected one of {choices}")
         return None
     for key, value in keys.items():
-        if key not in _KEYS[kind]:
+        if key not in found.keys:
             r.problem(value, f"{path}.{key}", f"A {kind} processor has no {key!r}")
-    where = r.pos(node)
-    if kind in ("drop", "filter", "route"):
-        condition = r.expression(keys.get("condition"), f"{path}.condition", node)
-        if kind == "route":
-            bucket = r.name(keys.get("bucket"), f"{path}.bucket", "bucket name", node)
-            return Route(condition, bucket, where) if condition and bucket else None
-        if condition is None:
-            return None
-        return Drop(condition, where) if kind == "drop" else Filter(condition, where)
-    fields = keys.get("fields")
-    if fields is None:
-        r.problem(node, f"{path}.fields", "Missing fields")
-        return None
-    if kind == "fieldsRemove":
-        return _fields_remove(r, fields, f"{path}.fields", where)
-    return _fields_mapping(r, kind, fields, f"{path}.fields", where)
+    return found.read(r, keys, path, node)
 
 
 def _fields_remove(r: _Reader, node: yaml.Node, path: str, where: Position) -> Processor | None:

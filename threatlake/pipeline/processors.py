@@ -20,7 +20,7 @@ module stays pure and takes the runner as an argument.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple, Protocol
@@ -36,6 +36,7 @@ from threatlake.pipeline.definitions import (
     Expression,
     FieldsAdd,
     FieldsRemove,
+    FieldsRename,
     Filter,
     PipelineDefinition,
     PipelineError,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BATCH",
+    "COMPILERS",
     "IDENTITY",
     "BatchRunner",
     "CompiledPipeline",
@@ -202,41 +204,51 @@ class _Compiler:
             self.stages.append(_Stage(replace))
 
     def processor(self, index: int, processor: Processor) -> None:
-        path = f"processors[{index}]"
-        if isinstance(processor, Drop | Filter):
-            cond = self.condition(processor.condition)
-            if cond is not None:
-                if isinstance(processor, Drop):
-                    cond = exp.Not(this=exp.Coalesce(this=_paren(cond), expressions=[exp.false()]))
-                self.stages.append(_Stage([], cond))
-        elif isinstance(processor, Route):
-            cond = self.condition(processor.condition)
-            if cond is not None:
-                case = exp.Case(
-                    ifs=[exp.If(this=cond, true=self.exprs.param(processor.bucket))],
-                    default=exp.column(_BUCKET, quoted=True),
-                )
-                self.stages.append(_Stage([_alias(case, _BUCKET)]))
-        elif isinstance(processor, FieldsAdd):
-            for name, expression in processor.fields:
-                try:
-                    self.set_field(name, self.typed_value(name, expression.text))
-                except QueryError as error:
-                    self.located(expression.position, expression.path, error)
-        elif isinstance(processor, FieldsRemove):
-            self.remove(processor.names)
-        else:
-            for new, old in processor.renames:
-                if new == old:
-                    continue
-                value = self.exprs.field(old)
-                try:
-                    typed = self.exprs.as_column(value, new) if new in FIELDS else self.exprs.as_json(value)
-                except QueryError as error:
-                    self.located(processor.position, f"{path}.fields.{new}", error)
-                    continue
-                self.set_field(new, typed)
-                self.remove([old])
+        COMPILERS[processor.kind](self, f"processors[{index}]", processor)
+
+    def _condition_stage(self, path: str, processor: Processor) -> None:
+        assert isinstance(processor, Drop | Filter)
+        cond = self.condition(processor.condition)
+        if cond is not None:
+            if isinstance(processor, Drop):
+                cond = exp.Not(this=exp.Coalesce(this=_paren(cond), expressions=[exp.false()]))
+            self.stages.append(_Stage([], cond))
+
+    def _route(self, path: str, processor: Processor) -> None:
+        assert isinstance(processor, Route)
+        cond = self.condition(processor.condition)
+        if cond is not None:
+            case = exp.Case(
+                ifs=[exp.If(this=cond, true=self.exprs.param(processor.bucket))],
+                default=exp.column(_BUCKET, quoted=True),
+            )
+            self.stages.append(_Stage([_alias(case, _BUCKET)]))
+
+    def _fields_add(self, path: str, processor: Processor) -> None:
+        assert isinstance(processor, FieldsAdd)
+        for name, expression in processor.fields:
+            try:
+                self.set_field(name, self.typed_value(name, expression.text))
+            except QueryError as error:
+                self.located(expression.position, expression.path, error)
+
+    def _fields_remove(self, path: str, processor: Processor) -> None:
+        assert isinstance(processor, FieldsRemove)
+        self.remove(processor.names)
+
+    def _fields_rename(self, path: str, processor: Processor) -> None:
+        assert isinstance(processor, FieldsRename)
+        for new, old in processor.renames:
+            if new == old:
+                continue
+            value = self.exprs.field(old)
+            try:
+                typed = self.exprs.as_column(value, new) if new in FIELDS else self.exprs.as_json(value)
+            except QueryError as error:
+                self.located(processor.position, f"{path}.fields.{new}", error)
+                continue
+            self.set_field(new, typed)
+            self.remove([old])
 
     def statement(self) -> exp.Select | None:
         if not self.stages:
@@ -257,6 +269,17 @@ class _Compiler:
         for name, cte in ctes:
             select = select.with_(name, as_=cte, copy=False)
         return select
+
+
+#: processor type (``definitions.PROCESSORS``) → how the compiler turns it into a stage
+COMPILERS: dict[str, Callable[[_Compiler, str, Processor], None]] = {
+    "drop": _Compiler._condition_stage,
+    "filter": _Compiler._condition_stage,
+    "fieldsAdd": _Compiler._fields_add,
+    "fieldsRemove": _Compiler._fields_remove,
+    "fieldsRename": _Compiler._fields_rename,
+    "route": _Compiler._route,
+}
 
 
 def compile_pipeline(definition: PipelineDefinition) -> CompiledPipeline:

@@ -45,6 +45,9 @@ SCOPES: tuple[str, ...] = (
     "automation:workflows:read",
     "automation:workflows:write",
     "automation:workflows:run",
+    "document:documents:read",
+    "document:documents:write",
+    "document:documents:delete",
 )
 _LAST_USED_EVERY = timedelta(seconds=60)  # ``last_used`` is a hint, not worth a write per request
 _MAX_TOKEN = 200

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from threatlake.web import ops
-from threatlake.web.api import buckets, connections, ingest, pipelines, query, tokens, workflows
+from threatlake.web.api import buckets, connections, documents, ingest, pipelines, query, tokens, workflows
 from threatlake.web.openapi import Operation
 from threatlake.web.principal import require
 
@@ -56,6 +56,7 @@ class Endpoint:
 _Q = query.BASE
 _P = pipelines.BASE
 _W = workflows.BASE
+_D = documents.BASE
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *(Endpoint("POST", path, ingest.ingest, ingest.SCOPE, ingest.INGEST) for path in ingest.INGEST_PATHS),
@@ -112,6 +113,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         workflows.execution_tasks,
         workflows.READ_SCOPE,
         workflows.TASKS,
+    ),
+    Endpoint("GET", _D, documents.list_documents, documents.READ_SCOPE, documents.LIST),
+    Endpoint("POST", _D, documents.create_document, documents.WRITE_SCOPE, documents.CREATE),
+    Endpoint("GET", _D + "/{id}", documents.get_document, documents.READ_SCOPE, documents.GET),
+    Endpoint("PATCH", _D + "/{id}", documents.update_document, documents.WRITE_SCOPE, documents.UPDATE),
+    Endpoint("DELETE", _D + "/{id}", documents.delete_document, documents.DELETE_SCOPE, documents.DELETE),
+    Endpoint("GET", _D + "/{id}/metadata", documents.get_metadata, documents.READ_SCOPE, documents.METADATA),
+    Endpoint("GET", _D + "/{id}/content", documents.get_content, documents.READ_SCOPE, documents.CONTENT),
+    Endpoint(
+        "PUT", _D + "/{id}/content", documents.replace_content, documents.WRITE_SCOPE, documents.REPLACE
     ),
     Endpoint("GET", "/platform/openapi.json", ops.openapi, None, ops.OPENAPI),
     Endpoint("GET", "/healthz", ops.healthz, None, ops.HEALTHZ),

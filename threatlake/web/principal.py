@@ -54,6 +54,8 @@ class Principal:
     connection: str = DEFAULT_CONNECTION
     csrf: str = field(default="", repr=False)
     session: str = field(default="", repr=False)
+    #: how people know the caller: a token's name (its id when it has none), a user's name
+    label: str = ""
 
     def can(self, scope: str) -> bool:
         return scope in self.scopes
@@ -93,7 +95,8 @@ def _resolve(state: State, header: str | None, cookie: str | None, now: datetime
         token = state.tokens.authenticate(text, now=now)
         if token is None:
             return _Resolved(None, "Invalid, expired or revoked token")
-        return _Resolved(Principal("token", token.id, token.scopes, token.connection), "")
+        label = token.name or token.id
+        return _Resolved(Principal("token", token.id, token.scopes, token.connection, label=label), "")
     session = state.sessions.get(cookie, now=now)
     if session is None:
         return _Resolved(None, "The session has ended: sign in again")

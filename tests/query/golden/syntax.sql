@@ -96,7 +96,7 @@ SELECT LIST_CONCAT([$1, $2], "actor.ips") AS "x" FROM events WHERE "timestamp" >
 
 -- alias-parameter
 -- | fetch security.events | summarize count(), alias:total, by:{event.provider} | sort total desc
-SELECT "event.provider", COUNT(*) AS "total" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) GROUP BY "event.provider" LIMIT $3;
+SELECT "event.provider", COUNT(*) AS "total" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) GROUP BY "event.provider" ORDER BY COUNT(*) DESC LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- flatten-record

@@ -11,7 +11,17 @@ from types import ModuleType
 
 from starlette.routing import BaseRoute
 
-from threatlake.web.views import assets, finding, findings, home, integrations, login, settings
+from threatlake.web.views import (
+    assets,
+    dashboards,
+    finding,
+    findings,
+    home,
+    integrations,
+    login,
+    notebooks,
+    settings,
+)
 from threatlake.web.views.nav import SECTIONS, NavLink
 
 __all__ = ["NAV", "PAGES", "ROUTES"]
@@ -23,6 +33,8 @@ PAGES: tuple[ModuleType, ...] = (
     finding,
     integrations,
     settings,
+    notebooks,
+    dashboards,
 )
 
 
