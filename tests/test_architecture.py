@@ -40,6 +40,8 @@ ALLOWED: dict[str, set[str]] = {
         "documents",
     },
 }
+# Packages that read hand-written YAML definitions through the one located reader (threatlake/located.py).
+LOCATED_READERS = {"pipeline", "workflows", "documents", "service", "web"}
 # Who may import the adapters: nothing imports cli; only cli's ``serve`` command imports web.
 ENTRY_POINTS = {"cli": {"__main__.py"}, "web": {"cli/serve.py"}}
 # Layers that must never touch the network, the disk, the clock or the environment.
@@ -75,7 +77,7 @@ def _modules(package: str) -> list[Path]:
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))
 def test_imports_point_down(package: str) -> None:
-    allowed = ALLOWED[package] | {package, "errors"}
+    allowed = ALLOWED[package] | {package, "errors"} | ({"located"} if package in LOCATED_READERS else set())
     wrong = []
     for path in _modules(package):
         for name in _imports(path):

@@ -27,6 +27,7 @@ from typing import ClassVar
 import yaml  # type: ignore[import-untyped]  # no stubs: the package pins PyYAML alone
 
 from threatlake.errors import ConfigError
+from threatlake.located import LocatedReader, Position, Problem, compose
 
 __all__ = [
     "BUILTIN",
@@ -57,48 +58,6 @@ _PATTERN = re.compile(r"[A-Za-z_*][A-Za-z0-9_.\-:@*]{0,199}")
 #: Fields a processor may not add, remove or rename: the identity, time and bucket of an event.
 PROTECTED_FIELDS = frozenset({"event.id", "timestamp", "dt.system.bucket"})
 _MAX_PROCESSORS = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where a value is in the YAML source (1-based)."""
-
-    source: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.source or '<pipeline>'}:{self.line}:{self.column}"
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a definition. ``query_line``/``query_column`` point inside a DQL expression."""
-
-    position: Position
-    path: str
-    message: str
-    query_line: int = 0
-    query_column: int = 0
-
-    def __str__(self) -> str:
-        return (
-            f"{self.position}: {self.path}: {self.message}"
-            if self.path
-            else f"{self.position}: {self.message}"
-        )
-
-    def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            "source": self.position.source,
-            "line": self.position.line,
-            "column": self.position.column,
-            "path": self.path,
-            "message": self.message,
-        }
-        if self.query_line:
-            out |= {"queryLine": self.query_line, "queryColumn": self.query_column}
-        return out
 
 
 class PipelineError(ConfigError):
@@ -194,43 +153,9 @@ class PipelineDefinition:
 # -- reading YAML ------------------------------------------------------------------------------------------
 
 
-class _Reader:
-    """Walks the composed YAML nodes (which keep their positions), collecting every problem."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
-
-    def pos(self, node: yaml.Node) -> Position:
-        return Position(self.source, node.start_mark.line + 1, node.start_mark.column + 1)
-
-    def problem(self, node: yaml.Node, path: str, message: str) -> None:
-        self.problems.append(Problem(self.pos(node), path, message))
-
-    def mapping(self, node: yaml.Node, path: str, allowed: tuple[str, ...]) -> dict[str, yaml.Node] | None:
-        if not isinstance(node, yaml.MappingNode):
-            self.problem(node, path, f"Expected a mapping with keys {', '.join(allowed)}")
-            return None
-        out: dict[str, yaml.Node] = {}
-        for key, value in node.value:
-            name = key.value if isinstance(key, yaml.ScalarNode) else None
-            where = f"{path}.{name}" if path else str(name)
-            if name not in allowed:
-                self.problem(key, where, f"Unknown key {name!r}; expected one of {', '.join(allowed)}")
-            elif name in out:
-                self.problem(key, where, f"Duplicate key {name!r}")
-            else:
-                out[name] = value
-        return out
-
-    def scalar(self, node: yaml.Node | None, path: str, what: str, parent: yaml.Node) -> str | None:
-        if node is None:
-            self.problem(parent, path, f"Missing {what}")
-            return None
-        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
-            self.problem(node, path, f"Expected {what}")
-            return None
-        return str(node.value)
+class _Reader(LocatedReader):
+    """Walks a pipeline's composed YAML nodes, collecting every problem (``LocatedReader``) and knowing
+    pipelines' names, field names and DQL expressions."""
 
     def name(self, node: yaml.Node | None, path: str, what: str, parent: yaml.Node) -> str | None:
         text = self.scalar(node, path, what, parent)
@@ -409,20 +334,9 @@ def parse_pipeline(text: str, source: str = "", *, name: str | None = None) -> P
     """Read one pipeline from YAML (JSON is YAML too). ``name``, when given (a file's stem, a URL), must match
     the ``name`` key, which may then be left out. Raises ``PipelineError`` listing every problem."""
     r = _Reader(source)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise PipelineError(
-            [Problem(Position(source, line, column), "", f"Invalid YAML: {error.problem}")]
-        ) from None
-    except yaml.YAMLError as error:
-        raise PipelineError([Problem(Position(source, 1, 1), "", f"Invalid YAML: {error}")]) from None
-    except RecursionError:
-        raise PipelineError(
-            [Problem(Position(source, 1, 1), "", "Invalid YAML: nested too deeply")]
-        ) from None
+    root, problems = compose(text, source)
+    if problems:
+        raise PipelineError(problems)
     if root is None:
         raise PipelineError([Problem(Position(source, 1, 1), "", "Empty pipeline definition")])
     keys = r.mapping(root, "", _TOP)

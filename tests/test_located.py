@@ -1,0 +1,27 @@
+"""The located YAML reader: syntax errors at their position, every problem of a document at once."""
+
+from __future__ import annotations
+
+from threatlake.located import LocatedReader, Position, compose
+
+
+def test_a_syntax_error_is_located() -> None:
+    root, problems = compose("name: a\nitems: [1, 2\n", "x.yaml")
+    assert root is None
+    assert [(p.position.line, p.position.source) for p in problems] == [(3, "x.yaml")]
+    assert problems[0].message.startswith("Invalid YAML:")
+
+
+def test_every_problem_is_collected_with_its_path_and_position() -> None:
+    root, problems = compose("name: a\nbogus: 1\nname: b\nlist:\n  - 1\n", "d.yaml")
+    assert problems == [] and root is not None
+    reader = LocatedReader("d.yaml")
+    keys = reader.mapping(root, "", ("name", "list"))
+    assert keys is not None and set(keys) == {"name", "list"}
+    assert reader.scalar(keys["list"], "list", "a text", root) is None
+    assert [(str(p.position), p.path, p.message.split(";")[0]) for p in reader.problems] == [
+        ("d.yaml:2:1", "bogus", "Unknown key 'bogus'"),
+        ("d.yaml:3:1", "name", "Duplicate key 'name'"),
+        ("d.yaml:5:3", "list", "Expected a text"),
+    ]
+    assert Position("", 1, 2).__str__() == "<input>:1:2"
