@@ -11,7 +11,16 @@ from types import ModuleType
 
 from starlette.routing import BaseRoute
 
-from threatlake.web.views import assets, finding, findings, home, integrations, login, settings
+from threatlake.web.views import (
+    assets,
+    finding,
+    findings,
+    home,
+    integrations,
+    login,
+    settings,
+    suppressions,
+)
 from threatlake.web.views.nav import SECTIONS, NavLink
 
 __all__ = ["NAV", "PAGES", "ROUTES"]
@@ -20,6 +29,7 @@ PAGES: tuple[ModuleType, ...] = (
     login,
     home,
     findings,
+    suppressions,
     finding,
     integrations,
     settings,
