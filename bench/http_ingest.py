@@ -1,7 +1,10 @@
 """HTTP ingest benchmark: a real ``threatlake serve``, N concurrent clients posting gzip EventBridge batches.
 
-Prints sustained findings/s acknowledged with a durable 202, p50/p99 request latency and the server's RSS.
-Usage: ``python bench/http_ingest.py [--seconds 30] [--clients 8] [--batch 100]``.
+Prints sustained findings/s acknowledged with a durable 202, p50/p99 request latency and the server's RSS,
+for each number of events stored before the run (``--stored 0 1000000 5000000``: a store generated once
+per size inside DuckDB, as ``bench/query.py`` makes it, and copied for each run) and each request size
+(``--batch 100 500``), and each run's rate as a share of the empty store's with the same request size.
+Usage: ``python bench/http_ingest.py [--seconds 30] [--clients 8] [--batch 100 500] [--stored 0 1000000]``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import argparse
 import asyncio
 import copy
 import gzip
+import shutil
 import statistics
 import subprocess
 import sys
@@ -22,8 +26,12 @@ from typing import Any
 import httpx
 import orjson
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.query import generate
 from threatlake.service.access import create_token
 from threatlake.state import open_state
+from threatlake.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "tests" / "fixtures" / "samples"
@@ -100,16 +108,44 @@ async def _client(
                 out["refused"][response.status_code] = out["refused"].get(response.status_code, 0) + 1
 
 
+def _template(root: Path, stored: int) -> Path | None:
+    """A data directory holding ``stored`` generated events with ``latest`` folded (None for none)."""
+    if not stored:
+        return None
+    directory = root / f"template-{stored}"
+    directory.mkdir()
+    generate(directory, stored)
+    open_store(directory).close()  # rebuilds latest once, not in every run
+    return directory
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--batch", type=int, default=100, help="EventBridge events per request")
+    parser.add_argument("--batch", type=int, nargs="+", default=[100], help="EventBridge events per request")
+    parser.add_argument("--stored", type=int, nargs="+", default=[0], help="events stored before a run")
     parser.add_argument("--port", type=int, default=18765)
     args = parser.parse_args()
-    bodies = _bodies(max(200, int(args.seconds * 40)), args.batch)
+    rates: dict[tuple[int, int], float] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for stored in args.stored:
+            template = _template(Path(scratch), stored)
+            for batch in args.batch:
+                rate = _run(args, batch, template)
+                rates[stored, batch] = rate
+                empty = rates.get((0, batch))
+                share = f"  ({rate / empty:.2f}x of the empty store)" if empty and stored else ""
+                print(f"stored before: {stored:,}{share}\n")
+    return 0
+
+
+def _run(args: argparse.Namespace, batch: int, template: Path | None) -> float:
+    *bodies, warm_up = _bodies(max(200, int(args.seconds * 40)) + 1, batch)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
+        if template is not None:
+            shutil.copytree(template, data)
         settings = open_state(data)
         _, token = create_token(settings, ["openpipeline.events_security"], now=datetime.now(UTC))
         settings.users.create(
@@ -124,12 +160,19 @@ def main() -> int:
         )
         url = f"http://127.0.0.1:{args.port}"
         try:
-            for _ in range(200):
+            for _ in range(1200):  # a large store takes a while to open
                 try:
                     if httpx.get(f"{url}/readyz").status_code == 200:
                         break
                 except httpx.TransportError:
                     time.sleep(0.05)
+            headers = {
+                "Authorization": f"Api-Token {token}",
+                "Content-Type": "application/json",
+                "Content-Encoding": "gzip",
+            }
+            # One write before the clock starts: the first loads the store's id index (seconds at 5M).
+            httpx.post(f"{url}{INGEST}", content=warm_up[0], headers=headers, timeout=300).raise_for_status()
             out: dict[str, Any] = {"latencies": [], "findings": 0, "refused": {}}
             started = time.monotonic()
             until = started + args.seconds
@@ -151,12 +194,12 @@ def main() -> int:
     latencies = sorted(out["latencies"])
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
-    print(f"{args.clients} clients, {args.batch} events/request (gzip), {elapsed:.1f} s")
+    print(f"{args.clients} clients, {batch} events/request (gzip), {elapsed:.1f} s")
     print(f"sustained: {out['findings'] / elapsed:,.0f} findings/s acknowledged (durable 202)")
     print(f"requests:  {len(latencies)}; refused: {out['refused'] or 'none'}")
     print(f"latency:   p50 {p50:.0f} ms, p99 {p99:.0f} ms")
     print(f"server RSS: {rss:.0f} MiB (peak {peak:.0f} MiB)")
-    return 0
+    return float(out["findings"] / elapsed)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,21 @@ ALLOWED: dict[str, set[str]] = {
     "forwarder": set(),
     "aws": {"model"},
     "service": {"model", "sources", "pipeline", "query", "store", "state", "config"},
-    "web": {"model", "sources", "pipeline", "query", "store", "state", "config", "service", "samples", "aws"},
+    # the workflow engine: definitions, runner, actions; it reaches queries and ingest through service
+    "workflows": {"model", "state", "service", "config"},
+    "web": {
+        "model",
+        "sources",
+        "pipeline",
+        "query",
+        "store",
+        "state",
+        "config",
+        "service",
+        "samples",
+        "aws",
+        "workflows",
+    },
 }
 # Who may import the adapters: nothing imports cli; only cli's ``serve`` command imports web.
 ENTRY_POINTS = {"cli": {"__main__.py"}, "web": {"cli/serve.py"}}

@@ -19,6 +19,7 @@ def test_first_start_then_restart(tmp_path: Path) -> None:
         assert server.client().get("/readyz").status_code == 200
         metrics = server.client().get("/metrics").text
         assert "threatlake_writer_queue_batches" in metrics
+        assert "threatlake_latest_lag_seconds" in metrics
     finally:
         assert server.stop() == 0
     again = start_server(data)

@@ -44,6 +44,7 @@ from threatlake.state.suppressions import MemorySuppressions, SqliteSuppressions
 from threatlake.state.tokens import MemoryTokens, SqliteTokens, TokenRepository
 from threatlake.state.triage import MemoryTriage, SqliteTriage, TriageRepository
 from threatlake.state.users import MemoryUsers, SqliteUsers, UserRepository
+from threatlake.state.workflows import MemoryWorkflows, SqliteWorkflows
 
 __all__ = ["FILE_NAME", "Backing", "State", "memory_state", "open_state"]
 
@@ -82,6 +83,7 @@ class State:
     triage: TriageRepository = field(metadata=_made(SqliteTriage, MemoryTriage))
     suppressions: SuppressionRepository = field(metadata=_made(SqliteSuppressions, MemorySuppressions))
     leases: LeaseRepository = field(metadata=_made(SqliteLeases, MemoryLeases))
+    workflows: SqliteWorkflows | MemoryWorkflows = field(metadata=_made(SqliteWorkflows, MemoryWorkflows))
     pipelines: PipelineRepository = field(
         metadata=_made_on(lambda b: FilePipelines(b.data_dir), MemoryPipelines)
     )

@@ -1,8 +1,9 @@
 """``latest`` off the write: folded after the commit, at most ``lag`` seconds behind, never stale when read.
 
 A write commits its new rows to ``events`` and returns; the rows wait in ``Pending`` (memory) and a
-``Folder`` thread folds them into ``latest`` within ``lag`` seconds, in one transaction for every write of
-that interval. A read that needs ``latest`` folds what is pending first, so it sees every committed event.
+``Folder`` thread folds them into ``latest`` within ``lag`` seconds (or ``FOLD_SPACING`` times the last fold's
+duration, when folds get slow), in one transaction for every write of that interval. A read that needs
+``latest`` folds what is pending first, so it sees every committed event.
 
 Crash safety: the first write after a fold sets a flag (``latest_state.folded = false``) in its own
 transaction, and each fold sets it back. A store opened with the flag false (killed between a write and its
@@ -36,8 +37,11 @@ __all__ = ["DEFAULT_LAG", "Folder", "Pending", "rewrite"]
 
 log = logging.getLogger("threatlake.store")
 
-#: Most seconds ``latest`` trails the last write.
+#: Most seconds ``latest`` trails the last write, while folding is quick.
 DEFAULT_LAG = 1.0
+#: A fold costs a scan of ``latest``, growing with it: the next fold waits at least this many times as
+#: long as the last one took, so folding holds the writer at most a fifth of the time.
+FOLD_SPACING = 4.0
 
 _TIME = "timestamp"
 #: Text every candidate for ``rewrite`` holds (a cheap test before parsing).
@@ -72,11 +76,13 @@ class Pending:
 
 
 class Folder:
-    """A thread that calls ``fold`` ``lag`` seconds after ``poke`` (once for every poke in between)."""
+    """A thread that calls ``fold`` ``lag`` seconds after ``poke`` (once for every poke in between), or
+    ``FOLD_SPACING`` times the last fold's duration when that is longer."""
 
     def __init__(self, fold: Callable[[], None], lag: float = DEFAULT_LAG) -> None:
         self._fold = fold
         self._lag = lag
+        self._spacing = lag
         self._due: float | None = None
         self._closing = False
         self._wake = threading.Condition()
@@ -86,7 +92,7 @@ class Folder:
     def poke(self) -> None:
         with self._wake:
             if self._due is None:
-                self._due = time.monotonic() + self._lag
+                self._due = time.monotonic() + self._spacing
                 self._wake.notify()
 
     def close(self) -> None:
@@ -103,10 +109,12 @@ class Folder:
                 if self._closing:
                     return
                 self._due = None
+            started = time.monotonic()
             try:
                 self._fold()
             except Exception:  # the next poke retries; a read folds on its own
                 log.exception("folding latest failed")
+            self._spacing = max(self._lag, FOLD_SPACING * (time.monotonic() - started))
 
 
 def rewrite(

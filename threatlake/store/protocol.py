@@ -63,8 +63,8 @@ class Store(Protocol):
     def write(self, events: Iterable[Event]) -> WriteResult:
         """Store ``events``; an event whose ``event.id`` is already stored is a duplicate, not re-inserted.
 
-        Returns once the new events are durable (committed); the ``latest`` table is updated in the same
-        transaction.
+        Returns once the new events are durable (committed); the ``latest`` table may follow later, but a
+        query that reads it sees every committed write.
         """
         ...
 

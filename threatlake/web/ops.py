@@ -78,6 +78,9 @@ class Metrics:
         self.queue_depth = Gauge(
             "threatlake_writer_queue_batches", "Batches waiting for the writer", registry=self.registry
         )
+        self.latest_lag = Gauge(
+            "threatlake_latest_lag_seconds", "How far the latest table trails writes", registry=self.registry
+        )
         self.requests = Counter(
             "threatlake_http_requests",
             "HTTP requests by status",
@@ -124,6 +127,7 @@ async def metrics(request: Request) -> Response:
     if found.config.metrics_token_required:
         await run_in_threadpool(authorize, request, METRICS_SCOPE)
     found.metrics.queue_depth.set(found.writer.depth)
+    found.metrics.latest_lag.set(getattr(found.store, "latest_lag", 0.0))  # a store without one has none
     return Response(generate_latest(found.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
