@@ -21,6 +21,7 @@ from threatlake.web.views import (
     login,
     notebooks,
     settings,
+    suppressions,
 )
 from threatlake.web.views.nav import SECTIONS, NavLink
 
@@ -30,6 +31,7 @@ PAGES: tuple[ModuleType, ...] = (
     login,
     home,
     findings,
+    suppressions,
     finding,
     integrations,
     settings,
