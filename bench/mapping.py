@@ -1,11 +1,13 @@
 """Mapping throughput: decode + map findings/s on a realistic mixed corpus, against orjson decode alone.
 
-    python bench/mapping.py [--findings 24000] [--repeat 3] [--pascal]
+    python bench/mapping.py [--findings 24000] [--repeat 3] [--pascal] [--max-depth 64]
 
 The corpus is every fixture finding (GuardDuty camelCase, ASFF, OCSF; boto3 PascalCase GuardDuty only with
 ``--pascal``), each copied with a fresh id until ``--findings`` is reached, written as NDJSON of EventBridge
 events as the forwarder delivers them. Prints findings/s for decode alone and for decode + map (one core,
-this process) and their ratio. The figures go to docs/performance.md.
+this process) and their ratio, then the JSON depth check the ingest endpoint runs on every line
+(``max_json_depth``): the byte pre-scan against the walk over the decoded value, alternated. The figures go
+to docs/performance.md.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests import golden
 from threatlake.pipeline.mapping import IngestContext, map_bytes
 from threatlake.sources import source_for
+from threatlake.sources.decode import _nests_within, _within
 from threatlake.sources.envelope import unwrap
 
 WRAPPED_SOURCES = {
@@ -97,6 +100,7 @@ def main() -> None:
         action="store_true",
         help="include boto3 PascalCase GuardDuty findings (EventBridge never sends them)",
     )
+    parser.add_argument("--max-depth", type=int, default=64, help="the depth limit checked (max_json_depth)")
     args = parser.parse_args()
     data = corpus(args.findings, args.pascal)
     lines = data.split(b"\n")
@@ -112,6 +116,26 @@ def main() -> None:
     print(f"orjson decode only : {n / decode_only:10,.0f} findings/s")
     print(f"decode + map       : {n / full:10,.0f} findings/s  ({len(batch.events) / full:,.0f} events/s)")
     print(f"ratio (map/decode) : {decode_only / full:10.2f}")
+    _depth_check(lines, args.max_depth, args.repeat)
+
+
+def _depth_check(lines: list[bytes], budget: int, repeat: int) -> None:
+    """The depth check alone, per line: the walk over the decoded value (A) and the byte pre-scan (B),
+    alternated ``repeat`` times so a neighbour's load hits both alike."""
+    values = [orjson.loads(line) for line in lines]
+    pairs = zip(lines, values, strict=True)
+    assert all(_nests_within(line, budget) is _within(value, budget) for line, value in pairs)
+    walk, scan = [], []
+    for _ in range(repeat):
+        walk.append(_best(1, lambda: [_within(value, budget) for value in values]))
+        scan.append(_best(1, lambda: [_nests_within(line, budget) for line in lines]))
+    n = len(lines)
+    print(f"depth check, walk  : {min(walk) / n * 1e6:10.2f} µs/line (runs: {_runs(walk, n)})")
+    print(f"depth check, scan  : {min(scan) / n * 1e6:10.2f} µs/line (runs: {_runs(scan, n)})")
+
+
+def _runs(times: list[float], n: int) -> str:
+    return ", ".join(f"{t / n * 1e6:.2f}" for t in times)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import gzip
+import json
 from typing import Any
 
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from threatlake.errors import SizeLimitError, SourceError
-from threatlake.sources.decode import decode
+from threatlake.sources.decode import _nests_within, _within, decode
 from threatlake.sources.envelope import unwrap
 
 
@@ -117,3 +121,20 @@ def test_a_deep_object_that_is_not_a_batch_is_rejected_whole() -> None:
     body = b'{"source": "custom", "detail": ' + b"[" * 70 + b"]" * 70 + b"}"
     (error,) = list(decode(body, max_depth=64))
     assert isinstance(error, SourceError) and "deeper than 64" in error.reason
+
+
+_TRICKY_TEXT = st.text(alphabet='[]{}"\\ab\n\u00e9', max_size=8)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | _TRICKY_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TRICKY_TEXT, inner, max_size=3),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_JSON, budget=st.integers(min_value=0, max_value=8), indent=st.booleans())
+def test_the_byte_pre_scan_of_depth_agrees_with_the_walk(value: Any, budget: int, indent: bool) -> None:
+    """Brackets, quotes and backslashes inside strings (and keys) never fool the pre-scan."""
+    data = orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else 0)
+    assert _nests_within(data, budget) is _within(value, budget)
+    assert _nests_within(json.dumps(value).encode(), budget) is _within(value, budget)  # \\uXXXX escapes

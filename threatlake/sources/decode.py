@@ -28,6 +28,9 @@ _NOT_JSON_WHITESPACE = re.compile(rb"[^ \t\n\r]")
 Document = tuple[str, Any]
 
 _BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# The depth pre-scan: every container as "[" / "]", everything but quotes and brackets deleted.
+_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
+_NOT_STRUCTURE = bytes(set(range(256)) - set(b'"[]{}'))
 
 
 def decode(
@@ -84,7 +87,7 @@ def _loads(data: bytes, max_depth: int | None, base: int) -> Any:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as error:
         raise _json_error(data, error, base) from None
-    if max_depth is not None and not _within(value, max_depth):
+    if max_depth is not None and not _nests_within(data, max_depth):
         if type(value) is not list and not finding_arrays(value):
             raise SourceError(f"JSON nested deeper than {max_depth} levels", offset=base)
         return _pruned(value, max_depth, _Stretches(data, max_depth, base))
@@ -160,6 +163,25 @@ def _json_error(data: bytes, error: orjson.JSONDecodeError, base: int) -> Source
     if "depth limit" in error.msg:
         return SourceError(f"JSON nested too deeply (at byte {offset})", offset=offset)
     return SourceError(f"invalid JSON at byte {offset}: {error.msg}", offset=offset)
+
+
+def _nests_within(data: bytes, budget: int) -> bool:
+    """True when the valid JSON ``data`` nests no deeper than ``budget`` levels: the same answer as
+    ``_within`` on its decoded value, in a few C-level passes over the bytes (about half the walk's cost).
+
+    Escaped backslashes, then escaped quotes, are dropped (escapes pair from the left), so every quote left
+    delimits a string; all but quotes and brackets are deleted, what lies between quotes (strings) dropped,
+    and each pass of ``replace`` removes exactly the innermost layer of containers (what it joins is not
+    rescanned).
+    """
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    shape = b"".join(data.translate(_AS_SQUARE, _NOT_STRUCTURE).split(b'"')[::2])
+    for _ in range(budget):
+        if not shape:
+            return True
+        shape = shape.replace(b"[]", b"")
+    return not shape
 
 
 def _within(node: Any, budget: int) -> bool:
