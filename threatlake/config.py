@@ -60,6 +60,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", str, "127.0.0.1", "address the service listens on"),
     Setting("port", _positive_int, 8080, "port the service listens on"),
     Setting("store", str, "duckdb", "store backend: `duckdb` (embedded, in the data directory)"),
+    Setting(
+        "store_memory_limit",
+        str,
+        "",
+        "memory bound of the embedded store's engine, e.g. `4GB` (empty: DuckDB's own)",
+    ),
     Setting("max_body_bytes", _positive_int, 10 * MIB, "largest accepted request body, as sent (413 above)"),
     Setting("max_decompressed_bytes", _positive_int, 64 * MIB, "largest request body after gzip (413 above)"),
     Setting(
@@ -142,6 +148,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     store: str = "duckdb"
+    store_memory_limit: str = ""
     max_body_bytes: int = 10 * MIB
     max_decompressed_bytes: int = 64 * MIB
     max_inflate_ratio: int = 100

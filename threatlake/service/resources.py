@@ -10,12 +10,15 @@ from __future__ import annotations
 from threatlake.config import Config
 from threatlake.state import State, open_state
 from threatlake.store import Store, open_store
+from threatlake.store.duckdb import DuckDBStore
 
 __all__ = ["open_configured_state", "open_configured_store"]
 
 
 def open_configured_store(config: Config) -> Store:
-    return open_store(config.data_dir if config.store == "duckdb" else config.store)
+    if config.store == "duckdb":
+        return DuckDBStore.in_dir(config.data_dir, memory_limit=config.store_memory_limit)
+    return open_store(config.store)
 
 
 def open_configured_state(config: Config) -> State:

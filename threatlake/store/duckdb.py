@@ -63,10 +63,22 @@ class DuckDBStore:
 
     dialect = DIALECT
 
-    def __init__(self, path: Path | str, *, now: datetime | None = None, lag: float = DEFAULT_LAG) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        now: datetime | None = None,
+        lag: float = DEFAULT_LAG,
+        memory_limit: str = "",
+    ) -> None:
         self.path = str(path)
         try:
-            self._conn = duckdb.connect(self.path)
+            # the engine's memory bound covers every query and write of the store together (DuckDB has no
+            # per-query limit); operators spill to disk before they fail
+            config: dict[str, str | bool | int | float | list[str]] = (
+                {"memory_limit": memory_limit} if memory_limit else {}
+            )
+            self._conn = duckdb.connect(self.path, config=config)
         except duckdb.IOException as error:
             raise StoreError(f"cannot open {self.path}: {error}", retryable=True) from None
         self._lock = threading.Lock()
@@ -347,10 +359,10 @@ class DuckDBStore:
         self.close()
 
     @classmethod
-    def in_dir(cls, data_dir: Path | str) -> DuckDBStore:
+    def in_dir(cls, data_dir: Path | str, *, memory_limit: str = "") -> DuckDBStore:
         directory = Path(data_dir)
         directory.mkdir(parents=True, exist_ok=True)
-        return cls(directory / FILE_NAME)
+        return cls(directory / FILE_NAME, memory_limit=memory_limit)
 
     def __repr__(self) -> str:
         return f"DuckDBStore({self.path!r})"
