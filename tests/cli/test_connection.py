@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,7 +90,7 @@ def test_list_shows_counters_and_delete_revokes(tmp_path: Path, capsys: pytest.C
         settings.connections.record_received({"gd": (7, seen), "unknown": (3, seen)})
         assert main(["connection", "list", "--data-dir", str(tmp_path)]) == 0
         header, row = capsys.readouterr().out.strip().splitlines()
-        assert header.split("\t") == [
+        assert re.split(r"\s{2,}", header) == [
             "name",
             "integration",
             "created",
@@ -97,7 +98,7 @@ def test_list_shows_counters_and_delete_revokes(tmp_path: Path, capsys: pytest.C
             "events received",
             "last seen",
         ]
-        assert row.split("\t") == [
+        assert row.split() == [
             "gd",
             "amazon-guardduty",
             record.created,
@@ -134,12 +135,54 @@ def test_duplicate_and_invalid_input(tmp_path: Path, capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit) as exited:
         main(["connection", "create", "--data-dir", str(tmp_path), "custom", "--name", "x"])
     assert exited.value.code == 2
-    # only integration connections are deleted this way: 'default' holds the first-start tokens
+
+
+def test_every_connection_can_be_deleted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``default`` and a connection ``--connection`` made are deleted like an integration's: their ingest
+    tokens are revoked, a token that does not ingest (and so belongs to no connection) keeps working."""
+    data = str(tmp_path)
+    now = datetime.now(UTC)
     settings = open_state(tmp_path)
-    create_token(settings, ["settings:read"], now=datetime.now(UTC))
+    ingest, ingest_text = create_token(settings, ["openpipeline.events_security"], now=now)
+    _, reader_text = create_token(settings, ["storage:security.events:read"], now=now)
     settings.close()
-    assert main(["connection", "delete", "--data-dir", str(tmp_path), "default"]) == 2
-    assert "token revoke" in capsys.readouterr().err
+    assert main(["token", "create", "--data-dir", data, "--scope", "openpipeline.events_security",
+                 "--connection", "lab"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["connection", "list", "--data-dir", data]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].split()[:3] == ["name", "integration", "created"]
+    default_row = next(line for line in listed if line.startswith("default "))
+    assert ingest.id in default_row and len(default_row.split()[3].split(",")) == 1  # the reader is not
+    for name in ("lab", "default"):
+        assert main(["connection", "delete", "--data-dir", data, name]) == 0
+        assert f"connection {name!r} deleted" in capsys.readouterr().out
+    settings = open_state(tmp_path)
+    try:
+        assert access.list_connections(settings) == []
+        assert settings.tokens.authenticate(ingest_text, now=now) is None
+        assert settings.tokens.authenticate(reader_text, now=now) is not None
+        # a new ingest token for a deleted name brings the connection back, counters from zero
+        create_token(settings, ["openpipeline.events_security"], now=now, connection="lab")
+        assert [c.name for c in access.list_connections(settings)] == ["lab"]
+        # a reader token does not bring 'default' back
+        create_token(settings, ["settings:read"], now=now)
+        assert [c.name for c in access.list_connections(settings)] == ["lab"]
+    finally:
+        settings.close()
+
+
+def test_a_token_that_does_not_ingest_names_no_connection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["token", "create", "--data-dir", str(tmp_path), "--scope", "settings:read",
+                 "--connection", "acct-1"])  # fmt: skip
+    assert code == 2 and "only a token with an ingest scope" in capsys.readouterr().err
+    settings = open_state(tmp_path)
+    try:
+        assert settings.tokens.list() == [] and access.list_connections(settings) == []
+    finally:
+        settings.close()
 
 
 def test_an_older_settings_file_gains_the_counter_columns(tmp_path: Path) -> None:

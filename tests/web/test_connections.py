@@ -120,11 +120,24 @@ def test_scopes(app: AppClient, settings: State) -> None:
     assert app.get(PATH, headers=headers(settings, "openpipeline.events_security")).status_code == 403
 
 
-def test_the_default_connection_is_not_deleted_here(app: AppClient, settings: State) -> None:
+def test_every_connection_can_be_deleted(app: AppClient, settings: State) -> None:
+    """``default`` too: its ingest tokens are revoked; the caller's settings token belongs to no connection
+    (its ``connection`` is null) and keeps working."""
     admin = headers(settings, "settings:read", "settings:write")
-    response = app.delete(f"{PATH}/default", headers=admin)
-    assert response.status_code == 400
-    assert app.get(PATH, headers=admin).status_code == 200  # the caller's own token still works
+    ingest, _ = create_token(settings, ["openpipeline.events_security"], now=datetime.now(UTC))
+    _, custom = create_token(
+        settings, ["openpipeline.events_security"], now=datetime.now(UTC), connection="lab"
+    )
+    listed = {c["name"]: c["tokens"] for c in app.get(PATH, headers=admin).json()["connections"]}
+    assert listed == {"default": [ingest.id], "lab": [custom.split(".")[1]]}
+    for name in ("default", "lab"):
+        response = app.delete(f"{PATH}/{name}", headers=admin)
+        assert response.status_code == 200 and response.json()["name"] == name
+    assert app.get(PATH, headers=admin).json()["connections"] == []
+    assert settings.tokens.get(ingest.id).revoked is not None
+    tokens = app.get("/platform/tokens", headers=admin).json()["tokens"]
+    assert {t["connection"] for t in tokens if t["revoked"] is None} == {None}
+    assert app.delete(f"{PATH}/default", headers=admin).status_code == 404
 
 
 def test_ingest_counts_per_connection(app: AppClient, settings: State) -> None:

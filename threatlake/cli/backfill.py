@@ -22,7 +22,7 @@ from typing import Any, TextIO
 import orjson
 
 from threatlake.aws import AwsError, UnavailableApiError, connect, guardduty, resolve_regions, securityhub
-from threatlake.cli.query import parse_time
+from threatlake.cli.query import accept_relative_times, parse_time
 from threatlake.config import load_config
 from threatlake.pipeline.mapping import IngestContext, map_documents
 from threatlake.service.ingest import Ingest, IngestSummary, local_ingest
@@ -77,6 +77,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--endpoint-url", metavar="URL", help="the API endpoint (LocalStack, moto, a VPC endpoint)"
     )
+    accept_relative_times(parser)
 
 
 def received_at() -> datetime:

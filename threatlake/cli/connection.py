@@ -5,7 +5,8 @@ A connection is one AWS integration (``amazon-guardduty`` or ``aws-security-hub`
 events carry ``dt.ingest.connection``) and prints the token once with the filled-in AWS commands that store it
 in Secrets Manager and deploy ``deploy/forwarder.yaml``. ``list`` shows the events received and the last-seen
 time the running service keeps in the settings database (docs/connections.md); ``delete`` revokes the
-connection's tokens (its events stay). Works while ``threatlake serve`` runs on the same data directory.
+connection's ingest tokens (its events stay); every connection can be deleted, ``default`` and the ones
+``--connection`` made included. Works while ``threatlake serve`` runs on the same data directory.
 
 The commands come from ``threatlake.aws.setup``, shared with ``POST /platform/connections``.
 """
@@ -17,6 +18,7 @@ import sys
 from datetime import UTC, datetime
 
 from threatlake.aws.setup import check_region, ingest_url, setup_commands, warnings_for
+from threatlake.cli.columns import aligned
 from threatlake.config import load_config
 from threatlake.service import access
 from threatlake.state import open_state
@@ -69,12 +71,13 @@ def run(args: argparse.Namespace) -> int:
             for warning in warnings_for(url):
                 print(f"warning: {warning}", file=sys.stderr)
         elif args.action == "list":
-            print("name\tintegration\tcreated\ttoken id\tevents received\tlast seen")
-            for item in access.list_connections(state):
-                print(
-                    f"{item.name}\t{item.integration}\t{item.created}\t{','.join(item.tokens) or '-'}"
-                    f"\t{item.events_received}\t{item.last_seen or '-'}"
-                )
+            rows = [
+                [item.name, item.integration, item.created, ",".join(item.tokens) or "-",
+                 str(item.events_received), item.last_seen or "-"]
+                for item in access.list_connections(state, now)
+            ]  # fmt: skip
+            header = ["name", "integration", "created", "token id", "events received", "last seen"]
+            print("\n".join(aligned(header, rows)))
         else:
             record = access.delete_connection(state, args.name, now=now)
             revoked = ", ".join(record.tokens) or "none"

@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from threatlake.cli.columns import aligned
 from threatlake.cli.remote import ServiceClient, store_or_service
 from threatlake.config import load_config
 from threatlake.errors import ConfigError, QueryError
@@ -30,7 +31,7 @@ from threatlake.model import parse_timestamp
 from threatlake.service.query import QueryRequest, run_query
 from threatlake.service.resources import open_configured_store
 
-__all__ = ["FORMATS", "HELP", "configure", "parse_time", "run"]
+__all__ = ["FORMATS", "HELP", "accept_relative_times", "configure", "parse_time", "run"]
 
 QUERY_SCOPE = "storage:security.events:read"
 _POLL = "/platform/storage/query/v1/query:poll?request-timeout-milliseconds=60000&request-token="
@@ -40,6 +41,17 @@ HELP = "run a DQL query against the store and print the result"
 _RELATIVE = re.compile(r"(?:now\(?\)?)?\s*-\s*(\d+)\s*(ms|s|m|h|d|w)")
 _UNITS = {"ms": "milliseconds", "s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _CELL_WIDTH = 60
+#: What argparse takes for a value, not an option, after ``--from``: ``-7d`` as well as ``-7``.
+_OPTION_VALUE = re.compile(r"^-\d+(?:\.\d+)?\s*(?:ms|s|m|h|d|w)?$")
+
+
+def accept_relative_times(parser: argparse.ArgumentParser) -> None:
+    """Let ``--from -7d`` (a separate word starting with ``-``) be a value, as ``--from=-7d`` is.
+
+    argparse takes a word starting with ``-`` for an option unless it looks like a negative number; this
+    parser counts a relative time (``-7d``, ``-90m``) as one. None of its options looks like that.
+    """
+    parser._negative_number_matcher = _OPTION_VALUE  # argparse's one hook for this
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +62,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="start", metavar="T", help="default timeframe start (ISO 8601 or -7d)")
     parser.add_argument("--to", dest="end", metavar="T", help="default timeframe end (ISO 8601 or -1h; now)")
     parser.add_argument("--format", choices=sorted(FORMATS), default="table", help="output format")
+    accept_relative_times(parser)
 
 
 def parse_time(text: str, now: datetime) -> datetime:
@@ -152,11 +165,7 @@ def _print_table(result: dict[str, Any]) -> None:
         print("(no records)")
         return
     rows = [[_short(_cell(record.get(name))) for name in header] for record in records]
-    widths = [max([len(name), *(len(row[index]) for row in rows)]) for index, name in enumerate(header)]
-    print("  ".join(name.ljust(width) for name, width in zip(header, widths, strict=True)).rstrip())
-    print("  ".join("-" * width for width in widths))
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print("\n".join(aligned(header, rows, rule=True)))
     print(f"({len(records)} record{'s' if len(records) != 1 else ''})")
 
 

@@ -1,7 +1,9 @@
 """``threatlake token create|list|revoke``: API tokens in the settings database of ``--data-dir``.
 
 Works while ``threatlake serve`` runs on the same data directory (the settings live in SQLite, not in the
-event store). ``create`` prints the token once; only a salted hash of its secret is kept.
+event store). ``create`` prints the token once; only a salted hash of its secret is kept. ``list`` shows the
+live tokens (``--all``: the revoked and expired ones too, such as the temporary tokens a command mints to
+reach a running service); a token that does not ingest belongs to no connection (``-``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
+from threatlake.cli.columns import aligned
 from threatlake.config import load_config
 from threatlake.service.access import create_token
 from threatlake.state import open_state
@@ -38,9 +41,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     create.add_argument("--name", metavar="N", default="", help="a name to recognize the token by")
     create.add_argument(
-        "--connection", metavar="C", default=DEFAULT_CONNECTION, help="the connection the token belongs to"
+        "--connection",
+        metavar="C",
+        default=DEFAULT_CONNECTION,
+        help="the connection an ingest token sends for (made when missing; default 'default')",
     )
-    actions.add_parser("list", help="list tokens (never their secrets)", parents=[common])
+    listing = actions.add_parser("list", help="list live tokens (never their secrets)", parents=[common])
+    listing.add_argument("--all", action="store_true", help="the revoked and expired tokens too")
     revoke = actions.add_parser("revoke", help="revoke a token by id", parents=[common])
     revoke.add_argument("id", metavar="ID", help="the token id (the middle part of the token)")
 
@@ -61,12 +68,17 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         elif args.action == "list":
-            print("id\tname\tconnection\tscopes\tcreated\tlast used\trevoked")
-            for item in state.tokens.list():
-                print(
-                    f"{item.id}\t{item.name}\t{item.connection}\t{','.join(item.scopes)}\t{item.created}"
-                    f"\t{item.last_used or '-'}\t{item.revoked or '-'}"
-                )
+            shown = [item for item in state.tokens.list() if args.all or item.live(now)]
+            rows = [
+                [item.id, item.name, item.owner or "-", ",".join(item.scopes), item.created,
+                 item.last_used or "-", item.expires or "-", item.revoked or "-"]
+                for item in shown
+            ]  # fmt: skip
+            header = ["id", "name", "connection", "scopes", "created", "last used", "expires", "revoked"]
+            print("\n".join(aligned(header, rows)))
+            hidden = len(state.tokens.list()) - len(shown)
+            if hidden:
+                print(f"({hidden} revoked or expired not shown; --all shows them)", file=sys.stderr)
         else:
             record = state.tokens.revoke(args.id, now=now)
             print(f"token {record.id} revoked at {record.revoked}")

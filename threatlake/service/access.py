@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from threatlake.errors import RequestError
 from threatlake.state import State
 from threatlake.state.connections import ConnectionRecord
-from threatlake.state.tokens import DEFAULT_CONNECTION, INGEST_SCOPE, TokenRecord
+from threatlake.state.tokens import DEFAULT_CONNECTION, INGEST_SCOPE, INGEST_SCOPES, TokenRecord
 
 __all__ = ["create_connection", "create_token", "delete_connection", "get_connection", "list_connections"]
 
@@ -26,23 +27,33 @@ def create_token(
     connection: str = DEFAULT_CONNECTION,
     expires: datetime | None = None,
 ) -> tuple[TokenRecord, str]:
-    """A new token of ``connection`` (made when missing) and its full text, shown once."""
+    """A new token and its full text, shown once. A token that ingests belongs to ``connection`` (made, or
+    brought back when deleted); any other token belongs to none, so naming one for it is a RequestError."""
+    ingests = any(scope in INGEST_SCOPES for scope in scopes)
+    if not ingests and connection != DEFAULT_CONNECTION:
+        raise RequestError(
+            f"only a token with an ingest scope ({', '.join(INGEST_SCOPES)}) belongs to a connection;"
+            f" drop the connection {connection!r} or add an ingest scope",
+            {"field": "connection"},
+        )
     with state.transaction():
-        state.connections.ensure(connection, now=now)
+        state.connections.ensure(connection, now=now, revive=ingests)
         return state.tokens.create(scopes, now=now, name=name, connection=connection, expires=expires)
 
 
-def _with_tokens(state: State, records: list[ConnectionRecord]) -> list[ConnectionRecord]:
+def _with_tokens(
+    state: State, records: list[ConnectionRecord], now: datetime | None = None
+) -> list[ConnectionRecord]:
     live: dict[str, list[str]] = {}
     for token in state.tokens.list():
-        if token.revoked is None:
-            live.setdefault(token.connection, []).append(token.id)
+        if token.owner is not None and token.revoked is None and (now is None or token.live(now)):
+            live.setdefault(token.owner, []).append(token.id)
     return [replace(record, tokens=tuple(live.get(record.name, ()))) for record in records]
 
 
-def list_connections(state: State) -> list[ConnectionRecord]:
-    """Live connections by name, with their live token ids and counters."""
-    return _with_tokens(state, state.connections.list())
+def list_connections(state: State, now: datetime | None = None) -> list[ConnectionRecord]:
+    """Live connections by name, with their live ingest token ids (not expired at ``now``) and counters."""
+    return _with_tokens(state, state.connections.list(), now)
 
 
 def get_connection(state: State, name: str) -> ConnectionRecord:
@@ -65,10 +76,8 @@ def create_connection(
 
 
 def delete_connection(state: State, name: str, *, now: datetime) -> ConnectionRecord:
-    """Delete an integration connection and revoke its tokens; its stored events stay.
-
-    NotFoundError for an unknown name; RequestError for a connection that no integration made (such as
-    ``default``: revoke its tokens one by one)."""
+    """Delete a connection (any: an integration's, ``default``, one a ``--connection`` made) and revoke its
+    ingest tokens; its stored events stay. NotFoundError for an unknown name."""
     with state.transaction():
         record = get_connection(state, name)
         state.connections.delete(name, now=now)

@@ -1,9 +1,12 @@
-"""Connections: who sends events (an AWS integration, or ``default`` for plain tokens) and their counters.
+"""Connections: who sends events (an AWS integration, ``default``, or a name ``--connection`` gave) and their
+counters.
 
-``ConnectionRepository`` on SQLite (``SqliteConnections``) and in memory (``MemoryConnections``). A deleted
-connection keeps its row (its events still name it) and its name can be used again, with counters from
-zero. ``record_received`` adds durably written events to the counters (the service calls it, batched).
-The token ids of a connection come from the token repository: ``threatlake.service.access`` joins them.
+``ConnectionRepository`` on SQLite (``SqliteConnections``) and in memory (``MemoryConnections``). Every
+connection can be deleted (``default`` and the ones ``--connection`` made too). A deleted connection keeps its
+row (its events still name it) and its name can be used again, with counters from zero: by ``create``, or by
+``ensure`` when an ingest token or an ingest names it again. ``record_received`` adds durably written events
+to the counters (the service calls it, batched). The token ids of a connection come from the token
+repository: ``threatlake.service.access`` joins them.
 """
 
 from __future__ import annotations
@@ -64,8 +67,9 @@ class ConnectionRecord:
 
 
 class ConnectionRepository(Protocol):
-    def ensure(self, name: str, *, now: datetime, integration: str = "custom") -> None:
-        """Make sure a connection named ``name`` exists (a token's connection)."""
+    def ensure(self, name: str, *, now: datetime, integration: str = "custom", revive: bool = True) -> None:
+        """Make sure a connection named ``name`` exists (a token's connection); a deleted one comes back
+        (with counters from zero) unless ``revive`` is false, when only its row must exist."""
         ...
 
     def create(self, name: str, integration: str, *, now: datetime) -> ConnectionRecord:
@@ -82,7 +86,7 @@ class ConnectionRepository(Protocol):
         ...
 
     def delete(self, name: str, *, now: datetime) -> ConnectionRecord:
-        """Mark an integration connection deleted; RequestError for one no integration made."""
+        """Mark a connection deleted; NotFoundError for an unknown one."""
         ...
 
     def record_received(self, counts: Mapping[str, tuple[int, datetime]]) -> None:
@@ -113,15 +117,6 @@ def _not_found(name: str) -> NotFoundError:
     return NotFoundError(f"no connection named {name!r}", {"name": name})
 
 
-def _deletable(record: ConnectionRecord) -> None:
-    if record.integration not in INTEGRATIONS:
-        raise RequestError(
-            f"connection {record.name!r} was not made for an integration ({record.integration}); revoke its"
-            " tokens with 'threatlake token revoke' instead",
-            {"name": record.name},
-        )
-
-
 class SqliteConnections:
     """``ConnectionRepository`` in the ``connections`` table."""
 
@@ -130,11 +125,15 @@ class SqliteConnections:
         db.create(_SCHEMA)
         db.add_columns("connections", _COLUMNS)
 
-    def ensure(self, name: str, *, now: datetime, integration: str = "custom") -> None:
+    def ensure(self, name: str, *, now: datetime, integration: str = "custom", revive: bool = True) -> None:
         _check_plain(name)
+        again = (
+            " do update set integration = excluded.integration, created = excluded.created, deleted = null,"
+            " events_received = 0, last_seen = null where connections.deleted is not null"
+        )
         self._db.execute(
             "insert into connections (name, integration, created) values (?, ?, ?)"
-            " on conflict (name) do nothing",
+            f" on conflict (name){again if revive else ' do nothing'}",
             (name, integration, iso(now)),
         )
 
@@ -163,7 +162,6 @@ class SqliteConnections:
 
     def delete(self, name: str, *, now: datetime) -> ConnectionRecord:
         record = self.get(name)
-        _deletable(record)
         self._db.execute("update connections set deleted = ? where name = ?", (iso(now), name))
         return record
 
@@ -192,10 +190,12 @@ class MemoryConnections:
         self._items: dict[str, ConnectionRecord] = {}
         self._lock = threading.Lock()
 
-    def ensure(self, name: str, *, now: datetime, integration: str = "custom") -> None:
+    def ensure(self, name: str, *, now: datetime, integration: str = "custom", revive: bool = True) -> None:
         _check_plain(name)
         with self._lock:
-            self._items.setdefault(name, ConnectionRecord(name, integration, iso(now)))
+            found = self._items.get(name)
+            if found is None or (revive and found.deleted is not None):
+                self._items[name] = ConnectionRecord(name, integration, iso(now))
 
     def create(self, name: str, integration: str, *, now: datetime) -> ConnectionRecord:
         _check(name, integration)
@@ -217,7 +217,6 @@ class MemoryConnections:
 
     def delete(self, name: str, *, now: datetime) -> ConnectionRecord:
         record = self.get(name)
-        _deletable(record)
         with self._lock:
             self._items[name] = replace(record, deleted=iso(now))
         return record

@@ -2,9 +2,11 @@
 
 Tokens look like ``tl0c01.<public id>.<secret>``; only a salted SHA-256 of the 256-bit random secret is
 stored (a slow hash adds nothing to a secret that cannot be guessed), and it is compared in constant time.
-A token may expire (``expires``); an expired or revoked token authenticates as nothing. Every token belongs
-to a connection (``dt.ingest.connection`` of what it ingests): the caller makes sure the connection exists
-(``threatlake.service.access.create_token`` does, in one transaction).
+A token may expire (``expires``); an expired or revoked token authenticates as nothing. A token that
+ingests (``INGEST_SCOPES``) belongs to a connection (``dt.ingest.connection`` of what it ingests): the caller
+makes sure the connection exists (``threatlake.service.access.create_token`` does, in one transaction). Any
+other token belongs to none (``TokenRecord.owner`` is None); its row names ``default`` only because the
+column is required.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from threatlake.state.database import Database, Row, iso
 __all__ = [
     "DEFAULT_CONNECTION",
     "INGEST_SCOPE",
+    "INGEST_SCOPES",
     "SCOPES",
     "TOKEN_PREFIX",
     "MemoryTokens",
@@ -35,10 +38,11 @@ __all__ = [
 TOKEN_PREFIX = "tl0c01"
 DEFAULT_CONNECTION = "default"
 INGEST_SCOPE = "openpipeline.events_security"
+#: The scopes that send events: a token holding one belongs to a connection.
+INGEST_SCOPES: tuple[str, ...] = (INGEST_SCOPE, "openpipeline.events_security.custom")
 #: Every scope a token (or a user's role) can hold; the web layer's endpoint table uses only these.
 SCOPES: tuple[str, ...] = (
-    INGEST_SCOPE,
-    "openpipeline.events_security.custom",
+    *INGEST_SCOPES,
     "storage:security.events:read",
     "settings:read",
     "settings:write",
@@ -78,12 +82,21 @@ class TokenRecord:
     def live(self, now: datetime) -> bool:
         return self.revoked is None and (self.expires is None or iso(now) < self.expires)
 
+    @property
+    def ingests(self) -> bool:
+        return any(scope in INGEST_SCOPES for scope in self.scopes)
+
+    @property
+    def owner(self) -> str | None:
+        """The connection the token sends events for; None for a token that does not ingest."""
+        return self.connection if self.ingests else None
+
     def as_dict(self) -> dict[str, object]:
         return {
             "id": self.id,
             "name": self.name,
             "scopes": list(self.scopes),
-            "connection": self.connection,
+            "connection": self.owner,
             "created": self.created,
             "lastUsed": self.last_used,
             "revoked": self.revoked,
@@ -119,7 +132,7 @@ class TokenRepository(Protocol):
         ...
 
     def revoke_connection(self, connection: str, *, now: datetime) -> int:
-        """Revoke every token of ``connection``; returns how many were live."""
+        """Revoke every ingest token of ``connection``; returns how many were live."""
         ...
 
 
@@ -236,14 +249,10 @@ class SqliteTokens:
 
     def revoke_connection(self, connection: str, *, now: datetime) -> int:
         with self._db.transaction():
-            live = self._db.one(
-                "select count(*) from tokens where connection = ? and revoked is null", (connection,)
-            )
-            self._db.execute(
-                "update tokens set revoked = ? where connection = ? and revoked is null",
-                (iso(now), connection),
-            )
-        return int(live[0]) if live else 0
+            rows = self._db.execute(f"{_SELECT} where connection = ? and revoked is null", (connection,))
+            live = [(iso(now), record.id) for record in map(_record, rows) if record.ingests]
+            self._db.executemany("update tokens set revoked = ? where id = ?", live)
+        return len(live)
 
 
 def _record(row: Row) -> TokenRecord:
@@ -308,7 +317,7 @@ class MemoryTokens:
         return record
 
     def revoke_connection(self, connection: str, *, now: datetime) -> int:
-        live = [r.id for r in self.list() if r.connection == connection and r.revoked is None]
+        live = [r.id for r in self.list() if r.owner == connection and r.revoked is None]
         for token_id in live:
             self.revoke(token_id, now=now)
         return len(live)
