@@ -71,3 +71,45 @@ def test_errors_become_one_line_naming_api_and_region(error: Exception, cls: typ
     assert str(caught.value) == message
     assert "\n" not in str(caught.value)
     assert (caught.value.api, caught.value.region) == ("GetFindings", "eu-west-1")
+
+
+def test_an_endpoint_that_never_answers_fails_within_bounded_attempts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client waits ``READ_TIMEOUT_SECONDS`` per attempt and tries ``MAX_ATTEMPTS`` times, then one
+    ``AwsError`` names the API and region: no minute-long silence (botocore's defaults: 60 s, more tries)."""
+    import socket
+    import threading
+
+    from threatlake.aws import client as aws_client
+    from threatlake.aws import guardduty
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(aws_client, "READ_TIMEOUT_SECONDS", 0.3)
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])  # and never answer
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    said: list[str] = []
+    try:
+        endpoint = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        made = aws_client.connect("guardduty", "eu-west-1", endpoint_url=endpoint)
+        assert made.meta.config.connect_timeout == aws_client.CONNECT_TIMEOUT_SECONDS
+        with pytest.raises(AwsError) as raised:
+            next(guardduty.finding_pages(made, say=said.append))
+    finally:
+        listener.close()
+        for connection in accepted:
+            connection.close()
+    assert said == ["Reading GuardDuty detectors in eu-west-1"]
+    assert str(raised.value).startswith("ListDetectors in eu-west-1: Read timeout")
+    # each attempt opens a connection (urllib3 may open one more for a timed-out one): bounded either way
+    assert aws_client.MAX_ATTEMPTS <= len(accepted) <= aws_client.MAX_ATTEMPTS + 1

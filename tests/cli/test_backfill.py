@@ -19,6 +19,7 @@ from tests.aws.environment import (  # fixtures, used by name
 )
 from tests.aws.fakes import FakeGuardDuty
 from threatlake.cli import backfill, main
+from threatlake.cli.progress import Progress
 from threatlake.pipeline.mapping import IngestContext, map_documents
 from threatlake.sources import Finding
 from threatlake.sources.envelope import unwrap
@@ -83,6 +84,7 @@ def test_securityhub_end_to_end_over_two_regions(
     assert "backfill securityhub us-east-1: 30 findings fetched" in err
     assert f"backfill securityhub eu-west-1: {len(findings) - 30} findings fetched" in err
     assert "\r" not in err  # not a terminal: plain lines
+    assert "Reading Security Hub findings (GetFindings) in us-east-1 …" in err
     assert _count(tmp_path) == expected
     where = (
         "WHERE \"dt.openpipeline.source\" = 'backfill:securityhub' AND \"dt.ingest.connection\" = 'backfill'"
@@ -279,30 +281,18 @@ def test_an_error_keeps_what_was_stored(
     assert _count(tmp_path) == stored
 
 
-def test_progress_rewrites_one_line_on_a_terminal() -> None:
-    class Terminal:
-        text = ""
-
-        def isatty(self) -> bool:
-            return True
-
-        def write(self, text: str) -> None:
-            self.text += text
-
-        def flush(self) -> None:
-            pass
-
-    terminal = Terminal()
-    progress = backfill._Progress(terminal, "guardduty")  # type: ignore[arg-type]
-    progress.start("us-east-1")
-    progress.update(50, 48)
-    progress.update(10, 10)
-    progress.finish()
-    assert terminal.text == (
-        "\rbackfill guardduty us-east-1: 50 findings fetched, 48 events stored"
-        "\rbackfill guardduty us-east-1: 60 findings fetched, 58 events stored"
-        "\rbackfill guardduty us-east-1: 60 findings fetched, 58 events stored\n"
-    )
+def test_a_terminal_gets_a_progress_bar(
+    hub: Hub, moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """On a terminal the run is drawn by rich (escape codes, redrawn in place), with what it read."""
+    import_findings(hub("us-east-1"), asff_findings()[:5])
+    monkeypatch.setattr(backfill, "Progress", lambda stream: Progress(stream, terminal=True))
+    args = ["securityhub", "--data-dir", str(tmp_path), "--endpoint-url", moto_endpoint]
+    code, summary, err = _run(capsys, *args, "--region", "us-east-1")
+    assert code == 0 and summary["received"] == 5
+    assert "\x1b[" in err and "\r" in err  # drawn, not lines
+    assert "backfill securityhub us-east-1" in err and "5 findings fetched" in err
 
 
 def test_ingest_reads_a_guardduty_s3_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

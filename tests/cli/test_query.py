@@ -90,3 +90,14 @@ def test_parse_time(text: str, expected: datetime) -> None:
 def test_parse_time_rejects_words() -> None:
     with pytest.raises(ConfigError):
         parse_time("last tuesday", datetime(2026, 5, 10, tzinfo=UTC))
+
+
+def test_a_relative_time_may_follow_from_as_its_own_word(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--from -400d`` (the form the help shows) works like ``--from=-400d``: taken as a value."""
+    joined = _query(capsys, data_dir, "--from=-400d", "--format", "ndjson", DQL)
+    spaced = _query(capsys, data_dir, "--from", "-400d", "--to", "-1d", "--format", "ndjson", DQL)
+    assert joined == spaced and joined[0] == 0 and len(joined[1].splitlines()) == 2
+    assert main(["query", "--data-dir", str(data_dir), "--from", "-1d", DQL]) == 0
+    assert capsys.readouterr().out.strip() == "(no records)"

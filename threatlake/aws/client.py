@@ -1,4 +1,10 @@
-"""boto3 clients and their failures: one place configures retries and turns AWS errors into one line.
+"""boto3 clients and their failures: one place configures timeouts and retries and turns AWS errors into one
+line.
+
+A client gives up on an unreachable endpoint quickly (``CONNECT_TIMEOUT_SECONDS``, ``MAX_ATTEMPTS`` attempts
+with botocore's standard backoff: seconds, not the minute botocore's defaults take), so a command without
+network fails fast with the reason; the readers say what they are about to call (``Say``), so a slow answer
+is never silence.
 
     AwsError                an AWS call failed: names the API and the region (terminal for the run)
     └── UnavailableApiError the API does not exist there (an older endpoint, an emulator): skipped, not fatal
@@ -17,17 +23,31 @@ from typing import Any
 from threatlake.errors import ConfigError, ThreatlakeError
 
 __all__ = [
+    "CONNECT_TIMEOUT_SECONDS",
+    "MAX_ATTEMPTS",
+    "READ_TIMEOUT_SECONDS",
     "RETRIES",
     "AwsError",
+    "Say",
     "UnavailableApiError",
     "as_document",
     "calling",
     "connect",
     "resolve_regions",
+    "silent",
 ]
 
-#: Throttling and transient errors are retried by botocore's standard mode (exponential backoff, jitter).
-RETRIES: dict[str, Any] = {"mode": "standard", "max_attempts": 10}
+#: Throttling and transient errors (a refused or timed-out connection too) are retried by botocore's standard
+#: mode (exponential backoff with jitter, at most 20 s apart): ``MAX_ATTEMPTS`` attempts in all.
+MAX_ATTEMPTS = 4
+RETRIES: dict[str, Any] = {"mode": "standard", "max_attempts": MAX_ATTEMPTS}
+#: How long a connection to an AWS endpoint may take to open, and an answer to start (botocore: 60 s each).
+CONNECT_TIMEOUT_SECONDS = 5.0
+READ_TIMEOUT_SECONDS = 30.0
+
+#: What a reader tells its caller it is about to do ("Reading GuardDuty detectors in eu-west-1"), once per
+#: step, not per page.
+Say = Callable[[str], None]
 
 # Error codes (or HTTP statuses) that mean "this API is not offered here", not "you may not call it".
 _UNAVAILABLE = frozenset(
@@ -64,7 +84,14 @@ def connect(service: str, region: str, *, profile: str | None = None, endpoint_u
     try:
         session = boto3.Session(profile_name=profile)
         return session.client(
-            service, region_name=region, endpoint_url=endpoint_url, config=Config(retries=RETRIES)
+            service,
+            region_name=region,
+            endpoint_url=endpoint_url,
+            config=Config(
+                retries=RETRIES,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                read_timeout=READ_TIMEOUT_SECONDS,
+            ),
         )
     except BotoCoreError as error:
         raise AwsError(_one_line(str(error)), api=f"the {service} client", region=region) from None
@@ -117,6 +144,10 @@ def calling(api: str, region: str) -> Iterator[None]:
         raise AwsError(reason, api=api, region=region) from None
     except BotoCoreError as error:
         raise AwsError(_one_line(str(error)), api=api, region=region) from None
+
+
+def silent(_: str) -> None:
+    """A ``Say`` that tells nobody (the readers' default)."""
 
 
 def _code_and_message(response: Any) -> tuple[str, str]:

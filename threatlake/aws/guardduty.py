@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from threatlake.aws.client import as_document, calling
+from threatlake.aws.client import Say, as_document, calling, silent
 from threatlake.model import parse_timestamp
 
 __all__ = ["MAX_PAGE", "finding_pages"]
@@ -25,8 +25,10 @@ def finding_pages(
     since: datetime | None = None,
     until: datetime | None = None,
     page_size: int = MAX_PAGE,
+    say: Say = silent,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Yield every finding of every detector in the client's region, one page at a time.
+    """Yield every finding of every detector in the client's region, one page at a time (``say`` hears each
+    step before its first call).
 
     ``since`` keeps findings updated at or after it (and ``until``, when given, at or before it): sent as a
     ``FindingCriteria`` on ``updatedAt`` (epoch milliseconds); ``since`` is checked again here, so an endpoint
@@ -38,7 +40,9 @@ def finding_pages(
     if since and until:
         condition["LessThanOrEqual"] = _epoch_ms(until)
     criteria = {"Criterion": {"updatedAt": condition}} if condition else None
+    say(f"Reading GuardDuty detectors in {region}")
     for detector in _detectors(client, region):
+        say(f"Reading GuardDuty findings of detector {detector} in {region}")
         token: str | None = None
         while True:
             request: dict[str, Any] = {"DetectorId": detector, "MaxResults": size}

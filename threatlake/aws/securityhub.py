@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from threatlake.aws.client import UnavailableApiError, as_document, calling
+from threatlake.aws.client import Say, UnavailableApiError, as_document, calling, silent
 from threatlake.model import parse_timestamp
 
 __all__ = ["MAX_PAGE", "asff_pages", "ocsf_pages"]
@@ -24,7 +24,12 @@ _Updated = Callable[[dict[str, Any]], object]
 
 
 def asff_pages(
-    client: Any, *, since: datetime | None = None, until: datetime | None = None, page_size: int = MAX_PAGE
+    client: Any,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page_size: int = MAX_PAGE,
+    say: Say = silent,
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield the ASFF findings of the client's region (GetFindings), one page at a time.
 
@@ -41,13 +46,19 @@ def asff_pages(
         request,
         page_size=page_size,
         since=since,
+        say=say,
         key=_asff_key,
         updated=_asff_updated,
     )
 
 
 def ocsf_pages(
-    client: Any, *, since: datetime | None = None, until: datetime | None = None, page_size: int = MAX_PAGE
+    client: Any,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page_size: int = MAX_PAGE,
+    say: Say = silent,
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield the OCSF findings of the client's region (GetFindingsV2), one page at a time.
 
@@ -68,6 +79,7 @@ def ocsf_pages(
         request,
         page_size=page_size,
         since=since,
+        say=say,
         key=_ocsf_key,
         updated=_ocsf_updated,
     )
@@ -81,10 +93,12 @@ def _pages(
     *,
     page_size: int,
     since: datetime | None,
+    say: Say,
     key: _Key,
     updated: _Updated,
 ) -> Iterator[list[dict[str, Any]]]:
     region = str(client.meta.region_name)
+    say(f"Reading Security Hub findings ({api}) in {region}")
     size = max(1, min(page_size, MAX_PAGE))
     seen: set[tuple[str, str]] = set()
     token: str | None = None

@@ -5,8 +5,10 @@ For each region, the service's readers (``threatlake.aws``) yield pages of findi
 pipeline, counted for the connection and written at once (``threatlake.service.ingest``, the path of every
 ingest, new-event hooks included), so an error loses nothing already fetched. Prints the ``ingest`` JSON
 summary plus ``warnings`` (an API that is not offered somewhere) and ``aborted`` (the AWS error that stopped
-the run, or null). A progress line per region goes to standard error. Exit 0, 1 when some findings were
-rejected, 2 on usage and AWS errors.
+the run, or null). Progress goes to standard error (``cli/progress.py``): each API call about to be made
+("Reading GuardDuty detectors in eu-west-1") and the findings fetched and events stored per region, as a
+progress bar on a terminal and plain lines otherwise. Exit 0, 1 when some findings were rejected, 2 on usage
+and AWS errors (an unreachable endpoint fails within seconds: ``threatlake.aws.client``).
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any
 
 import orjson
 
 from threatlake.aws import AwsError, UnavailableApiError, connect, guardduty, resolve_regions, securityhub
+from threatlake.cli.progress import Progress
 from threatlake.cli.query import accept_relative_times, parse_time
 from threatlake.config import load_config
 from threatlake.pipeline.mapping import IngestContext, map_documents
@@ -102,19 +105,21 @@ def run(args: argparse.Namespace) -> int:
     summary = IngestSummary()
     warnings: list[str] = []
     aborted: str | None = None
-    progress = _Progress(sys.stderr, args.service)
     store = open_configured_store(config)
     state = open_configured_state(config)
     try:
-        with local_ingest(store, state, connection=ctx.connection, now=now) as ingest:
+        with (
+            local_ingest(store, state, connection=ctx.connection, now=now) as ingest,
+            Progress(sys.stderr) as progress,
+        ):
             for region in regions:
-                progress.start(region)
+                counts = _Counts(progress, args.service, region)
                 try:
                     client = connect_client(boto_service, region, args)
                     for reader in readers:
-                        pages = reader.pages(client, since=since, until=now)
+                        pages = reader.pages(client, since=since, until=now, say=progress.say)
                         try:
-                            _backfill(ingest, pages, ctx, summary, progress)
+                            _backfill(ingest, pages, ctx, summary, counts)
                         except UnavailableApiError as error:
                             if not reader.optional:
                                 raise
@@ -123,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
                     aborted = str(error)
                     break
                 finally:
-                    progress.finish()
+                    progress.finish(counts.text())
     finally:
         state.close()
         store.close()
@@ -140,16 +145,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _backfill(
-    ingest: Ingest, pages: Pages, ctx: IngestContext, summary: IngestSummary, progress: _Progress
+    ingest: Ingest, pages: Pages, ctx: IngestContext, summary: IngestSummary, counts: _Counts
 ) -> None:
     """Map, process and store each page as it comes: a later error loses nothing already fetched."""
     for number, page in enumerate(pages, start=1):
-        batch = map_documents(page, ctx, f"{progress.region} page {number}")
+        batch = map_documents(page, ctx, f"{counts.region} page {number}")
         processed = ingest.process(batch, ctx.received_at)
         summary.add(batch, processed)
         written = ingest.write(processed.events)
         summary.count(written)
-        progress.update(batch.findings, written.stored)
+        counts.update(batch.findings, written.stored)
 
 
 def _since(text: str, now: datetime) -> datetime:
@@ -158,36 +163,20 @@ def _since(text: str, now: datetime) -> datetime:
     return parse_time("-" + stripped if _BARE_RELATIVE.fullmatch(stripped) else stripped, now)
 
 
-class _Progress:
-    """``backfill guardduty us-east-1: 150 findings fetched, 148 events stored`` on standard error.
+class _Counts:
+    """``backfill guardduty us-east-1: 150 findings fetched, 148 events stored``, as the region goes."""
 
-    On a terminal the line is rewritten in place (``\\r``); elsewhere (a log, CI) each update is its own line.
-    """
-
-    def __init__(self, stream: TextIO, service: str) -> None:
-        self._stream = stream
-        self._tty = stream.isatty()
-        self._service = service
-        self.region = ""
-        self._fetched = 0
-        self._stored = 0
-
-    def start(self, region: str) -> None:
-        self.region, self._fetched, self._stored = region, 0, 0
+    def __init__(self, progress: Progress, service: str, region: str) -> None:
+        self._progress = progress
+        self.region = region
+        self.fetched = 0
+        self.stored = 0
+        progress.task(f"backfill {service} {region}")
 
     def update(self, fetched: int, stored: int) -> None:
-        self._fetched += fetched
-        self._stored += stored
-        self._write("\r" if self._tty else "", "" if self._tty else "\n")
+        self.fetched += fetched
+        self.stored += stored
+        self._progress.advance(fetched, self.text())
 
-    def finish(self) -> None:
-        if self._tty:
-            self._write("\r", "\n")
-        elif not self._fetched:
-            self._write("", "\n")
-
-    def _write(self, start: str, end: str) -> None:
-        line = f"backfill {self._service} {self.region}: {self._fetched} findings fetched, "
-        line += f"{self._stored} events stored"
-        self._stream.write(f"{start}{line}{end}")
-        self._stream.flush()
+    def text(self) -> str:
+        return f"{self.fetched} findings fetched, {self.stored} events stored"

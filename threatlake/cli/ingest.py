@@ -8,7 +8,8 @@ new-event hooks fire. Ingesting the same input twice stores nothing new (an even
 finding version). A file that cannot be read or decoded is a rejection like a malformed finding: the other
 files are still stored. Exit 0 when nothing was rejected, 1 when something was, 2 on usage errors. While
 ``threatlake serve`` holds the store, the findings go to that service's ingest endpoint instead
-(``cli/remote.py``), with a temporary token of the same connection.
+(``cli/remote.py``), with a temporary token of the same connection. Several files show their progress on
+standard error (``cli/progress.py``): a bar on a terminal, a line per file otherwise.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from datetime import UTC, datetime
 
 import orjson
 
-from threatlake.cli.inputs import read_inputs
+from threatlake.cli.inputs import count_inputs, read_inputs
+from threatlake.cli.progress import Progress
 from threatlake.cli.remote import ServiceClient, store_or_service
 from threatlake.config import load_config
 from threatlake.errors import SourceError, StoreError
@@ -132,25 +134,46 @@ def _readable(names: list[str], rejections: list[Rejection]) -> Iterator[tuple[s
             rejections.append(Rejection(error.location, error.reason))
 
 
+def _reported(inputs: Iterator[tuple[str, bytes]], progress: Progress) -> Iterator[tuple[str, bytes]]:
+    """The inputs, each counted on ``progress`` once done (when the next one is asked for)."""
+    done, size = 0, 0
+    for name, data in inputs:
+        yield name, data
+        done, size = done + 1, size + len(data)
+        last = name.rsplit("/", 1)[-1]
+        progress.advance(1, f"{done} file{'s' if done != 1 else ''}, {_megabytes(size)}, last {last[:40]}")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
 def run(args: argparse.Namespace) -> int:
     config = load_config(data_dir=args.data_dir)
     now = received_at()
     ctx = IngestContext(received_at=now, source="threatlake ingest", connection=args.connection)
     unreadable: list[Rejection] = []
+    names = list(args.files)
+    total = count_inputs(names)
     store = store_or_service(lambda: open_configured_store(config), config.data_dir)
-    if isinstance(store, str):
-        with ServiceClient(config.data_dir, store, INGEST_SCOPE, connection=args.connection) as client:
-            summary = ingest_through_service(client, _readable(list(args.files), unreadable))
-    else:
-        try:
-            state = open_configured_state(config)
+    with Progress(sys.stderr) as progress:
+        inputs = _readable(names, unreadable)
+        if total > 1:  # one file needs no bar
+            progress.task("ingest", total)
+            inputs = _reported(inputs, progress)
+        if isinstance(store, str):
+            with ServiceClient(config.data_dir, store, INGEST_SCOPE, connection=args.connection) as client:
+                summary = ingest_through_service(client, inputs)
+        else:
             try:
-                with local_ingest(store, state, connection=args.connection, now=now) as ingest:
-                    summary = ingest_inputs(ingest, _readable(list(args.files), unreadable), ctx)
+                state = open_configured_state(config)
+                try:
+                    with local_ingest(store, state, connection=args.connection, now=now) as ingest:
+                        summary = ingest_inputs(ingest, inputs, ctx)
+                finally:
+                    state.close()
             finally:
-                state.close()
-        finally:
-            store.close()
+                store.close()
     summary.rejections.extend(unreadable)
     sys.stdout.buffer.write(orjson.dumps(summary.as_dict(), option=orjson.OPT_APPEND_NEWLINE))
     sys.stdout.flush()

@@ -8,7 +8,20 @@ from pathlib import Path
 
 from threatlake.errors import SourceError
 
-__all__ = ["read_inputs"]
+__all__ = ["SUFFIXES", "count_inputs", "read_inputs"]
+
+#: The files a directory contributes.
+SUFFIXES = (".json", ".ndjson", ".jsonl", ".gz")
+
+
+def count_inputs(names: list[str]) -> int:
+    """How many inputs ``read_inputs(names)`` yields (a directory counts its files), without reading them."""
+    return sum(
+        sum(1 for child in Path(name).rglob("*") if child.is_file() and child.suffix in SUFFIXES)
+        if name != "-" and Path(name).is_dir()
+        else 1
+        for name in names or ["-"]
+    )
 
 
 def read_inputs(names: list[str]) -> Iterator[tuple[str, bytes]]:
@@ -23,7 +36,7 @@ def read_inputs(names: list[str]) -> Iterator[tuple[str, bytes]]:
         path = Path(name)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix in (".json", ".ndjson", ".jsonl", ".gz"):
+                if child.is_file() and child.suffix in SUFFIXES:
                     yield str(child), child.read_bytes()
             continue
         try:
