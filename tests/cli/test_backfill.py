@@ -223,8 +223,8 @@ def test_guardduty_end_to_end(
     fake_guardduty.add("us-west-2", findings[10:])
     _guardduty_through(monkeypatch, fake_guardduty)
     code, summary, err = _run(
-        capsys, "guardduty", "--data-dir", str(tmp_path), "--region", "us-east-1", "us-west-2"
-    )
+        capsys, "amazon-guardduty", "--data-dir", str(tmp_path), "--region", "us-east-1", "us-west-2"
+    )  # the integration's name, as ``connection create`` takes it ("guardduty" below: its alias)
     expected = _expected_events(findings)
     assert (code, summary["received"], summary["stored"], summary["aborted"]) == (
         0,
@@ -315,3 +315,10 @@ def test_ingest_reads_a_guardduty_s3_export(tmp_path: Path, capsys: pytest.Captu
     )
     code = main(["ingest", "--data-dir", str(data_dir), str(tmp_path / "export")])  # as a directory
     assert (code, orjson.loads(capsys.readouterr().out)["stored"]) == (0, 0)
+
+
+def test_the_integrations_are_those_of_connections() -> None:
+    from threatlake.state.connections import INTEGRATIONS
+
+    assert set(backfill.READERS) == set(INTEGRATIONS)
+    assert set(backfill.ALIASES.values()) == set(INTEGRATIONS)

@@ -18,7 +18,7 @@ from threatlake.pipeline.definitions import (
     Route,
     parse_pipeline,
 )
-from threatlake.pipeline.processors import compile_pipeline
+from threatlake.pipeline.processors import compile_pipeline, load_pipeline
 
 PROD = """\
 name: prod
@@ -44,7 +44,7 @@ processors:
 
 def problems(text: str, name: str | None = None) -> list[str]:
     with pytest.raises(PipelineError) as caught:
-        compile_pipeline(parse_pipeline(text, "pipelines/prod.yaml", name=name))
+        load_pipeline(text, "pipelines/prod.yaml", name=name)
     return [str(problem) for problem in caught.value.problems]
 
 
@@ -123,8 +123,12 @@ def test_every_problem_is_reported_at_once() -> None:
         "  - {type: filter}\n"
         "  - {type: fieldsAdd, fields: {a: 'b +'}}\n"
     )
-    found = problems(text)
-    assert [line.split(": ")[0] for line in found] == ["pipelines/prod.yaml:4:5"]  # structure first
+    found = problems(text)  # the structure's problem and the DQL's of the processors around it, in file order
+    assert [line.split(": ", 2)[:2] for line in found] == [
+        ["pipelines/prod.yaml:3:29", "processors[0].condition"],
+        ["pipelines/prod.yaml:4:5", "processors[1].condition"],
+        ["pipelines/prod.yaml:5:35", "processors[2].fields.a"],
+    ]
     found = problems(text.replace("  - {type: filter}\n", ""))
     assert [line.split(": ", 2)[1] for line in found] == ["processors[0].condition", "processors[1].fields.a"]
 

@@ -140,6 +140,8 @@ def start_server(data_dir: Path, *args: str, env: dict[str, str] | None = None) 
     try:
         scopes = [
             "storage:security.events:read",
+            "storage:events:read",
+            "storage:bucket-definitions:read",
             "settings:read",
             "settings:write",
             "openpipeline.events_security",

@@ -34,12 +34,12 @@ def test_only_a_salted_hash_is_stored(settings: State, tmp_path: Path) -> None:
 
 
 def test_authenticate(settings: State) -> None:
-    record, token = create_token(settings, ["settings:read"], now=NOW, connection="prod")
+    record, token = create_token(settings, ["openpipeline.events_security"], now=NOW, connection="prod")
     found = settings.tokens.authenticate(token, now=NOW)
     assert found is not None and (found.id, found.connection, found.scopes) == (
         record.id,
         "prod",
-        ("settings:read",),
+        ("openpipeline.events_security",),
     )
     assert found.last_used == "2026-01-02T03:04:05Z"
     for bad in (

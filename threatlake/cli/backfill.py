@@ -1,4 +1,6 @@
-"""``threatlake backfill guardduty|securityhub``: pull existing findings from the AWS APIs into the store.
+"""``threatlake backfill amazon-guardduty|aws-security-hub``: pull existing findings from the AWS APIs into
+the store. The integration names are those of ``connection create``; ``guardduty`` and ``securityhub``
+(the AWS service names) are accepted too (``ALIASES``).
 
 For each region, the service's readers (``threatlake.aws``) yield pages of findings; each page is mapped like
 ``ingest`` maps a file (source ``backfill:<service>``, connection ``backfill``), run through the built-in
@@ -31,7 +33,7 @@ from threatlake.pipeline.mapping import IngestContext, map_documents
 from threatlake.service.ingest import Ingest, IngestSummary, local_ingest
 from threatlake.service.resources import open_configured_state, open_configured_store
 
-__all__ = ["HELP", "READERS", "Reader", "configure", "connect_client", "received_at", "run"]
+__all__ = ["ALIASES", "HELP", "READERS", "Reader", "configure", "connect_client", "received_at", "run"]
 
 HELP = "pull existing findings from the GuardDuty or Security Hub API into the store"
 
@@ -47,10 +49,11 @@ class Reader:
     optional: bool = False
 
 
-#: service → (boto3 service name, the APIs read, in order). Adding a service touches one line here.
+#: integration → (boto3 service name, the APIs read, in order). Adding a service touches one line here. The
+#: boto3 name is the run's source (``backfill:<name>``) and its progress label.
 READERS: dict[str, tuple[str, tuple[Reader, ...]]] = {
-    "guardduty": ("guardduty", (Reader("GetFindings", guardduty.finding_pages),)),
-    "securityhub": (
+    "amazon-guardduty": ("guardduty", (Reader("GetFindings", guardduty.finding_pages),)),
+    "aws-security-hub": (
         "securityhub",
         (
             Reader("GetFindings", securityhub.asff_pages),
@@ -59,11 +62,19 @@ READERS: dict[str, tuple[str, tuple[Reader, ...]]] = {
     ),
 }
 
+#: The AWS service names, accepted for the integrations (the names ``backfill`` took first).
+ALIASES: dict[str, str] = {"guardduty": "amazon-guardduty", "securityhub": "aws-security-hub"}
+
 _BARE_RELATIVE = re.compile(r"\d+\s*(?:ms|s|m|h|d|w)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("service", choices=sorted(READERS), help="the API to read findings from")
+    parser.add_argument(
+        "service",
+        choices=[*READERS, *ALIASES],
+        metavar="INTEGRATION",
+        help=f"the integration to read findings of: {', '.join(READERS)} (or {', '.join(ALIASES)})",
+    )
     parser.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
@@ -97,11 +108,11 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(data_dir=args.data_dir)
     now = received_at()
     since = _since(args.since, now) if args.since else None
-    boto_service, readers = READERS[args.service]
+    boto_service, readers = READERS[ALIASES.get(args.service, args.service)]
     regions = resolve_regions(
         boto_service, args.regions, profile=args.profile, endpoint_url=args.endpoint_url
     )
-    ctx = IngestContext(received_at=now, source=f"backfill:{args.service}", connection="backfill")
+    ctx = IngestContext(received_at=now, source=f"backfill:{boto_service}", connection="backfill")
     summary = IngestSummary()
     warnings: list[str] = []
     aborted: str | None = None
@@ -113,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             Progress(sys.stderr) as progress,
         ):
             for region in regions:
-                counts = _Counts(progress, args.service, region)
+                counts = _Counts(progress, boto_service, region)
                 try:
                     client = connect_client(boto_service, region, args)
                     for reader in readers:

@@ -28,12 +28,11 @@ from threatlake.cli.remote import ServiceClient, store_or_service
 from threatlake.config import load_config
 from threatlake.errors import ConfigError, QueryError
 from threatlake.model import parse_timestamp
-from threatlake.service.query import QueryRequest, run_query
+from threatlake.service.query import QUERY_SCOPES, QueryRequest, run_query
 from threatlake.service.resources import open_configured_store
 
 __all__ = ["FORMATS", "HELP", "accept_relative_times", "configure", "parse_time", "run"]
 
-QUERY_SCOPE = "storage:security.events:read"
 _POLL = "/platform/storage/query/v1/query:poll?request-timeout-milliseconds=60000&request-token="
 
 HELP = "run a DQL query against the store and print the result"
@@ -111,7 +110,7 @@ def _through_service(
     for key, moment in zip(("defaultTimeframeStart", "defaultTimeframeEnd"), timeframe, strict=True):
         if moment is not None:
             body[key] = moment.isoformat()
-    with ServiceClient(data_dir, url, QUERY_SCOPE) as client:
+    with ServiceClient(data_dir, url, QUERY_SCOPES) as client:
         status, answer = client.call("POST", "/platform/storage/query/v1/query:execute", orjson.dumps(body))
         while status < 400 and answer.get("state") == "RUNNING":
             status, answer = client.call("GET", _POLL + urllib.parse.quote(answer["requestToken"]))

@@ -48,7 +48,7 @@ class ServiceClient:
         self,
         data_dir: Path,
         url: str,
-        scope: str,
+        scope: str | tuple[str, ...],
         *,
         timeout: float = 120.0,
         connection: str = DEFAULT_CONNECTION,
@@ -60,7 +60,7 @@ class ServiceClient:
         # expires on its own even when the command is killed before it can revoke it
         self._record, self._token = create_token(
             self._state,
-            [scope],
+            [scope] if isinstance(scope, str) else list(scope),
             now=now,
             name="cli (temporary)",
             connection=connection,

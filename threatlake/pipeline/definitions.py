@@ -63,9 +63,11 @@ _MAX_PROCESSORS = 100
 class PipelineError(ConfigError):
     """A pipeline definition that cannot be used; ``problems`` lists every located problem."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], processors: tuple[Processor, ...] = ()) -> None:
         super().__init__("\n".join(str(problem) for problem in problems))
         self.problems: tuple[Problem, ...] = tuple(problems)
+        #: the processors that were read despite the problems (their DQL is still worth checking)
+        self.processors = processors
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +368,6 @@ def parse_pipeline(text: str, source: str = "", *, name: str | None = None) -> P
                 if processor is not None:
                     processors.append(processor)
     if r.problems:
-        raise PipelineError(r.problems)
+        raise PipelineError(r.problems, tuple(processors))
     assert pipeline_name is not None
     return PipelineDefinition(pipeline_name, endpoint, description, tuple(processors), source)

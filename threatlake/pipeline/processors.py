@@ -44,6 +44,7 @@ from threatlake.pipeline.definitions import (
     Problem,
     Processor,
     Route,
+    parse_pipeline,
 )
 from threatlake.query import NOW, EventExpressions
 from threatlake.query.expression import EXTRA_COLUMN
@@ -60,6 +61,7 @@ __all__ = [
     "Processed",
     "ProcessedTable",
     "compile_pipeline",
+    "load_pipeline",
 ]
 
 #: The relation name the statement reads.
@@ -280,6 +282,23 @@ COMPILERS: dict[str, Callable[[_Compiler, str, Processor], None]] = {
     "fieldsRename": _Compiler._fields_rename,
     "route": _Compiler._route,
 }
+
+
+def load_pipeline(text: str, source: str, *, name: str | None = None) -> CompiledPipeline:
+    """Read and compile one pipeline; ``PipelineError`` lists every problem at once: the structure's and the
+    DQL's of every processor that could be read, in the order of the file."""
+    try:
+        return compile_pipeline(parse_pipeline(text, source, name=name))
+    except PipelineError as error:
+        compiler = _Compiler()
+        for index, processor in enumerate(error.processors):
+            compiler.processor(index, processor)
+        if not compiler.problems:
+            raise
+        found = sorted(
+            [*error.problems, *compiler.problems], key=lambda p: (p.position.line, p.position.column)
+        )
+        raise PipelineError(found) from None
 
 
 def compile_pipeline(definition: PipelineDefinition) -> CompiledPipeline:

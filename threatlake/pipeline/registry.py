@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from threatlake.pipeline.definitions import BUILTIN, PipelineError, Position, Problem, parse_pipeline
-from threatlake.pipeline.processors import IDENTITY, CompiledPipeline, compile_pipeline
+from threatlake.pipeline.definitions import BUILTIN, PipelineError, Position, Problem
+from threatlake.pipeline.processors import IDENTITY, CompiledPipeline, load_pipeline
 
 __all__ = ["Pipelines", "load_pipelines"]
 
@@ -55,7 +55,7 @@ def load_pipelines(items: Iterable[tuple[str, str]], directory: str = "pipelines
     problems: list[Problem] = []
     for name, text in items:
         try:
-            compiled.append(compile_pipeline(parse_pipeline(text, f"{directory}/{name}.yaml", name=name)))
+            compiled.append(load_pipeline(text, f"{directory}/{name}.yaml", name=name))
         except PipelineError as error:
             problems.extend(error.problems)
     if problems:

@@ -41,6 +41,7 @@ class CompiledQuery:
     sparse: bool = False  # raw events: a record omits null fields
     hidden: frozenset[str] = frozenset()  # fields of the extra column that were removed or renamed
     notifications: tuple[dict[str, object], ...] = ()  # warnings found while compiling, for the metadata
+    tables: frozenset[str] = frozenset()  # the data objects the query fetches (its scopes follow from them)
 
     @property
     def column_types(self) -> dict[str, str]:
@@ -122,6 +123,7 @@ def _compile(
         sparse=frame.sparse,
         hidden=frozenset(frame.hidden) if frame.extra is not None else frozenset(),
         notifications=tuple(ctx.notifications),
+        tables=frozenset(ctx.tables),
     )
 
 

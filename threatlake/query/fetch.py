@@ -111,6 +111,7 @@ def fetch(ctx: Ctx, cmd: n.Command) -> Frame:
     if len(positional) != 1 or not isinstance(positional[0].expr, n.Field):
         raise cmd.pos.error("fetch needs one data object, like 'fetch security.events'{where}")
     source = positional[0].expr.name
+    ctx.tables.add(source)
     if source == "dt.system.buckets":
         return bucket_catalogue(ctx)
     view = VIEWS.get(source)

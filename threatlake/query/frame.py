@@ -94,6 +94,7 @@ class Ctx:
     shown_buckets: set[str] = field(default_factory=set)  # bucket names as the fetched views present them
     bucket_refs: list[tuple[str, n.Pos]] = field(default_factory=list)  # names (or patterns) a query tests
     notifications: list[dict[str, object]] = field(default_factory=list)  # for the result's metadata
+    tables: set[str] = field(default_factory=set)  # the data objects fetched (subqueries too)
 
     def alias(self) -> str:
         self.aliases += 1

@@ -21,16 +21,34 @@ from typing import Any
 
 import pyarrow as pa
 
-from threatlake.errors import QueryError, QueryTimeoutError, StoreError
+from threatlake.errors import QueryError, QueryTimeoutError, ScopeError, StoreError
 from threatlake.query import CompiledQuery, compile_query, to_result
 from threatlake.query.failures import user_message
 from threatlake.store import Store
 
-__all__ = ["QueryRequest", "compile", "execute", "fetch", "run_query"]
+__all__ = [
+    "QUERY_SCOPES",
+    "TABLE_SCOPES",
+    "QueryRequest",
+    "authorize",
+    "compile",
+    "execute",
+    "fetch",
+    "run_query",
+]
 
 log = logging.getLogger("threatlake.query")
 
 Result = dict[str, Any]
+
+#: The scope a caller needs per data object a query fetches: the platform's names (docs/api.md, Scopes).
+TABLE_SCOPES: dict[str, str] = {
+    "security.events": "storage:security.events:read",
+    "events": "storage:events:read",
+    "dt.system.buckets": "storage:bucket-definitions:read",
+}
+#: Any of them lets a caller reach the query endpoints; ``authorize`` then checks the tables.
+QUERY_SCOPES: tuple[str, ...] = tuple(dict.fromkeys(TABLE_SCOPES.values()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +74,14 @@ def compile(store: Store, request: QueryRequest) -> CompiledQuery:
         max_records=request.max_records,
         buckets=buckets,
     )
+
+
+def authorize(compiled: CompiledQuery, scopes: tuple[str, ...] | frozenset[str]) -> None:
+    """ScopeError (403) unless ``scopes`` hold the scope of every data object ``compiled`` fetches."""
+    missing = sorted({TABLE_SCOPES[t] for t in compiled.tables if t in TABLE_SCOPES} - set(scopes))
+    if missing:
+        tables = ", ".join(sorted(t for t in compiled.tables if TABLE_SCOPES.get(t) in missing))
+        raise ScopeError(f"Fetching {tables} needs the scope {' and '.join(repr(s) for s in missing)}")
 
 
 def fetch(store: Store, compiled: CompiledQuery, *, timeout: float | None = None) -> tuple[pa.Table, float]:

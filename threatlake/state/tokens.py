@@ -44,6 +44,9 @@ INGEST_SCOPES: tuple[str, ...] = (INGEST_SCOPE, "openpipeline.events_security.cu
 SCOPES: tuple[str, ...] = (
     *INGEST_SCOPES,
     "storage:security.events:read",
+    "storage:events:read",
+    "storage:buckets:read",
+    "storage:bucket-definitions:read",
     "settings:read",
     "settings:write",
     "automation:workflows:read",

@@ -27,7 +27,7 @@ __all__ = ["ENDPOINTS", "Endpoint", "routes"]
 
 Handler = Callable[[Request], Awaitable[Response]]
 
-READ = "storage:security.events:read"
+READ = query.SCOPE  # any table's read scope; the query service checks the scope of each table fetched
 SETTINGS_READ = "settings:read"
 SETTINGS_WRITE = "settings:write"
 
@@ -37,8 +37,8 @@ class Endpoint:
     method: str
     path: str
     handler: Handler
-    #: the scope a caller needs; None for the public operational endpoints
-    scope: str | None
+    #: the scope a caller needs (a tuple: any one of them); None for the public operational endpoints
+    scope: str | tuple[str, ...] | None
     operation: Operation
 
     def route(self) -> Route:

@@ -76,7 +76,7 @@ class Operation:
     body: Schema | None = None
     parameters: tuple[Schema, ...] = field(default=())
 
-    def render(self, scope: str | None) -> Schema:
+    def render(self, scope: str | tuple[str, ...] | None) -> Schema:
         responses: Schema = {}
         for status, (description, schema) in self.ok.items():
             responses[status] = {"description": description, **(json_body(schema) if schema else {})}
@@ -86,12 +86,19 @@ class Operation:
         if scope is None:
             operation["security"] = []
         else:
-            operation["description"] = f"Scope: `{scope}`."
+            operation["description"] = scope_text(scope)
         if self.body is not None:
             operation["requestBody"] = {"required": True, **self.body}
         if self.parameters:
             operation["parameters"] = list(self.parameters)
         return operation
+
+
+def scope_text(scope: str | tuple[str, ...]) -> str:
+    """How an operation's description names its scope (a tuple: any one of them)."""
+    if isinstance(scope, str):
+        return f"Scope: `{scope}`."
+    return "Scope: one of " + ", ".join(f"`{one}`" for one in scope) + "."
 
 
 class Documented(Protocol):
@@ -104,7 +111,7 @@ class Documented(Protocol):
     def path(self) -> str: ...
 
     @property
-    def scope(self) -> str | None: ...
+    def scope(self) -> str | tuple[str, ...] | None: ...
 
     @property
     def operation(self) -> Operation: ...

@@ -149,8 +149,9 @@ def caller(request: HTTPConnection) -> Principal:
     return found
 
 
-def require(request: HTTPConnection, scope: str) -> Principal:
-    """The request's principal when it holds ``scope``: AuthError (401) or ScopeError (403) otherwise."""
+def require(request: HTTPConnection, scope: str | tuple[str, ...]) -> Principal:
+    """The request's principal when it holds ``scope`` (a tuple: any one of them): AuthError (401) or
+    ScopeError (403) otherwise."""
     resolved: _Resolved | None = request.scope.get("state", {}).get("resolved")
     if resolved is not None and resolved.failure is not None:
         raise resolved.failure
@@ -158,9 +159,11 @@ def require(request: HTTPConnection, scope: str) -> Principal:
     if found is None:
         problem = resolved.problem if resolved is not None and resolved.problem else ""
         raise AuthError(problem or "Missing Authorization header: send 'Authorization: Api-Token <token>'")
-    if not found.can(scope):
+    wanted = (scope,) if isinstance(scope, str) else scope
+    if not any(found.can(one) for one in wanted):
         who = "token" if found.kind == "token" else f"user {found.name!r}"
-        raise ScopeError(f"The {who} lacks the scope {scope!r} this endpoint needs")
+        named = repr(scope) if isinstance(scope, str) else "one of " + ", ".join(map(repr, scope))
+        raise ScopeError(f"The {who} lacks the scope {named} this endpoint needs")
     if found.kind == "session" and request.scope.get("method", "GET") not in _SAFE_METHODS:
         given = request.headers.get(CSRF_HEADER) or ""
         if not given or not hmac.compare_digest(given.encode(), found.csrf.encode()):

@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from threatlake.errors import MediaTypeError, NotFoundError, RequestError
 from threatlake.pipeline.definitions import NAME, PipelineDefinition, PipelineError, parse_pipeline
-from threatlake.pipeline.processors import CompiledPipeline, compile_pipeline
+from threatlake.pipeline.processors import CompiledPipeline, load_pipeline
 from threatlake.pipeline.registry import Pipelines, load_pipelines
 from threatlake.state.pipelines import PipelineRepository
 from threatlake.web.body import read_body
@@ -121,7 +121,7 @@ async def put_pipeline(request: Request) -> Response:
 
     def store() -> tuple[CompiledPipeline, Pipelines, bool]:
         try:
-            compiled = compile_pipeline(parse_pipeline(text, f"pipelines/{name}.yaml", name=name))
+            compiled = load_pipeline(text, f"pipelines/{name}.yaml", name=name)
             others = load_pipelines(item for item in repository.list() if item[0] != name)
             pipelines = Pipelines([*others, compiled])
         except PipelineError as error:

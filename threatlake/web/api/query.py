@@ -41,7 +41,7 @@ __all__ = [
     "verify_query",
 ]
 
-SCOPE = "storage:security.events:read"
+SCOPE = queries.QUERY_SCOPES  # any of them; ``execute`` checks each data object's
 BASE = "/platform/storage/query/v1"
 DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 _MAX_QUERY_BODY = 1024 * 1024
@@ -108,6 +108,7 @@ async def execute(request: Request) -> Response:
     store = found.store
     ask = QueryRequest(text, datetime.now(UTC), start, end, records)
     compiled = await run_in_threadpool(queries.compile, store, ask)
+    queries.authorize(compiled, token.scopes)  # the scope of each data object fetched
     metrics = found.metrics
 
     def run(timeout: float) -> bytes:
