@@ -34,3 +34,13 @@ def test_readme_links_resolve() -> None:
     readme = (DOCS.parent / "README.md").read_text()
     for link in re.findall(r"\]\((docs/[^)]+)\)", readme):
         assert (DOCS.parent / link).exists(), link
+
+
+def test_the_naming_convention_is_written_down_and_linked() -> None:
+    from threatlake.cli.backfill import ALIASES
+    from threatlake.state.connections import INTEGRATIONS
+
+    text = (DOCS / "conventions.md").read_text()
+    assert "(docs/conventions.md)" in (DOCS.parent / "README.md").read_text()
+    for name in (*INTEGRATIONS, *ALIASES, "retentionDays", "retention_days", "--retention-days"):
+        assert f"`{name}`" in text, name
