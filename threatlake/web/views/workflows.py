@@ -37,7 +37,7 @@ from threatlake.workflows.ports import StoredWorkflow
 from threatlake.workflows.runner import Trigger
 from threatlake.workflows.schedule import next_run
 
-__all__ = ["BASE", "EXECUTIONS", "NAV", "ROUTES", "install_template", "template_choices"]
+__all__ = ["BASE", "EXECUTIONS", "NAV", "ROUTES", "host", "template_choices", "template_inputs"]
 
 BASE = "/automation/workflows"
 EXECUTIONS = "/automation/executions"
@@ -65,7 +65,7 @@ workflow:
 _T = TypeVar("_T")
 
 
-def _host(request: Request) -> WorkflowHost:
+def host(request: Request) -> WorkflowHost:
     host = services(request).workflows
     if host is None:
         raise WorkflowError("workflows are not available in this service")
@@ -75,9 +75,9 @@ def _host(request: Request) -> WorkflowHost:
 async def _call(request: Request, call: Callable[[WorkflowHost], _T]) -> _T:
     """Run an engine operation off the event loop; its refusals are the viewer's 400 (a definition's
     problems stay a ``DefinitionError``, for the editor to show at their lines)."""
-    host = _host(request)
+    found = host(request)
     try:
-        return await run_in_threadpool(lambda: call(host))
+        return await run_in_threadpool(lambda: call(found))
     except DefinitionError:
         raise
     except WorkflowError as error:
@@ -117,14 +117,13 @@ def template_choices() -> list[dict[str, Any]]:
     return found
 
 
-def install_template(host: WorkflowHost, name: str, data: Mapping[str, Any], prefix: str) -> StoredWorkflow:
-    """Install template ``name`` with the non-empty form fields ``<prefix><input>`` as its inputs."""
-    inputs = {
+def template_inputs(data: Mapping[str, Any], prefix: str) -> dict[str, str]:
+    """A template's inputs from the non-empty form fields ``<prefix><input>`` (empty: the default)."""
+    return {
         key.removeprefix(prefix): str(value).strip()
         for key, value in data.items()
         if key.startswith(prefix) and str(value).strip()
     }
-    return host.engine.install(name, inputs)[0]
 
 
 async def list_page(request: Request) -> Response:
@@ -247,7 +246,7 @@ async def run_now(request: Request) -> Response:
     who = viewer(request)
     trigger = Trigger("Manual", actor=f"user {who.name}")
     try:
-        record = await _host(request).launch(request.path_params["id"], trigger)
+        record = await host(request).launch(request.path_params["id"], trigger)
     except WorkflowError as error:
         raise RequestError(error.message) from None
     return RedirectResponse(f"{EXECUTIONS}/{quote(record['id'])}", status_code=303)
@@ -300,7 +299,8 @@ async def install(request: Request) -> Response:
     if name not in templates.TEMPLATES:
         raise RequestError(f"no template {name[:100]!r}", {"field": "template"})
     try:
-        stored = await _call(request, lambda host: install_template(host, name, data, "input."))
+        inputs = template_inputs(data, "input.")
+        stored = await _call(request, lambda host: host.engine.install(name, inputs)[0])
     except RequestError as error:
         context = {"templates": template_choices(), "chosen": name, "error": error.message}
         return render(request, "workflow_install.html", context, status=400)
