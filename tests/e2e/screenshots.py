@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.e2e import documents_demo, harness
+from tests.e2e import documents_demo, harness, workflows_demo
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 A = harness.ALL_TIME
@@ -59,6 +59,7 @@ SHOTS: list[tuple[str, str, str, str, Act]] = [
     ("compliance", f"/compliance?{A}&group=object", "#groups", "light", None),
     ("tokens", "/settings/tokens", "#settings-table", "light", None),
     *((*shot, None) for shot in documents_demo.SHOTS),
+    *workflows_demo.SHOTS,
 ]
 
 
@@ -74,6 +75,7 @@ def main() -> int:
         harness.chromium() as browser,
     ):
         documents_demo.prepare(server)
+        workflows_demo.prepare(server)
         for name, path, ready, theme, act in SHOTS:
             with harness.guarded_page(browser, color_scheme=theme) as (page, guard):
                 if name != "login":
