@@ -63,7 +63,8 @@ SHOTS: list[tuple[str, str, str, str, Act]] = [
 ]
 
 
-def main() -> int:
+def main(only: list[str]) -> int:
+    """Every shot, or those named in ``only`` (``python -m tests.e2e.screenshots workflows credentials``)."""
     reason = harness.why_no_browser()
     if reason:
         print(f"screenshots: {reason}", file=sys.stderr)
@@ -77,6 +78,8 @@ def main() -> int:
         documents_demo.prepare(server)
         workflows_demo.prepare(server)
         for name, path, ready, theme, act in SHOTS:
+            if only and name not in only:
+                continue
             with harness.guarded_page(browser, color_scheme=theme) as (page, guard):
                 if name != "login":
                     harness.sign_in(page, server)
@@ -94,4 +97,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -33,6 +33,10 @@ def _broken(page: Any) -> None:
     page.locator(".cm-lintRange-error").first.wait_for()
 
 
+def _open_jira_form(page: Any) -> None:
+    page.locator("[data-credential-type=jira] summary").click()
+
+
 def _open_execution(page: Any) -> None:
     page.locator("#executions tbody a").first.click()
     page.locator("#tasks [data-task]").first.wait_for()
@@ -52,7 +56,7 @@ SHOTS: list[tuple[str, str, str, str, Any]] = [
         "light",
         None,
     ),
-    ("credentials", "/automation/credentials", "#credentials", "light", None),
+    ("credentials", "/automation/credentials", "#credentials", "light", _open_jira_form),
     ("integration-templates", f"/settings/aws-security-hub?{A}#templates", "#templates-form", "light", None),
 ]
 

@@ -103,6 +103,12 @@ def test_editor_shows_problems_at_their_line_and_saves(admin: Site) -> None:
     assert stale.status_code == 409
     assert "Someone saved" in HTMLParser(stale.text).css_first("#problems").text()
     assert admin.html(path).css_first("h1").text() == "Fixed"
+    broken = admin.client.post(path, data={"csrf": csrf, "yaml": BROKEN, "version": str(int(version) + 1)})
+    assert broken.status_code == 400
+    tree = HTMLParser(broken.text)
+    assert tree.css_first("#workflow-yaml").text() == BROKEN
+    assert [n.attributes["data-task"] for n in tree.css("#task-graph [data-task]")] == ["a", "b"]  # stored
+    assert tree.css_first("h1").text() == "Fixed"
     gone = admin.client.post(f"{path}/delete", data={"csrf": csrf})
     assert gone.status_code == 303
     admin.html(path, expect=404)
@@ -125,10 +131,11 @@ def test_run_now_and_the_execution_shows_each_task(admin: Site, jira: standins.S
     tasks = {n.attributes["data-task"]: n for n in page.css("#tasks [data-task]")}
     assert list(tasks) == ["get_findings", "select_new", "open_tickets", "record_reported"]
     assert all(t.attributes["data-state"] == "SUCCESS" for t in tasks.values())
-    assert "fetch security.events" in tasks["get_findings"].css_first("[data-input]").text()
+    query = tasks["get_findings"].css_first("[data-input]").text()
+    assert "query: |-\n  fetch security.events, from:now()-" in query  # rendered, as a readable block
     issues = jira.requests("POST", r"/rest/api/2/issue")
-    assert issues and '"key": "PAGE-1"' in tasks["open_tickets"].css_first("[data-result]").text()
-    assert '"PAGE"' in tasks["open_tickets"].css_first("[data-input]").text()  # the rendered input
+    assert issues and "key: PAGE-1" in tasks["open_tickets"].css_first("[data-result]").text()
+    assert "key: PAGE\n" in tasks["open_tickets"].css_first("[data-input]").text()  # the rendered input
     assert "T0K" not in page.html  # a credential's secret is never on a page
     states = {n.attributes["data-task"]: n.attributes["data-state"] for n in page.css("#task-graph g")}
     assert set(states.values()) == {"SUCCESS"}

@@ -9,23 +9,33 @@
   const { EditorView, EditorState, basicSetup, keymap, Prec, StreamLanguage, HighlightStyle, syntaxHighlighting,
     tags, setDiagnostics, lintGutter } = window.CM;
 
+  // Block scalars (`key: |-` and the more indented lines after it) are text; a plain value runs to a
+  // comment or a template.
   const yaml = StreamLanguage.define({
     name: "yaml",
-    startState: () => ({ value: false }),
+    startState: () => ({ value: false, indent: 0, block: -1 }),
     token(stream, state) {
-      if (stream.sol()) state.value = false;
+      if (stream.sol()) {
+        state.value = false;
+        state.indent = stream.indentation();
+        if (state.block >= 0 && (state.indent > state.block || stream.match(/^\s*$/, false))) {
+          stream.skipToEnd();
+          return "string";
+        }
+        state.block = -1;
+      }
       if (stream.eatSpace()) return null;
       if (stream.match(/^#.*/)) return "comment";
       if (stream.match(/^\{\{.*?\}\}/) || stream.match(/^\{%.*?%\}/)) return "template";
       if (!state.value && stream.match(/^-(?=\s|$)/)) return "punctuation";
       if (!state.value && stream.match(/^(?:"[^"]*"|'[^']*'|[^\s#:{}\[\],][^#:]*?)(?=\s*:(\s|$))/)) return "key";
       if (stream.match(/^:(?=\s|$)/)) { state.value = true; return "punctuation"; }
+      if (stream.match(/^[|>][-+]?\s*$/)) { state.block = state.indent; return "punctuation"; }
       if (stream.match(/^"(?:[^"\\]|\\.)*"?/) || stream.match(/^'(?:[^']|'')*'?/)) return "string";
-      if (stream.match(/^(?:true|false|null|~)(?=[\s,\]}]|$)/)) return "atom";
-      if (stream.match(/^-?\d+(?:\.\d+)?(?=[\s,\]}]|$)/)) return "number";
-      if (stream.match(/^[|>][-+]?\s*$/)) return "punctuation";
+      if (stream.match(/^(?:true|false|null|~)(?=\s*(?:#|$|[,\]}]))/)) return "atom";
+      if (stream.match(/^-?\d+(?:\.\d+)?(?=\s*(?:#|$|[,\]}]))/)) return "number";
       if (stream.match(/^[{}\[\],]/)) return "punctuation";
-      stream.next();
+      if (!stream.match(/^.+?(?=\{\{|\{%|\s#|[,\]}]|$)/)) stream.next();
       return "string";
     },
     tokenTable: { key: tags.propertyName, template: tags.special(tags.string), atom: tags.bool,
@@ -59,7 +69,7 @@
       doc: area.value,
       extensions: [
         Prec.highest(keymap.of([{ key: "Mod-s", preventDefault: true, run: () => { if (!area.readOnly) form.requestSubmit(); return true; } }])),
-        basicSetup, yaml, style, theme, lintGutter(),
+        basicSetup, yaml, style, theme, lintGutter(), EditorView.lineWrapping,
         EditorState.readOnly.of(area.readOnly),
         EditorView.contentAttributes.of({ "aria-label": "Workflow definition in YAML" }),
         EditorView.updateListener.of((update) => { if (update.docChanged) area.value = update.state.doc.toString(); }),

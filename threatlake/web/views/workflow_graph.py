@@ -71,7 +71,7 @@ def layout(workflow: Workflow, states: Mapping[str, str] | None = None) -> Graph
     for name in workflow.tasks:
         rows.setdefault(depths[name], []).append(name)
     widest = max((len(names) for names in rows.values()), default=1)
-    width = _PAD * 2 + widest * _BOX_W + (widest - 1) * _GAP_X
+    width = _PAD * 2 + widest * _BOX_W + (widest - 1) * _GAP_X + _BOX_W // 2  # room for bent edges
     places: dict[str, tuple[int, int]] = {}
     for row, names in rows.items():
         span = len(names) * _BOX_W + (len(names) - 1) * _GAP_X
@@ -89,12 +89,13 @@ def layout(workflow: Workflow, states: Mapping[str, str] | None = None) -> Graph
             if predecessor not in places:
                 continue
             x1, y1 = places[predecessor][0] + _BOX_W // 2, places[predecessor][1] + _BOX_H
-            middle = (y1 + y2) // 2
             state = task.conditions.states.get(predecessor, "SUCCESS")
-            edges.append(
-                Edge(
-                    f"M{x1},{y1} C{x1},{middle} {x2},{middle} {x2},{y2}", "" if state == "SUCCESS" else state
-                )
-            )
+            if y2 - y1 > _GAP_Y:  # skips rows: bend beside the boxes in between, not through them
+                side = _BOX_W
+                path = f"M{x1},{y1} C{x1 + side},{y1 + _GAP_Y} {x2 + side},{y2 - _GAP_Y} {x2},{y2}"
+            else:
+                middle = (y1 + y2) // 2
+                path = f"M{x1},{y1} C{x1},{middle} {x2},{middle} {x2},{y2}"
+            edges.append(Edge(path, "" if state == "SUCCESS" else state))
     height = _PAD * 2 + (max(rows, default=0) + 1) * (_BOX_H + _GAP_Y) - _GAP_Y
     return Graph(nodes, tuple(edges), width, height)

@@ -25,6 +25,7 @@ from threatlake.errors import ConflictError, NotFoundError, RequestError
 from threatlake.web.api.workflows import READ_SCOPE, RUN_SCOPE, WRITE_SCOPE
 from threatlake.web.services import services
 from threatlake.web.views.nav import NavLink
+from threatlake.web.views.notebooks_markdown import render_markdown
 from threatlake.web.views.page import form, page, viewer
 from threatlake.web.views.render import render
 from threatlake.web.views.workflow_graph import layout
@@ -108,12 +109,19 @@ def _next(workflow: Workflow, now: datetime) -> str:
 
 
 def template_choices() -> list[dict[str, Any]]:
-    """The shipped templates: name, title, guide and inputs with their defaults."""
+    """The shipped templates: name, title, guide (Markdown, as HTML) and inputs with their defaults."""
     found = []
     for name in templates.TEMPLATES:
         workflow = templates.load(name)
         guide = str(workflow.document.get("workflow", {}).get("guide", ""))
-        found.append({"name": name, "title": workflow.title, "guide": guide, "inputs": workflow.inputs})
+        found.append(
+            {
+                "name": name,
+                "title": workflow.title,
+                "guide": render_markdown(guide),
+                "inputs": workflow.inputs,
+            }
+        )
     return found
 
 
@@ -186,14 +194,16 @@ async def new_page(request: Request) -> Response:
     return _editor(request, text=_BLANK, stored=None, workflow=None)
 
 
+def _found(host: WorkflowHost, workflow_id: str) -> tuple[StoredWorkflow, Workflow, list[dict[str, Any]]]:
+    """A stored workflow, parsed, with its 20 latest executions."""
+    stored, workflow = host.engine.get(workflow_id)
+    return stored, workflow, host.engine.executions.list_executions(stored.id, 20)
+
+
 async def show(request: Request) -> Response:
     workflow_id = request.path_params["id"]
 
-    def find(host: WorkflowHost) -> tuple[StoredWorkflow, Workflow, list[dict[str, Any]]]:
-        stored, workflow = host.engine.get(workflow_id)
-        return stored, workflow, host.engine.executions.list_executions(stored.id, 20)
-
-    stored, workflow, executions = await _call(request, find)
+    stored, workflow, executions = await _call(request, lambda host: _found(host, workflow_id))
     text = dump_yaml(stored.document)
     return _editor(request, text=text, stored=stored, workflow=workflow, executions=executions)
 
@@ -203,21 +213,26 @@ async def _save(request: Request, workflow_id: str | None) -> Response:
     text = str(data.get("yaml") or "")
     version_text = str(data.get("version") or "")
     version = int(version_text) if version_text.isdigit() else None
-    current = None
+    current: tuple[StoredWorkflow | None, Workflow | None, list[dict[str, Any]]] = (None, None, [])
     if workflow_id is not None:
-        current = (await _call(request, lambda host: host.engine.get(workflow_id)))[0]
+        current = await _call(request, lambda host: _found(host, workflow_id))
     try:
         stored, _ = await _call(request, lambda host: host.engine.save(text, workflow_id, version=version))
     except DefinitionError as error:
         problems = _problems(error)
         message = f"The workflow was not saved: {len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        return _editor(
-            request, text=text, stored=current, workflow=None, problems=problems, error=message, status=400
-        )
+        status = 400
     except ConflictError as error:
+        problems, status = [], 409
         message = f"Someone saved this workflow after you opened it ({error.message}); reload to see theirs"
-        return _editor(request, text=text, stored=current, workflow=None, error=message, status=409)
-    return RedirectResponse(f"{BASE}/{quote(stored.id)}?note=Saved", status_code=303)
+    else:
+        return RedirectResponse(f"{BASE}/{quote(stored.id)}?note=Saved", status_code=303)
+    # the text sent, to fix; beside it the stored version's graph and executions
+    before, workflow, executions = current
+    return _editor(
+        request, text=text, stored=before, workflow=workflow, problems=problems, error=message,
+        status=status, executions=executions,
+    )  # fmt: skip
 
 
 async def create(request: Request) -> Response:
@@ -253,9 +268,10 @@ async def run_now(request: Request) -> Response:
 
 
 def _shown(value: Any) -> str:
+    """A task's input or result as YAML (multi-line strings such as DQL stay readable blocks)."""
     if value is None:
         return ""
-    text = orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode()
+    text = dump_yaml(orjson.loads(orjson.dumps(value, default=str)))
     return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + f"\n… ({len(text):,} characters in all)"
 
 
