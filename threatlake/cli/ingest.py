@@ -52,6 +52,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
     parser.add_argument(
+        "--state", metavar="URL", help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)"
+    )
+    parser.add_argument(
         "--connection",
         metavar="C",
         default=DEFAULT_CONNECTION,
@@ -149,7 +152,7 @@ def _megabytes(size: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir)
+    config = load_config(data_dir=args.data_dir, state=args.state)
     now = received_at()
     ctx = IngestContext(received_at=now, source="threatlake ingest", connection=args.connection)
     unreadable: list[Rejection] = []
@@ -162,7 +165,9 @@ def run(args: argparse.Namespace) -> int:
             progress.task("ingest", total)
             inputs = _reported(inputs, progress)
         if isinstance(store, str):
-            with ServiceClient(config.data_dir, store, INGEST_SCOPE, connection=args.connection) as client:
+            with ServiceClient(
+                config.data_dir, store, INGEST_SCOPE, connection=args.connection, database=config.state
+            ) as client:
                 summary = ingest_through_service(client, inputs)
         else:
             try:

@@ -31,6 +31,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "storage:buckets:read",
         "storage:bucket-definitions:read",
         "settings:read",
+        "automation:workflows:read",
     ),
 }
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,99}")
