@@ -1,10 +1,14 @@
-"""``threatlake serve``: the first start prints secrets once and loads samples; later starts print none."""
+"""``threatlake serve``: the first start prints secrets once (after the port is bound) and loads samples;
+later starts print none; a second ``serve`` on one data directory is refused at once."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
-from tests.web.conftest import start_server
+from tests.web.conftest import free_port, start_server
 
 
 def test_first_start_then_restart(tmp_path: Path) -> None:
@@ -40,5 +44,45 @@ def test_generated_password_and_no_samples(tmp_path: Path) -> None:
         )
         assert len(password) >= 16
         assert server.count() == 0
+    finally:
+        assert server.stop() == 0
+
+
+def _serve(data: Path, port: int, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "threatlake", "serve", "--data-dir", str(data), "--port", str(port)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def test_a_busy_port_fails_before_any_secret_and_the_next_start_prints_them(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        failed = _serve(data, port)
+    assert failed.returncode == 2
+    assert failed.stdout == ""  # no secret shown for a start that cannot serve
+    (line,) = failed.stderr.splitlines()
+    assert line.startswith(f"threatlake serve: cannot listen on 127.0.0.1:{port}: ")
+    assert "--port" in line and "Traceback" not in failed.stderr
+    server = start_server(data, "--no-samples")  # still a first start: the secrets come now
+    try:
+        assert "admin password:" in server.first_start
+        assert server.ingest_token.startswith("tl0c01.")
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_second_serve_on_one_data_directory_exits_at_once_with_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    server = start_server(data, "--no-samples")
+    try:
+        second = _serve(data, free_port(), timeout=30)
+        assert second.returncode == 2
+        assert second.stderr.splitlines() == [
+            f"threatlake serve: Threatlake already serves the data directory {data} at {server.url}; "
+            "stop that one first, or use it (commands find it by themselves)"
+        ]
+        assert server.client().get("/healthz").status_code == 200  # the first one is untouched
     finally:
         assert server.stop() == 0
