@@ -33,9 +33,9 @@ from threatlake.documents.library import (
     metadata,
     parse_filter,
 )
-from threatlake.documents.repository import SqliteDocuments
 from threatlake.errors import ConfigError, RequestError
 from threatlake.service.announce import running_service
+from threatlake.service.resources import open_configured_state
 
 __all__ = ["HELP", "DocumentCommand", "configure", "make_command", "run"]
 
@@ -128,11 +128,11 @@ class DocumentCommand:
 
 @contextlib.contextmanager
 def _library(data_dir: Path) -> Iterator[Documents]:
-    repository = SqliteDocuments.in_dir(data_dir)
+    state = open_configured_state(load_config(data_dir=data_dir))
     try:
-        yield Documents(repository)
+        yield Documents(state.documents)
     finally:
-        repository.close()
+        state.close()
 
 
 def _quote(text: str) -> str:

@@ -36,7 +36,7 @@ from typing import Any
 from threatlake.state.connections import ConnectionRepository, MemoryConnections, SqliteConnections
 from threatlake.state.credentials import Cipher, CredentialRepository, MemoryCredentials, SqliteCredentials
 from threatlake.state.database import BUSY_SECONDS, FILE_NAME, Database
-from threatlake.state.documents import DocumentRepository, MemoryDocuments, SqliteDocuments
+from threatlake.state.documents import LEGACY_FILE, DocumentRepository, MemoryDocuments, SqliteDocuments
 from threatlake.state.leases import LeaseRepository, MemoryLeases, SqliteLeases
 from threatlake.state.pipelines import FilePipelines, MemoryPipelines, PipelineRepository
 from threatlake.state.sessions import MemorySessions, SessionRepository, SqliteSessions
@@ -79,7 +79,9 @@ class State:
     credentials: CredentialRepository = field(
         metadata=_made_on(lambda b: SqliteCredentials(b.db, b.cipher), MemoryCredentials)
     )
-    documents: DocumentRepository = field(metadata=_made(SqliteDocuments, MemoryDocuments))
+    documents: DocumentRepository = field(
+        metadata=_made_on(lambda b: SqliteDocuments(b.db, legacy=b.data_dir / LEGACY_FILE), MemoryDocuments)
+    )
     triage: TriageRepository = field(metadata=_made(SqliteTriage, MemoryTriage))
     suppressions: SuppressionRepository = field(metadata=_made(SqliteSuppressions, MemorySuppressions))
     leases: LeaseRepository = field(metadata=_made(SqliteLeases, MemoryLeases))
