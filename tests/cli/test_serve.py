@@ -3,6 +3,8 @@ later starts print none; a second ``serve`` on one data directory is refused at 
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -84,5 +86,45 @@ def test_a_second_serve_on_one_data_directory_exits_at_once_with_one_line(tmp_pa
             "stop that one first, or use it (commands find it by themselves)"
         ]
         assert server.client().get("/healthz").status_code == 200  # the first one is untouched
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_store_held_by_another_process_names_it_and_keeps_the_first_start(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    script = (
+        "import sys, time; from threatlake.store.duckdb import DuckDBStore; "
+        "store = DuckDBStore.in_dir(sys.argv[1]); print('ready', flush=True); time.sleep(60)"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script, str(data)], stdout=subprocess.PIPE, text=True
+    ) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == "ready\n"
+            failed = _serve(data, free_port())
+        finally:
+            holder.kill()
+    assert failed.returncode == 2 and failed.stdout == ""
+    (line,) = failed.stderr.splitlines()
+    assert f"is in use by another process (PID {holder.pid}, python" in line
+    assert "Could not set lock" not in line
+    server = start_server(data, "--no-samples")
+    try:
+        assert "admin password:" in server.first_start
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_stale_service_file_whose_pid_lives_on_does_not_block_a_start(tmp_path: Path) -> None:
+    """A killed service leaves ``service.json``; its PID may belong to another process by now."""
+    data = tmp_path / "data"
+    data.mkdir()
+    stale = {"url": f"http://127.0.0.1:{free_port()}", "pid": os.getpid()}  # alive, but serves nothing
+    (data / "service.json").write_text(json.dumps(stale))
+    server = start_server(data, "--no-samples")
+    try:
+        assert server.client().get("/healthz").status_code == 200
+        assert json.loads((data / "service.json").read_text())["url"] == server.url
     finally:
         assert server.stop() == 0

@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TextIO
@@ -85,6 +86,7 @@ def bootstrap(state: State, config: Config, out: TextIO) -> None:
         f"  admin password: {shown}\n"
         f"  ingest token:   {token}\n"
         f"    (scope openpipeline.events_security, connection {DEFAULT_CONNECTION!r})\n"
+        f"  lost password:  threatlake user passwd {ADMIN_USER}\n"
         "  more tokens:    threatlake token create --scope storage:security.events:read\n"
     )
     out.flush()
@@ -113,11 +115,26 @@ def _bind(config: Config) -> socket.socket:
     return sock
 
 
+def _already_serving(config: Config) -> str | None:
+    """The URL of a service that holds the data directory and answers there. A ``service.json`` left by a
+    killed service whose PID now belongs to another process (in a container, this one) is not one."""
+    url = running_service(config.data_dir)
+    if url is None:
+        return None
+    where = urllib.parse.urlsplit(url)
+    try:
+        with socket.create_connection((where.hostname or config.host, where.port or 80), timeout=2):
+            return url
+    except OSError:
+        log.warning("stale service file", extra={"fields": {"url": url}})
+        return None
+
+
 def serve(config: Config, *, out: TextIO = sys.stdout) -> int:
     """Serve until SIGINT/SIGTERM. Refuses at once when a service already holds the data directory, and
     binds the port before anything is created, so a busy port loses no first-start secret."""
     configure_logging(config.log_level)
-    running = running_service(config.data_dir)
+    running = _already_serving(config)
     if running is not None:
         raise ConfigError(
             f"Threatlake already serves the data directory {config.data_dir} at {running}; "
