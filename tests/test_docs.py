@@ -30,10 +30,30 @@ def test_every_command_and_option_is_documented() -> None:
                     assert option in text, f"option {option} of {name!r} is not documented"
 
 
+def _anchors(text: str) -> set[str]:
+    """The anchors GitHub makes of a document's headings (lower case, punctuation dropped, spaces to -)."""
+    headings = re.findall(r"^#+ (.+)$", text, re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
 def test_readme_links_resolve() -> None:
     readme = (DOCS.parent / "README.md").read_text()
     for link in re.findall(r"\]\((docs/[^)]+)\)", readme):
-        assert (DOCS.parent / link).exists(), link
+        path, _, anchor = link.partition("#")
+        assert (DOCS.parent / path).exists(), link
+        if anchor:
+            assert anchor in _anchors((DOCS.parent / path).read_text()), link
+
+
+def test_links_between_docs_resolve() -> None:
+    """``[x](other.md#anchor)`` and ``[x](#anchor)`` in docs/: the file and its heading exist."""
+    wrong = []
+    for doc in sorted(DOCS.glob("*.md")):
+        for target, anchor in re.findall(r"\]\(([\w.-]*\.md|)#([\w-]+)\)", doc.read_text()):
+            linked = DOCS / target if target else doc
+            if not linked.exists() or anchor not in _anchors(linked.read_text()):
+                wrong.append(f"{doc.name}: {target}#{anchor}")
+    assert wrong == []
 
 
 def test_the_naming_convention_is_written_down_and_linked() -> None:

@@ -18,11 +18,13 @@ from tests.aws.environment import (  # fixtures, used by name
     import_findings,
 )
 from tests.aws.fakes import FakeGuardDuty
+from tests.web.conftest import start_server
 from threatlake.cli import backfill, main
 from threatlake.cli.progress import Progress
 from threatlake.pipeline.mapping import IngestContext, map_documents
 from threatlake.sources import Finding
 from threatlake.sources.envelope import unwrap
+from threatlake.state import open_state
 from threatlake.store.duckdb import DuckDBStore
 
 __all__ = ["aws_env", "fake_guardduty", "hub"]  # fixtures; moto_endpoint comes from tests/conftest.py
@@ -322,3 +324,44 @@ def test_the_integrations_are_those_of_connections() -> None:
 
     assert set(backfill.READERS) == set(INTEGRATIONS)
     assert set(backfill.ALIASES.values()) == set(INTEGRATIONS)
+
+
+def test_guardduty_through_the_running_service(
+    aws_env: None,
+    fake_guardduty: FakeGuardDuty,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    findings = _camel_guardduty()
+    fake_guardduty.add("us-east-1", findings)
+    _guardduty_through(monkeypatch, fake_guardduty)
+    monkeypatch.setattr(backfill._Service, "RENEW_SECONDS", 0.0)  # a fresh token for every page
+    data = tmp_path / "data"
+    server = start_server(data, "--no-samples")
+    try:
+        args = ["guardduty", "--data-dir", str(data), "--region", "us-east-1"]
+        code, summary, err = _run(capsys, *args)
+        expected = _expected_events(findings)
+        assert (code, summary["received"], summary["stored"], summary["aborted"]) == (
+            0,
+            len(findings),
+            expected,
+            None,
+        )
+        assert "Could not set lock" not in err
+        assert f"backfill guardduty us-east-1: {len(findings)} findings fetched" in err
+        stored = server.query(
+            'fetch security.events | filter dt.ingest.connection == "backfill" | summarize n = count()'
+        )
+        assert int(stored["records"][0]["n"]) == expected
+        code, again, _ = _run(capsys, *args)
+        assert (code, again["stored"], again["duplicates"]) == (0, 0, expected)
+    finally:
+        assert server.stop() == 0
+    state = open_state(data)
+    try:
+        temporary = [token for token in state.tokens.list() if token.connection == "backfill"]
+    finally:
+        state.close()
+    assert temporary and all(token.revoked for token in temporary)  # each page's token, revoked after

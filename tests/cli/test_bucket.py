@@ -1,7 +1,9 @@
-"""``threatlake bucket``: create, list, sweep and delete, against a real store."""
+"""``threatlake bucket``: create, list, sweep and delete, against a real store or the running service."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import orjson
 import pytest
 
 from tests.store.conftest import make_event
+from tests.web.conftest import start_server
 from threatlake.cli import main
 from threatlake.store import open_store
 
@@ -58,3 +61,58 @@ def test_bucket_lifecycle_and_sweep(tmp_path: Path, capsys: pytest.CaptureFixtur
 )
 def test_bad_bucket_commands_are_usage_errors(tmp_path: Path, argv: list[str]) -> None:
     assert main([*argv, "--data-dir", str(tmp_path)]) == 2
+
+
+def test_buckets_through_the_running_service(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    server = start_server(data, "--no-samples")
+    try:
+        flags = ["--data-dir", str(data)]
+        assert main(["bucket", "create", "short", "--retention-days", "2", *flags]) == 0
+        assert "bucket 'short' created: events kept 2 days" in capsys.readouterr().err
+        assert main(["bucket", "list", *flags]) == 0
+        listed = {b["name"]: b["retentionDays"] for b in _lines(capsys.readouterr().out)}
+        assert listed == {"default_securityevents": 365, "short": 2}
+        assert (
+            server.client(server.admin_token).get("/platform/buckets").json()["buckets"][1]["name"] == "short"
+        )
+
+        assert main(["bucket", "create", "short", "--retention-days", "2", *flags]) == 2
+        assert "already exists" in capsys.readouterr().err
+        assert main(["bucket", "create", "long", "--retention-days", "0", *flags]) == 2
+        assert "'retentionDays' must be a whole number" in capsys.readouterr().err
+        assert main(["bucket", "sweep", *flags]) == 2
+        assert "sweeps it by itself every 3600 s" in capsys.readouterr().err
+
+        assert main(["bucket", "delete", "short", *flags]) == 0
+        assert "bucket 'short' deleted with its 0 events" in capsys.readouterr().err
+        assert main(["bucket", "delete", "short", *flags]) == 2
+        assert "no bucket 'short'" in capsys.readouterr().err
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_store_held_by_another_process_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from threatlake.store.duckdb import DuckDBStore; "
+            "store = DuckDBStore.in_dir(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "ready\n"
+        assert main(["bucket", "list", "--data-dir", str(tmp_path)]) == 2
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    (line,) = capsys.readouterr().err.splitlines()
+    assert f"is in use by another process (PID {holder.pid}, python" in line
+    assert "stop that process or let it finish, then try again" in line
+    assert "IO Error" not in line and "Could not set lock" not in line

@@ -18,12 +18,14 @@ from threatlake.cli import bucket as bucket_command
 from threatlake.cli import connection as connection_command
 from threatlake.cli import credentials as credentials_command
 from threatlake.cli import dashboards as dashboards_command
+from threatlake.cli import demo as demo_command
 from threatlake.cli import ingest as ingest_command
 from threatlake.cli import map as map_command
 from threatlake.cli import notebooks as notebooks_command
 from threatlake.cli import query as query_command
 from threatlake.cli import serve
 from threatlake.cli import token as token_command
+from threatlake.cli import user as user_command
 from threatlake.cli import workflows as workflows_command
 from threatlake.errors import ThreatlakeError
 
@@ -35,6 +37,7 @@ COMMANDS: dict[str, ModuleType] = {
     "query": query_command,
     "serve": serve,
     "token": token_command,
+    "user": user_command,
     "connection": connection_command,
     "backfill": backfill_command,
     "bucket": bucket_command,
@@ -42,6 +45,7 @@ COMMANDS: dict[str, ModuleType] = {
     "credentials": credentials_command,
     "dashboards": dashboards_command,
     "notebooks": notebooks_command,
+    "demo": demo_command,
 }
 
 

@@ -18,24 +18,31 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from threatlake.aws import AwsError, UnavailableApiError, connect, guardduty, resolve_regions, securityhub
+from threatlake.cli.ingest import ingest_through_service
 from threatlake.cli.progress import Progress
 from threatlake.cli.query import accept_relative_times, parse_time
+from threatlake.cli.remote import ServiceClient, store_or_service
 from threatlake.config import load_config
 from threatlake.pipeline.mapping import IngestContext, map_documents
 from threatlake.service.ingest import Ingest, IngestSummary, local_ingest
 from threatlake.service.resources import open_configured_state, open_configured_store
+from threatlake.state.tokens import INGEST_SCOPE
+from threatlake.store import WriteResult
 
 __all__ = ["ALIASES", "HELP", "READERS", "Reader", "configure", "connect_client", "received_at", "run"]
 
 HELP = "pull existing findings from the GuardDuty or Security Hub API into the store"
+CONNECTION = "backfill"
 
 Pages = Iterator[list[dict[str, Any]]]
 
@@ -111,41 +118,33 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(data_dir=args.data_dir, state=args.state)
     now = received_at()
     since = _since(args.since, now) if args.since else None
-    boto_service, readers = READERS[ALIASES.get(args.service, args.service)]
+    boto_service = READERS[ALIASES.get(args.service, args.service)][0]
     regions = resolve_regions(
         boto_service, args.regions, profile=args.profile, endpoint_url=args.endpoint_url
     )
-    ctx = IngestContext(received_at=now, source=f"backfill:{boto_service}", connection="backfill")
+    ctx = IngestContext(received_at=now, source=f"backfill:{boto_service}", connection=CONNECTION)
     summary = IngestSummary()
-    warnings: list[str] = []
-    aborted: str | None = None
-    store = open_configured_store(config)
-    state = open_configured_state(config)
-    try:
-        with (
-            local_ingest(store, state, connection=ctx.connection, now=now) as ingest,
-            Progress(sys.stderr) as progress,
-        ):
-            for region in regions:
-                counts = _Counts(progress, boto_service, region)
-                try:
-                    client = connect_client(boto_service, region, args)
-                    for reader in readers:
-                        pages = reader.pages(client, since=since, until=now, say=progress.say)
-                        try:
-                            _backfill(ingest, pages, ctx, summary, counts)
-                        except UnavailableApiError as error:
-                            if not reader.optional:
-                                raise
-                            warnings.append(f"{reader.api} not available in {region}: {error.reason}")
-                except AwsError as error:
-                    aborted = str(error)
-                    break
-                finally:
-                    progress.finish(counts.text())
-    finally:
-        state.close()
-        store.close()
+
+    def read(consume: Callable[[Pages, _Counts], None]) -> tuple[list[str], str | None]:
+        with Progress(sys.stderr) as progress:
+            return _read_regions(args, regions, since=since, now=now, progress=progress, consume=consume)
+
+    store = store_or_service(lambda: open_configured_store(config), config.data_dir)
+    if isinstance(store, str):  # the running service holds the store: its ingest endpoint stores the pages
+        with _Service(config.data_dir, store, CONNECTION, config.state) as service:
+            warnings, aborted = read(lambda pages, counts: _backfill_through(service, pages, summary, counts))
+    else:
+        try:
+            state = open_configured_state(config)
+            try:
+                with local_ingest(store, state, connection=CONNECTION, now=now) as ingest:
+                    warnings, aborted = read(
+                        lambda pages, counts: _backfill(ingest, pages, ctx, summary, counts)
+                    )
+            finally:
+                state.close()
+        finally:
+            store.close()
     for warning in warnings:
         print(f"threatlake backfill: {warning}", file=sys.stderr)
     if aborted:
@@ -156,6 +155,37 @@ def run(args: argparse.Namespace) -> int:
     if aborted:
         return 2
     return 1 if summary.rejections else 0
+
+
+def _read_regions(
+    args: argparse.Namespace,
+    regions: list[str],
+    *,
+    since: datetime | None,
+    now: datetime,
+    progress: Progress,
+    consume: Callable[[Pages, _Counts], None],
+) -> tuple[list[str], str | None]:
+    """Read every region's pages into ``consume``: the warnings (an optional API not offered somewhere)
+    and the AWS error that stopped the run, if one did."""
+    boto_service, readers = READERS[ALIASES.get(args.service, args.service)]
+    warnings: list[str] = []
+    for region in regions:
+        counts = _Counts(progress, boto_service, region)
+        try:
+            client = connect_client(boto_service, region, args)
+            for reader in readers:
+                try:
+                    consume(reader.pages(client, since=since, until=now, say=progress.say), counts)
+                except UnavailableApiError as error:
+                    if not reader.optional:
+                        raise
+                    warnings.append(f"{reader.api} not available in {region}: {error.reason}")
+        except AwsError as error:
+            return warnings, str(error)
+        finally:
+            progress.finish(counts.text())
+    return warnings, None
 
 
 def _backfill(
@@ -169,6 +199,48 @@ def _backfill(
         written = ingest.write(processed.events)
         summary.count(written)
         counts.update(batch.findings, written.stored)
+
+
+def _backfill_through(service: _Service, pages: Pages, summary: IngestSummary, counts: _Counts) -> None:
+    """Send each page to the running service's ingest endpoint as it comes (stored before it answers)."""
+    for number, page in enumerate(pages, start=1):
+        name = f"{counts.region} page {number}"
+        sent = ingest_through_service(service.client(), iter([(name, orjson.dumps(page))]))
+        summary.received += sent.received
+        summary.count(WriteResult(sent.stored, sent.duplicates))
+        summary.rejections.extend(sent.rejections)
+        counts.update(sent.received, sent.stored)
+
+
+class _Service:
+    """Clients of the running service for one backfill, each a temporary token of the ``backfill``
+    connection; a client older than ``RENEW_SECONDS`` is closed (its token revoked) for a fresh one, so a
+    long backfill never outlives its token."""
+
+    RENEW_SECONDS = 60.0
+
+    def __init__(self, data_dir: Path, url: str, connection: str, database: str = "sqlite") -> None:
+        self._data_dir, self._url, self._connection, self._database = data_dir, url, connection, database
+        self._current: ServiceClient | None = None
+        self._opened = 0.0
+
+    def client(self) -> ServiceClient:
+        if self._current is not None and time.monotonic() - self._opened > self.RENEW_SECONDS:
+            self.__exit__()
+        if self._current is None:
+            self._current = ServiceClient(
+                self._data_dir, self._url, INGEST_SCOPE, connection=self._connection, database=self._database
+            )
+            self._opened = time.monotonic()
+        return self._current
+
+    def __enter__(self) -> _Service:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        current, self._current = self._current, None
+        if current is not None:
+            current.__exit__()
 
 
 def _since(text: str, now: datetime) -> datetime:

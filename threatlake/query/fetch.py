@@ -20,6 +20,7 @@ from threatlake.query.nodes import group_params
 __all__ = ["VIEWS", "check_buckets", "fetch", "time_value", "timeframe_of", "wildcard_regex"]
 
 LEGACY_DEFAULT_BUCKET = "default_security_custom_events"
+DEMO_BUCKET = "demo_security_events"  # the first start's demo data (threatlake.service.demo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ class View:
 
 VIEWS: dict[str, View] = {
     "security.events": View(),
-    "events": View({DEFAULT_BUCKET: LEGACY_DEFAULT_BUCKET}),
+    "events": View({DEFAULT_BUCKET: LEGACY_DEFAULT_BUCKET, DEMO_BUCKET: LEGACY_DEFAULT_BUCKET}),
 }
 # The platform's other tables: named in the error, so a query written there says what is missing here.
 PLATFORM_TABLES = frozenset(

@@ -54,6 +54,21 @@ def _render(statement: exp.Expr) -> str:
     return statement.sql(dialect=DIALECT)
 
 
+_HELD = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+
+
+def _open_failure(path: str, error: str) -> str:
+    """Why the file did not open; another process's lock is named (its PID), not DuckDB's raw text."""
+    held = _HELD.search(error)
+    if held is None:
+        return f"cannot open {path}: {error}"
+    program = Path(held["program"]).name
+    return (
+        f"the store {path} is in use by another process (PID {held['pid']}, {program}); one process at a "
+        "time can open it: stop that process or let it finish, then try again"
+    )
+
+
 def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
@@ -80,7 +95,7 @@ class DuckDBStore:
             )
             self._conn = duckdb.connect(self.path, config=config)
         except duckdb.IOException as error:
-            raise StoreError(f"cannot open {self.path}: {error}", retryable=True) from None
+            raise StoreError(_open_failure(self.path, str(error)), retryable=True) from None
         self._lock = threading.Lock()
         self._closed = False
         self._statements = sql.Statements(_render)

@@ -1,9 +1,10 @@
 """Running the service: open the store and the settings, bootstrap a first start, serve with uvicorn.
 
-On the first start (no user yet) the admin user and an ingest token are created and printed once on
-stdout, and the bundled samples are stored (unless ``load_samples`` is off). uvicorn's ``Server`` handles
-SIGINT/SIGTERM gracefully: it stops accepting, lets requests in flight finish, then the app's lifespan
-drains the writer queue, so every acknowledged event is stored before the process exits.
+The port is bound first (a busy port fails before anything is created). On the first start (no user yet)
+the admin user and an ingest token are then created and printed once on stdout, and the bundled samples
+are stored as demo data (``threatlake.service.demo``; unless ``load_samples`` is off). uvicorn's
+``Server`` handles SIGINT/SIGTERM gracefully: it stops accepting, lets requests in flight finish, then the
+app's lifespan drains the writer queue, so every acknowledged event is stored before the process exits.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import contextlib
 import logging
 import secrets
 import signal
+import socket
 import sys
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TextIO
@@ -21,10 +24,11 @@ from typing import TextIO
 import uvicorn
 
 from threatlake.config import Config
-from threatlake.pipeline.mapping import IngestContext, map_bytes
+from threatlake.errors import ConfigError
 from threatlake.samples import sample_files
 from threatlake.service.access import create_token
-from threatlake.service.announce import announce
+from threatlake.service.announce import announce, running_service
+from threatlake.service.demo import load_demo
 from threatlake.service.resources import open_configured_state, open_configured_store
 from threatlake.state import State
 from threatlake.state.tokens import DEFAULT_CONNECTION, INGEST_SCOPE
@@ -37,7 +41,6 @@ __all__ = ["ADMIN_USER", "GRACEFUL_SHUTDOWN_SECONDS", "bootstrap", "load_samples
 
 ADMIN_USER = "admin"
 GRACEFUL_SHUTDOWN_SECONDS = 30
-SAMPLES_CONNECTION = "samples"
 
 log = logging.getLogger("threatlake.server")
 
@@ -83,32 +86,72 @@ def bootstrap(state: State, config: Config, out: TextIO) -> None:
         f"  admin password: {shown}\n"
         f"  ingest token:   {token}\n"
         f"    (scope openpipeline.events_security, connection {DEFAULT_CONNECTION!r})\n"
+        f"  lost password:  threatlake user passwd {ADMIN_USER}\n"
         "  more tokens:    threatlake token create --scope storage:security.events:read\n"
     )
     out.flush()
 
 
 def load_samples(store: Store) -> WriteResult:
-    """Store the bundled sample findings (connection ``samples``)."""
-    ctx = IngestContext(
-        received_at=datetime.now(UTC), source="threatlake samples", connection=SAMPLES_CONNECTION
-    )
-    events = []
-    for name, data in sample_files():
-        events.extend(map_bytes(data, ctx, name).events)
-    return store.write(events)
+    """Store the bundled sample findings as demo data, moved into the present (``service.demo``)."""
+    return load_demo(store, sample_files(), datetime.now(UTC))
+
+
+def _bind(config: Config) -> socket.socket:
+    """The listening socket, bound before any first-start secret is printed."""
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((config.host, config.port))
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on {config.host}:{config.port}: {error.strerror}; stop what uses the port "
+            "or pick another (--port, THREATLAKE_PORT)"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _already_serving(config: Config) -> str | None:
+    """The URL of a service that holds the data directory and answers there. A ``service.json`` left by a
+    killed service whose PID now belongs to another process (in a container, this one) is not one."""
+    url = running_service(config.data_dir)
+    if url is None:
+        return None
+    where = urllib.parse.urlsplit(url)
+    try:
+        with socket.create_connection((where.hostname or config.host, where.port or 80), timeout=2):
+            return url
+    except OSError:
+        log.warning("stale service file", extra={"fields": {"url": url}})
+        return None
 
 
 def serve(config: Config, *, out: TextIO = sys.stdout) -> int:
+    """Serve until SIGINT/SIGTERM. Refuses at once when a service already holds the data directory, and
+    binds the port before anything is created, so a busy port loses no first-start secret."""
     configure_logging(config.log_level)
-    store = open_configured_store(config)
-    state = open_configured_state(config)
-    try:
+    running = _already_serving(config)
+    if running is not None:
+        raise ConfigError(
+            f"Threatlake already serves the data directory {config.data_dir} at {running}; "
+            "stop that one first, or use it (commands find it by themselves)"
+        )
+    with contextlib.ExitStack() as resources:
+        sock = _bind(config)
+        resources.callback(sock.close)
+        store = open_configured_store(config)  # a held lock: the store's error names the other process
+        resources.callback(store.close)
+        state = open_configured_state(config)
+        resources.callback(state.close)
         if not state.users.has_users():
             bootstrap(state, config, out)
             if config.load_samples:
                 written = load_samples(store)
-                log.info("samples loaded", extra={"fields": {"stored": written.stored}})
+                log.info("demo data loaded", extra={"fields": {"stored": written.stored}})
         app = create_app(config, store, state)
         server = _Server(
             uvicorn.Config(
@@ -124,9 +167,7 @@ def serve(config: Config, *, out: TextIO = sys.stdout) -> int:
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
         )
-        with announce(config.data_dir, f"http://{config.host}:{config.port}"):
-            server.run()
+        port = sock.getsockname()[1]
+        with announce(config.data_dir, f"http://{config.host}:{port}"):
+            server.run(sockets=[sock])
         return 0 if server.started else 1
-    finally:
-        store.close()
-        state.close()

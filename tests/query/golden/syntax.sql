@@ -136,7 +136,7 @@ SELECT CASE WHEN REGEXP_MATCHES($1, $2) THEN TRY_STRPTIME(REGEXP_EXTRACT($1, $2,
 
 -- events-view
 -- | fetch events, bucket:{"default_security_custom_events"} | filter dt.system.bucket == "default_security_custom_events" | fields event.id, dt.system.bucket
-SELECT "event.id", CASE WHEN "dt.system.bucket" = 'default_securityevents' THEN 'default_security_custom_events' ELSE "dt.system.bucket" END AS "dt.system.bucket" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) AND CASE WHEN "dt.system.bucket" = 'default_securityevents' THEN 'default_security_custom_events' ELSE "dt.system.bucket" END = $3 AND CASE WHEN "dt.system.bucket" = 'default_securityevents' THEN 'default_security_custom_events' ELSE "dt.system.bucket" END = $3 LIMIT $4;
+SELECT "event.id", CASE WHEN "dt.system.bucket" = 'default_securityevents' THEN 'default_security_custom_events' WHEN "dt.system.bucket" = 'demo_security_events' THEN 'default_security_custom_events' ELSE "dt.system.bucket" END AS "dt.system.bucket" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) AND CASE WHEN "dt.system.bucket" = 'default_securityevents' THEN 'default_security_custom_events' WHEN "dt.system.bucket" = 'demo_security_events' THEN 'default_security_custom_events' ELSE "dt.system.bucket" END = $3 AND CASE WHEN "dt.system.bucket" = 'default_securityevents' THEN 'default_security_custom_events' WHEN "dt.system.bucket" = 'demo_security_events' THEN 'default_security_custom_events' ELSE "dt.system.bucket" END = $3 LIMIT $4;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "default_security_custom_events", 1001]
 
 -- timeseries-interval-widened
