@@ -24,7 +24,7 @@ PAIRS = {"url": ("IngestUrl", "DynatraceOpenPipelineEndpoint"), "secret": ("Secr
 
 def documented_commercial_command() -> list[str]:
     """The `aws cloudformation deploy` command of the section on moving from the commercial product."""
-    blocks = re.findall(r"```\n(.*?)```", DOC, re.S)
+    blocks = re.findall(r"```(?:sh)?\n(.*?)```", DOC, re.S)
     [block] = [b for b in blocks if '"DynatraceOpenPipelineEndpoint"=' in b]
     words = shlex.split(block.replace("\\\n", " "))
     starts = [i for i in range(len(words) - 2) if words[i : i + 3] == ["aws", "cloudformation", "deploy"]]

@@ -111,7 +111,7 @@ def test_every_sample_through_the_handler_is_stored_once(
     deadline = time.monotonic() + 10
     while True:
         assert main(["connection", "list", "--data-dir", str(server.data_dir)]) == 0
-        rows = {line.split("\t")[0]: line.split("\t") for line in capsys.readouterr().out.splitlines()[1:]}
+        rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
         counts = {name: int(rows[name][4]) for name in sent}
         if counts == sent or time.monotonic() > deadline:
             break
