@@ -67,6 +67,14 @@ def _strptime(args: list[exp.Expression]) -> exp.Expression:
     return exp.Anonymous(this="parseDateTime64BestEffortOrNull", expressions=[args[0], exp.Literal.number(6)])
 
 
+def _strftime(args: list[exp.Expression]) -> exp.Expression:
+    """strftime's minute ``%M`` is ClickHouse's month name (its minute: ``%i``); the format is a constant."""
+    minute = exp.Anonymous(
+        this="replaceAll", expressions=[args[1], exp.Literal.string("%M"), exp.Literal.string("%i")]
+    )
+    return exp.Anonymous(this="formatDateTime", expressions=[args[0], minute, *args[2:]])
+
+
 def _map_value(args: list[exp.Expression]) -> exp.Expression:
     return exp.Bracket(this=args[0], expressions=[args[1]])
 
@@ -103,7 +111,7 @@ CLICKHOUSE_EMITTERS: dict[str, Emitter] = {
     "epoch_us": _call("toUnixTimestamp64Micro"),
     "epoch_ns": _call("toUnixTimestamp64Nano"),
     "make_timestamp": _call("fromUnixTimestamp64Micro"),
-    "strftime": _call("formatDateTime"),
+    "strftime": _strftime,
     "timezone": _timezone,
     "try_strptime": _strptime,
     "to_json": _call("toJSONString"),

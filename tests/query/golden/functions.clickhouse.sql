@@ -225,7 +225,7 @@ SELECT accurateCastOrNull("finding.count", 'Nullable(Float64)') AS "x" FROM even
 
 -- toString
 -- | fetch security.events | fields x = toString(timestamp)
-SELECT formatDateTime("timestamp", '%Y-%m-%dT%H:%M:%S.%f000Z') AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT formatDateTime("timestamp", replaceAll('%Y-%m-%dT%H:%M:%S.%f000Z', '%M', '%i')) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- toBoolean
@@ -250,7 +250,7 @@ SELECT fromUnixTimestamp64Micro(toUnixTimestamp64Micro("timestamp") - toUnixTime
 
 -- formatTimestamp
 -- | fetch security.events | fields x = formatTimestamp(timestamp, format:"yyyy-MM-dd HH:mm")
-SELECT formatDateTime("timestamp", {p1: String}) AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
+SELECT formatDateTime("timestamp", replaceAll({p1: String}, '%M', '%i')) AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: ["%Y-%m-%d %H:%M", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- getHour
