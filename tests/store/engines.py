@@ -25,11 +25,16 @@ from threatlake.store.duckdb import DuckDBStore
 _names = itertools.count(1)
 
 
+_root: list[Path] = []  # the process's chDB directory (each module importing the fixtures shares it)
+
+
 @pytest.fixture(scope="session")
 def chdb_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The session's one chDB directory (skips when chDB cannot be imported)."""
     pytest.importorskip("chdb", reason="chdb (the ClickHouse engine in-process) cannot be imported")
-    return tmp_path_factory.mktemp("chdb")
+    if not _root:
+        _root.append(tmp_path_factory.mktemp("chdb"))
+    return _root[0]
 
 
 FreshStore = Callable[..., Store]

@@ -17,7 +17,7 @@ import orjson
 from threatlake.config import load_config
 from threatlake.errors import ConfigError
 from threatlake.pipeline.definitions import NAME
-from threatlake.store import open_store
+from threatlake.service.resources import STORE_HELP, open_configured_store
 
 __all__ = ["HELP", "check_bucket_name", "configure", "run"]
 
@@ -35,6 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     common.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
+    common.add_argument("--store", metavar="URL", help=STORE_HELP)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("list", help="list buckets as JSON lines", parents=[common])
     create = actions.add_parser("create", help="create a bucket", parents=[common])
@@ -48,8 +49,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir)
-    store = open_store(config.data_dir)
+    config = load_config(data_dir=args.data_dir, store=args.store)
+    store = open_configured_store(config)
     now = datetime.now(UTC)
     try:
         if args.action == "create":

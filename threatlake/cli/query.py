@@ -28,7 +28,7 @@ from threatlake.config import load_config
 from threatlake.errors import ConfigError, QueryError
 from threatlake.model import parse_timestamp
 from threatlake.service.query import QueryRequest, run_query
-from threatlake.service.resources import open_configured_store
+from threatlake.service.resources import STORE_HELP, open_configured_store
 
 __all__ = ["FORMATS", "HELP", "configure", "parse_time", "run"]
 
@@ -47,6 +47,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
+    parser.add_argument("--store", metavar="URL", help=STORE_HELP)
     parser.add_argument("--from", dest="start", metavar="T", help="default timeframe start (ISO 8601 or -7d)")
     parser.add_argument("--to", dest="end", metavar="T", help="default timeframe end (ISO 8601 or -1h; now)")
     parser.add_argument("--format", choices=sorted(FORMATS), default="table", help="output format")
@@ -67,7 +68,7 @@ def parse_time(text: str, now: datetime) -> datetime:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir)
+    config = load_config(data_dir=args.data_dir, store=args.store)
     now = datetime.now(UTC)
     start = parse_time(args.start, now) if args.start else None
     end = parse_time(args.end, now) if args.end else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from threatlake.config import load_config
+from threatlake.service.resources import STORE_HELP
 
 __all__ = ["HELP", "configure", "run"]
 
@@ -19,6 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
+    parser.add_argument("--store", metavar="URL", help=STORE_HELP)
     parser.add_argument("--host", metavar="H", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", metavar="P", type=int, help="port to listen on (default 8080)")
     parser.add_argument(
@@ -31,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_config(
         data_dir=args.data_dir,
+        store=args.store,
         host=args.host,
         port=args.port,
         load_samples=False if args.no_samples else None,

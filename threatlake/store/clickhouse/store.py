@@ -12,6 +12,7 @@ that slips through (reads run with ``final = 1``, so no answer counts it). Each 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,8 @@ from threatlake.store.protocol import Bucket, Params, WriteResult
 from threatlake.store.schema import BUCKETS, EVENTS
 
 __all__ = ["DIALECT", "ClickHouseStore"]
+
+log = logging.getLogger("threatlake.store")
 
 DIALECT = "clickhouse"
 DEFAULT_RETENTION_DAYS = 365
@@ -108,6 +111,7 @@ class ClickHouseStore:
         retention = {bucket.name: bucket.retention_days for bucket in self._buckets()}
         buckets = pc.fill_null(table.column("dt.system.bucket"), DEFAULT_BUCKET).to_pylist()
         days = [retention.get(name, DEFAULT_RETENTION_DAYS) for name in buckets]
+        self._warn_expired(table, days)
         staged = table.append_column(RETENTION, pa.array(days, type=pa.uint16()))
         staged = staged.rename_columns([PHYSICAL.get(name, name) for name in staged.column_names])
         token = hashlib.sha256("\n".join(sorted(staged.column("event.id").to_pylist())).encode()).hexdigest()
@@ -115,6 +119,21 @@ class ClickHouseStore:
             self._client.insert(EVENTS, staged, {"insert_deduplication_token": token})
         except StoreError as error:
             raise StoreError(f"write to {self.name} failed: {error.message}", retryable=True) from None
+
+    def _warn_expired(self, table: pa.Table, days: list[int]) -> None:
+        """The row TTL drops a row already past its retention on insert: say so, never lose it quietly."""
+        arrived = pc.coalesce(table.column("dt.ingest.time"), table.column("timestamp")).to_pylist()
+        now = _naive(datetime.now(UTC))
+        expired = sum(
+            1 for when, keep in zip(arrived, days, strict=True) if when and when + timedelta(days=keep) < now
+        )
+        if expired:
+            log.warning(
+                "%s: %d of %d events arrived past their bucket's retention; the TTL drops them at once",
+                self.name,
+                expired,
+                table.num_rows,
+            )
 
     # -- reading -----------------------------------------------------------------------------------------
 
