@@ -28,46 +28,39 @@ CASES = [(table, name, text) for table, cases in TABLES.items() for name, text i
 IDS = [f"{table}:{name}" for table, name, _ in CASES]
 SINCE = datetime(2000, 1, 1)
 
-_STRUCT = "a record literal `{name := value}` does not parse in ClickHouse (needs a tuple emitter)"
 _ARRAYS = "ClickHouse arrays are never NULL: an absent array reads as [] where DuckDB gives null"
 _UNORDERED = "no sort before the limit: each engine keeps different rows"
 _JSON = "JSON extraction differs: ClickHouse's JSONExtract* give '' or a failed cast where DuckDB gives null"
 _NULLS = "three-valued logic over absent arrays: ClickHouse answers false/0 where DuckDB answers null"
 KNOWN: dict[str, str] = {
     "commands:fetch": _ARRAYS,
-    "commands:fieldsFlatten": _STRUCT,
+    "commands:fieldsFlatten": "flattened JSON arrays are cast to a Nullable(Array), which ClickHouse refuses",
     "commands:limit": _UNORDERED,
     "commands:dedup": "dedup keeps an arbitrary row per key on each engine (no sort)",
-    "commands:makeTimeseries": _STRUCT,
     "commands:parse": _JSON,
     "commands:append": "UNION ALL BY NAME has no ClickHouse form; needs explicit column lists",
     "commands:lookup": "lookup keeps the first match per key: each engine picks a different one",
-    "functions:takeFirst": "ordered `first(x ORDER BY ts)`: no ClickHouse syntax; needs argMin(x, ts)",
-    "functions:takeLast": "ordered `last(x ORDER BY ts)`: no ClickHouse syntax; needs argMax(x, ts)",
     "functions:collectArray": "groupArray keeps the engine's row order, not DuckDB's",
     "functions:concat": "ClickHouse concat of a NULL part gives NULL-free text differently from DuckDB",
-    "functions:record": _STRUCT,
+    "functions:record": "a record with a dotted field name turns into an unnamed tuple in ClickHouse",
     "functions:arraySize": _NULLS,
     "functions:arrayDistinct": "arrayDistinct keeps a different element order than DuckDB's list_distinct",
     "functions:arrayFirst": "list_extract of an empty array: ClickHouse gives '' where DuckDB gives null",
     "functions:arrayLast": "list_extract of an empty array: ClickHouse gives '' where DuckDB gives null",
     "functions:iAny": _NULLS,
     "functions:iAll": _NULLS,
-    "functions:ipIn": "list_reduce has no emitter yet (ClickHouse arrayFold orders its arguments otherwise)",
+    "functions:ipIn": _NULLS,
     "functions:isIpv4": _NULLS,
     "syntax:extra-field": _JSON,
-    "syntax:record-access": _STRUCT,
+    "syntax:record-access": _JSON,
     "syntax:iterate": _ARRAYS,
     "syntax:array-not-equal": _NULLS,
     "syntax:extra-aggregate": _JSON,
     "syntax:extra-array-size": "CAST of a missing JSON array to Array(String) fails on NULL in ClickHouse",
-    "syntax:sort-record": "sorting by a record: the engine fails to write an Arrow result",
-    "syntax:flatten-record": _STRUCT,
     "syntax:flatten-fields": _JSON,
     "syntax:parse-json-flat": _JSON,
-    "syntax:parse-json-record": _STRUCT,
+    "syntax:parse-json-record": _JSON,
     "syntax:parse-json-array": _ARRAYS,
-    "syntax:timeseries-interval-widened": _STRUCT,
     "syntax:dynamic-sort": "ties in the sort key: each engine orders equal keys differently",
 }
 

@@ -51,6 +51,43 @@ def _slice(args: list[exp.Expression]) -> exp.Expression:
     return exp.Anonymous(this="arraySlice", expressions=[args[0], args[1], exp.Paren(this=length)])
 
 
+def _pick(smallest: str, largest: str) -> Emitter:
+    """Ordered ``first``/``last`` (``first(x ORDER BY k)``, no ClickHouse syntax) → ``argMin``/``argMax``."""
+
+    def emit(args: list[exp.Expression]) -> exp.Expression:
+        order = args[0] if args else None
+        if not isinstance(order, exp.Order):
+            return exp.Anonymous(this="any" if smallest == "argMin" else "anyLast", expressions=args)
+        keys = list(order.expressions)
+        descending = {bool(key.args.get("desc")) for key in keys}
+        if len(descending) != 1:  # mixed directions: no single argMin/argMax; left for the engine to refuse
+            return exp.Anonymous(this="first" if smallest == "argMin" else "last", expressions=args)
+        name = largest if descending == {True} else smallest
+        values = [key.this for key in keys]
+        key = values[0] if len(values) == 1 else exp.Tuple(expressions=values)
+        return exp.Anonymous(this=name, expressions=[order.this, key])
+
+    return emit
+
+
+def _reduce(args: list[exp.Expression]) -> exp.Expression:
+    """``list_reduce(l, (a, b) -> …)`` starts from the first element: ``arrayFold(f, l[2:], l[1])``."""
+    rest = exp.Anonymous(this="arraySlice", expressions=[args[0].copy(), exp.Literal.number(2)])
+    first = exp.Anonymous(this="arrayElement", expressions=[args[0], exp.Literal.number(1)])
+    return exp.Anonymous(this="arrayFold", expressions=[args[1], rest, first])
+
+
+def _struct(node: exp.Struct) -> exp.Expression:
+    """A record literal → a named tuple (``tuple(v AS name, …)``; reads run with named tuple columns)."""
+    parts: list[exp.Expression] = []
+    for item in node.expressions:
+        if isinstance(item, exp.PropertyEQ):
+            parts.append(exp.Alias(this=item.expression, alias=exp.to_identifier(item.name, quoted=True)))
+        else:
+            parts.append(item)
+    return exp.Anonymous(this="tuple", expressions=parts)
+
+
 def _quantile(args: list[exp.Expression]) -> exp.Expression:
     return exp.Quantile(this=args[0], quantile=args[1])
 
@@ -104,8 +141,9 @@ CLICKHOUSE_EMITTERS: dict[str, Emitter] = {
     "list_slice": _slice,
     "flatten": _call("arrayFlatten"),
     "list": _call("groupArray"),
-    "first": _call("any"),
-    "last": _call("anyLast"),
+    "first": _pick("argMin", "argMax"),
+    "last": _pick("argMax", "argMin"),
+    "list_reduce": _reduce,
     "any_value": _call("any"),
     "quantile_cont": _quantile,
     "epoch_us": _call("toUnixTimestamp64Micro"),
@@ -119,6 +157,7 @@ CLICKHOUSE_EMITTERS: dict[str, Emitter] = {
     "json_merge_patch": _call("jsonMergePatch"),
     "map_extract_value": _map_value,
     "map_from_entries": _call("mapFromArrays"),
+    "map": _call("mapFromArrays"),  # DuckDB's map(keys, values) of two lists
     "struct_extract": _call("tupleElement"),
 }
 
@@ -171,6 +210,8 @@ def _lower_clickhouse(tree: exp.Expression, values: Sequence[object]) -> exp.Exp
             return exp.Anonymous(
                 this="accurateCastOrNull", expressions=[node.this, exp.Literal.string(target)]
             )
+        if isinstance(node, exp.Struct):
+            return _struct(node)
         if isinstance(node, exp.Try):  # no TRY in ClickHouse: its arithmetic wraps or gives inf instead
             inner: exp.Expression = node.this
             return inner

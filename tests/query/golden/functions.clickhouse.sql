@@ -40,12 +40,12 @@ SELECT MAX("dt.security.risk.score") AS "x" FROM events WHERE "timestamp" >= CAS
 
 -- takeFirst
 -- | fetch security.events | sort timestamp | summarize x = takeFirst(event.id)
-SELECT any("event.id" ORDER BY "timestamp" ASC) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT argMin("event.id", "timestamp") AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- takeLast
 -- | fetch security.events | sort timestamp | summarize x = takeLast(event.id)
-SELECT anyLast("event.id" ORDER BY "timestamp" ASC) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT argMax("event.id", "timestamp") AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- takeMin
@@ -275,7 +275,7 @@ SELECT [{p1: String}, "event.id"] AS "x" FROM events WHERE "timestamp" >= CAST({
 
 -- record
 -- | fetch security.events | fields x = record(event.id, score = dt.security.risk.score)[score]
-SELECT tupleElement(tuple("event.id" := "event.id", "score" := "dt.security.risk.score"), 'score') AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT tupleElement(tuple("event.id" AS "event.id", "dt.security.risk.score" AS "score"), 'score') AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- arraySize
@@ -335,7 +335,7 @@ SELECT CASE WHEN match(arrayElement("actor.ips", 1), concat('^(?:', '((25[0-5]|2
 
 -- ipIn
 -- | fetch security.events | fields x = ipIn(actor.ips, "10.0.0.0/8", "192.168.0.0/16")
-SELECT length(arrayFilter(__e -> CASE WHEN match(__e, concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', ')$')) THEN (list_reduce(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), (__a, __b) -> __a * 256 + __b) BETWEEN CAST({p1: Int64} AS Nullable(Int64)) AND CAST({p2: Int64} AS Nullable(Int64)) OR list_reduce(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), (__a, __b) -> __a * 256 + __b) BETWEEN CAST({p3: Int64} AS Nullable(Int64)) AND CAST({p4: Int64} AS Nullable(Int64))) ELSE FALSE END, "actor.ips")) > 0 AS "x" FROM events WHERE "timestamp" >= CAST({p5: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p6: DateTime64(6)} AS DateTime64(6)) LIMIT {p7: Int64};
+SELECT length(arrayFilter(__e -> CASE WHEN match(__e, concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', ')$')) THEN (arrayFold((__a, __b) -> __a * 256 + __b, arraySlice(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), 2), arrayElement(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), 1)) BETWEEN CAST({p1: Int64} AS Nullable(Int64)) AND CAST({p2: Int64} AS Nullable(Int64)) OR arrayFold((__a, __b) -> __a * 256 + __b, arraySlice(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), 2), arrayElement(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), 1)) BETWEEN CAST({p3: Int64} AS Nullable(Int64)) AND CAST({p4: Int64} AS Nullable(Int64))) ELSE FALSE END, "actor.ips")) > 0 AS "x" FROM events WHERE "timestamp" >= CAST({p5: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p6: DateTime64(6)} AS DateTime64(6)) LIMIT {p7: Int64};
 -- params: [167772160, 184549375, 3232235520, 3232301055, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- isIpv4

@@ -25,7 +25,7 @@ SELECT "event.id", JSONExtractRaw("extra", {p1: String}) AS "service.action" FRO
 
 -- record-access
 -- | fetch security.events | fields x = record(a = record(b = event.id))[a][b], y = actor.ips[0]
-SELECT tupleElement(tupleElement(tuple("a" := tuple("b" := "event.id")), 'a'), 'b') AS "x", arrayElement("actor.ips", CAST({p1: Int64} AS Nullable(Int64))) AS "y" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
+SELECT tupleElement(tupleElement(tuple(tuple("event.id" AS "b") AS "a"), 'a'), 'b') AS "x", arrayElement("actor.ips", CAST({p1: Int64} AS Nullable(Int64))) AS "y" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: [1, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- iterate
@@ -101,7 +101,7 @@ SELECT "event.provider", COUNT(*) AS "total" FROM events WHERE "timestamp" >= CA
 
 -- flatten-record
 -- | fetch security.events | fieldsAdd r = record(a = event.id, b = record(c = finding.count)) | fieldsFlatten r, prefix:"x.", depth:2 | fields x.a, x.b.c
-SELECT tupleElement(tuple("a" := "event.id", "b" := tuple("c" := "finding.count")), 'a') AS "x.a", tupleElement(tupleElement(tuple("a" := "event.id", "b" := tuple("c" := "finding.count")), 'b'), 'c') AS "x.b.c" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT tupleElement(tuple("event.id" AS "a", tuple("finding.count" AS "c") AS "b"), 'a') AS "x.a", tupleElement(tupleElement(tuple("event.id" AS "a", tuple("finding.count" AS "c") AS "b"), 'b'), 'c') AS "x.b.c" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- flatten-fields
@@ -116,7 +116,7 @@ SELECT JSONExtractString(JSONExtractRaw(accurateCastOrNull("dt.raw_data", 'Strin
 
 -- parse-json-record
 -- | fetch security.events | parse dt.raw_data, "JSON{STRING:id, JSON:resource}:r" | fields r
-SELECT tuple("id" := JSONExtractString(JSONExtractRaw(accurateCastOrNull("dt.raw_data", 'String'), {p1: String})), "resource" := JSONExtractRaw(accurateCastOrNull("dt.raw_data", 'String'), {p2: String})) AS "r" FROM events WHERE "timestamp" >= CAST({p3: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p4: DateTime64(6)} AS DateTime64(6)) LIMIT {p5: Int64};
+SELECT tuple(JSONExtractString(JSONExtractRaw(accurateCastOrNull("dt.raw_data", 'String'), {p1: String})) AS "id", JSONExtractRaw(accurateCastOrNull("dt.raw_data", 'String'), {p2: String}) AS "resource") AS "r" FROM events WHERE "timestamp" >= CAST({p3: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p4: DateTime64(6)} AS DateTime64(6)) LIMIT {p5: Int64};
 -- params: ["$.\"id\"", "$.\"resource\"", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- parse-json-array
@@ -141,7 +141,7 @@ SELECT "event.id", CASE WHEN "dt.system.bucket" = 'default_securityevents' THEN 
 
 -- timeseries-interval-widened
 -- | fetch security.events, from:-3650d | makeTimeseries count(default:0), interval:1h
-SELECT tuple("start" := CAST({p1: DateTime64(6)} AS DateTime64(6)), "end" := CAST({p2: DateTime64(6)} AS DateTime64(6))) AS "timeframe", CAST({p3: Int64} AS Nullable(Int64)) AS "interval", arrayMap(__b -> COALESCE("__m0"[__b], CAST({p5: Int64} AS Nullable(Int64))), range(CAST({p4: Int64} AS Nullable(Int64)))) AS "count()" FROM (SELECT map(groupArray("__bin"), groupArray("count()")) AS "__m0" FROM (SELECT COUNT(*) AS "count()", CAST((toUnixTimestamp64Micro("timestamp") - toUnixTimestamp64Micro(CAST({p1: DateTime64(6)} AS DateTime64(6)))) / CAST({p6: Int64} AS Nullable(Int64)) AS Nullable(Int64)) AS "__bin" FROM events WHERE "timestamp" >= CAST({p7: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p8: DateTime64(6)} AS DateTime64(6)) AND "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) GROUP BY CAST((toUnixTimestamp64Micro("timestamp") - toUnixTimestamp64Micro(CAST({p1: DateTime64(6)} AS DateTime64(6)))) / CAST({p6: Int64} AS Nullable(Int64)) AS Nullable(Int64))) AS t1 HAVING COUNT(*) > 0) AS t2 LIMIT {p9: Int64};
+SELECT tuple(CAST({p1: DateTime64(6)} AS DateTime64(6)) AS "start", CAST({p2: DateTime64(6)} AS DateTime64(6)) AS "end") AS "timeframe", CAST({p3: Int64} AS Nullable(Int64)) AS "interval", arrayMap(__b -> COALESCE("__m0"[__b], CAST({p5: Int64} AS Nullable(Int64))), range(CAST({p4: Int64} AS Nullable(Int64)))) AS "count()" FROM (SELECT mapFromArrays(groupArray("__bin"), groupArray("count()")) AS "__m0" FROM (SELECT COUNT(*) AS "count()", CAST((toUnixTimestamp64Micro("timestamp") - toUnixTimestamp64Micro(CAST({p1: DateTime64(6)} AS DateTime64(6)))) / CAST({p6: Int64} AS Nullable(Int64)) AS Nullable(Int64)) AS "__bin" FROM events WHERE "timestamp" >= CAST({p7: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p8: DateTime64(6)} AS DateTime64(6)) AND "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) GROUP BY CAST((toUnixTimestamp64Micro("timestamp") - toUnixTimestamp64Micro(CAST({p1: DateTime64(6)} AS DateTime64(6)))) / CAST({p6: Int64} AS Nullable(Int64)) AS Nullable(Int64))) AS t1 HAVING COUNT(*) > 0) AS t2 LIMIT {p9: Int64};
 -- params: ["2016-01-03 00:00:00", "2026-01-04 00:00:00", 259200000000000, 1218, 0, 259200000000, "2016-01-04 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- dynamic-sort

@@ -27,6 +27,7 @@ READ_SETTINGS: dict[str, Any] = {
     "session_timezone": "UTC",
     "output_format_arrow_string_as_string": 1,
     "output_format_arrow_low_cardinality_as_dictionary": 0,
+    "enable_named_columns_in_function_tuple": 1,  # ``tuple(v AS name)``: DQL records
 }
 _TIMEOUT_CODE = "Code: 159."
 
@@ -133,11 +134,17 @@ class ChdbClient:
                     ChdbClient._current = self._database
                 return self._session.query(sql, fmt, params=bound) if bound else self._session.query(sql, fmt)
             except Exception as error:  # chDB raises its own RuntimeError subclasses
+                ChdbClient._current = ""  # a failed statement may leave the engine elsewhere: USE again
                 raise _error(error) from None
 
     def query(self, sql: str, params: Mapping[str, Any], settings: Mapping[str, Any]) -> pa.Table:
-        result = self._run(sql + _settings_clause({**READ_SETTINGS, **settings}), "ArrowTable", params)
-        return naive_utc(result)
+        result = self._run(sql + _settings_clause({**READ_SETTINGS, **settings}), "ArrowStream", params)
+        # the bytes are copied out of chDB's buffer before Arrow reads them (its zero-copy ArrowTable
+        # path read freed memory now and then); an empty result keeps its schema in a stream
+        try:
+            return naive_utc(pa.ipc.open_stream(pa.py_buffer(result.bytes())).read_all())
+        except pa.ArrowInvalid as error:
+            raise StoreError(f"query failed: the engine's result could not be read ({error})") from None
 
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         self._run(sql, "CSV", params)
