@@ -67,6 +67,13 @@ SETTINGS: tuple[Setting, ...] = (
         "`clickhouse://USER:PASS@HOST:8123/DB` (see store.md)",
     ),
     Setting(
+        "state",
+        str,
+        "sqlite",
+        "state database: `sqlite` (`settings.sqlite` in the data directory) or"
+        " `postgresql://user:password@host:5432/db`, shared by several service nodes",
+    ),
+    Setting(
         "store_memory_limit",
         str,
         "",
@@ -154,6 +161,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     store: str = "duckdb"
+    state: str = "sqlite"
     store_memory_limit: str = ""
     max_body_bytes: int = 10 * MIB
     max_decompressed_bytes: int = 64 * MIB
