@@ -27,6 +27,8 @@ typecheck: $(STAMP)
 # Regenerate the golden files after a reviewed mapping change.
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden
+	$(BIN)/python -m tests.query.regen
+	$(BIN)/python -m tests.store.regen
 
 bench: $(STAMP)
 	$(BIN)/python bench/mapping.py

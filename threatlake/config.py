@@ -59,7 +59,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", Path, Path("./var"), "directory of the embedded store and the settings database"),
     Setting("host", str, "127.0.0.1", "address the service listens on"),
     Setting("port", _positive_int, 8080, "port the service listens on"),
-    Setting("store", str, "duckdb", "store backend: `duckdb` (embedded, in the data directory)"),
+    Setting(
+        "store",
+        str,
+        "duckdb",
+        "store backend: `duckdb` (embedded, in the data directory), `chdb://DIR` (ClickHouse in-process) or "
+        "`clickhouse://USER:PASS@HOST:8123/DB` (see store.md)",
+    ),
     Setting(
         "state",
         str,

@@ -12,18 +12,24 @@ from threatlake.query import compile_query
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 1, 1, 12, 0, 0)
 TABLES = {"commands": COMMAND_CASES, "functions": FUNCTION_CASES, "syntax": SYNTAX_CASES}
+#: Each dialect's golden files: ``commands.sql`` (DuckDB, the reference) and ``commands.clickhouse.sql``.
+DIALECTS = {"duckdb": "", "clickhouse": ".clickhouse"}
 
 
-def compiled(text: str) -> tuple[str, str]:
+def golden_path(table: str, dialect: str = "duckdb") -> Path:
+    return GOLDEN / f"{table}{DIALECTS[dialect]}.sql"
+
+
+def compiled(text: str, dialect: str = "duckdb") -> tuple[str, str]:
     """(SQL, params as JSON) for one case, over the last day, as the golden files hold them."""
-    query = compile_query(text, now=NOW, default_from=NOW - timedelta(days=1))
+    query = compile_query(text, now=NOW, default_from=NOW - timedelta(days=1), dialect=dialect)
     return query.sql, json.dumps(list(query.params), default=str)
 
 
-def render(cases: dict[str, str]) -> str:
+def render(cases: dict[str, str], dialect: str = "duckdb") -> str:
     blocks = []
     for name, text in cases.items():
-        sql, params = compiled(text)
+        sql, params = compiled(text, dialect)
         dql = "\n".join(f"-- | {line}" for line in text.splitlines())
         blocks.append(f"-- {name}\n{dql}\n{sql};\n-- params: {params}\n")
     return "\n".join(blocks)
@@ -43,8 +49,10 @@ def read(path: Path) -> dict[str, tuple[str, str]]:
 def main() -> None:
     GOLDEN.mkdir(exist_ok=True)
     for name, cases in TABLES.items():
-        (GOLDEN / f"{name}.sql").write_text(render(cases))
-        print(f"wrote {GOLDEN / name}.sql ({len(cases)} cases)")
+        for dialect in DIALECTS:
+            path = golden_path(name, dialect)
+            path.write_text(render(cases, dialect))
+            print(f"wrote {path} ({len(cases)} cases)")
 
 
 if __name__ == "__main__":

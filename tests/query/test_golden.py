@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.query.regen import GOLDEN, TABLES, compiled
+from tests.query.regen import DIALECTS, TABLES, compiled, golden_path
 from threatlake.query import compile_query
 from threatlake.query.aggregates import AGGREGATES
 from threatlake.query.functions import FUNCTIONS
@@ -22,12 +22,13 @@ def test_every_command_and_function_has_a_case() -> None:
     assert set(TABLES["functions"]) == set(FUNCTIONS) | set(AGGREGATES)
 
 
+@pytest.mark.parametrize("dialect", list(DIALECTS))
 @pytest.mark.parametrize(("table", "name", "text"), CASES, ids=IDS)
-def test_golden(table: str, name: str, text: str) -> None:
+def test_golden(table: str, name: str, text: str, dialect: str) -> None:
     from tests.query.regen import read
 
-    expected = read(GOLDEN / f"{table}.sql")[name]
-    assert compiled(text) == expected, "run `python -m tests.query.regen` and review the diff"
+    expected = read(golden_path(table, dialect))[name]
+    assert compiled(text, dialect) == expected, "run `python -m tests.query.regen` and review the diff"
 
 
 @pytest.mark.parametrize(("table", "name", "text"), CASES, ids=IDS)

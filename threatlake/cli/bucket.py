@@ -21,7 +21,7 @@ from threatlake.cli.remote import ServiceClient, store_or_service
 from threatlake.config import Config, load_config
 from threatlake.errors import ConfigError, RequestError
 from threatlake.pipeline.definitions import NAME
-from threatlake.service.resources import open_configured_store
+from threatlake.service.resources import STORE_HELP, open_configured_store
 from threatlake.store import Bucket, Store
 
 __all__ = ["BUCKETS_PATH", "HELP", "check_bucket_name", "configure", "run", "service_answer"]
@@ -44,6 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     common.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
+    common.add_argument("--store", metavar="URL", help=STORE_HELP)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("list", help="list buckets as JSON lines", parents=[common])
     create = actions.add_parser("create", help="create a bucket", parents=[common])
@@ -57,7 +58,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir)
+    config = load_config(data_dir=args.data_dir, store=args.store)
     store = store_or_service(lambda: open_configured_store(config), config.data_dir)
     if isinstance(store, str):
         return _through_service(args, config, store)

@@ -30,7 +30,7 @@ from threatlake.config import load_config
 from threatlake.errors import SourceError, StoreError
 from threatlake.pipeline.mapping import IngestContext, Rejection
 from threatlake.service.ingest import IngestSummary, ingest_inputs, local_ingest
-from threatlake.service.resources import open_configured_state, open_configured_store
+from threatlake.service.resources import STORE_HELP, open_configured_state, open_configured_store
 from threatlake.sources.decode import decode
 from threatlake.state.tokens import DEFAULT_CONNECTION, INGEST_SCOPE
 from threatlake.store import WriteResult
@@ -51,6 +51,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
+    parser.add_argument("--store", metavar="URL", help=STORE_HELP)
     parser.add_argument(
         "--state", metavar="URL", help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)"
     )
@@ -152,7 +153,7 @@ def _megabytes(size: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir, state=args.state)
+    config = load_config(data_dir=args.data_dir, store=args.store, state=args.state)
     now = received_at()
     ctx = IngestContext(received_at=now, source="threatlake ingest", connection=args.connection)
     unreadable: list[Rejection] = []

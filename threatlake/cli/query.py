@@ -28,7 +28,7 @@ from threatlake.config import Config, load_config
 from threatlake.errors import ConfigError, QueryError
 from threatlake.model import parse_timestamp
 from threatlake.service.query import QUERY_SCOPES, QueryRequest, run_query
-from threatlake.service.resources import open_configured_store
+from threatlake.service.resources import STORE_HELP, open_configured_store
 
 __all__ = ["FORMATS", "HELP", "accept_relative_times", "configure", "parse_time", "run"]
 
@@ -57,6 +57,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
+    parser.add_argument("--store", metavar="URL", help=STORE_HELP)
     parser.add_argument(
         "--state", metavar="URL", help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)"
     )
@@ -81,7 +82,7 @@ def parse_time(text: str, now: datetime) -> datetime:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir, state=args.state)
+    config = load_config(data_dir=args.data_dir, store=args.store, state=args.state)
     now = datetime.now(UTC)
     start = parse_time(args.start, now) if args.start else None
     end = parse_time(args.end, now) if args.end else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from threatlake.config import load_config
+from threatlake.service.resources import STORE_HELP
 
 __all__ = ["HELP", "configure", "run"]
 
@@ -19,6 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
+    parser.add_argument("--store", metavar="URL", help=STORE_HELP)
     parser.add_argument(
         "--state", metavar="URL", help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)"
     )
@@ -34,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_config(
         data_dir=args.data_dir,
+        store=args.store,
         state=args.state,
         host=args.host,
         port=args.port,

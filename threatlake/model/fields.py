@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["FIELDS", "STORAGE_TYPES", "Field", "FieldType"]
+__all__ = ["CLICKHOUSE_STORAGE_TYPES", "FIELDS", "STORAGE_TYPES", "Field", "FieldType"]
 
 
 class FieldType(StrEnum):
@@ -131,4 +131,14 @@ STORAGE_TYPES: dict[FieldType, str] = {
     FieldType.BOOLEAN: "BOOLEAN",
     FieldType.TIMESTAMP: "TIMESTAMP",
     FieldType.STRING_ARRAY: "VARCHAR[]",
+}
+
+#: The same columns in ClickHouse: nullable scalars, µs timestamps (``DateTime`` would keep seconds).
+CLICKHOUSE_STORAGE_TYPES: dict[FieldType, str] = {
+    FieldType.STRING: "Nullable(String)",
+    FieldType.LONG: "Nullable(Int64)",
+    FieldType.DOUBLE: "Nullable(Float64)",
+    FieldType.BOOLEAN: "Nullable(Bool)",
+    FieldType.TIMESTAMP: "Nullable(DateTime64(6))",
+    FieldType.STRING_ARRAY: "Array(String)",
 }

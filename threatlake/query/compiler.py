@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
 
 from threatlake.errors import QueryError
 from threatlake.query import nodes as n
 from threatlake.query.commands import stage_for
+from threatlake.query.dialects import dialect_for
 from threatlake.query.dtypes import DType
 from threatlake.query.expressions import UNEXPECTED
 from threatlake.query.fetch import check_buckets, fetch
@@ -26,7 +26,8 @@ _VERIFY_NOW = datetime(2000, 1, 1)
 
 @dataclass(frozen=True, slots=True)
 class CompiledQuery:
-    """SQL with ``$n`` placeholders and its parameters, plus what the result needs to be shaped."""
+    """SQL with placeholders in the dialect's syntax (DuckDB ``$n``; ClickHouse ``{pn:Type}``, bound by name
+    ``pn`` to ``params[n - 1]``) and its parameters, plus what the result needs to be shaped."""
 
     sql: str
     params: tuple[object, ...]
@@ -48,8 +49,8 @@ class CompiledQuery:
         return {name: dtype.kind for name, dtype in zip(self.columns, self.types, strict=True)}
 
     @staticmethod
-    def verify(text: str) -> list[QueryError]:
-        return verify(text)
+    def verify(text: str, *, dialect: str = "duckdb") -> list[QueryError]:
+        return verify(text, dialect=dialect)
 
 
 def _utc(value: datetime) -> datetime:
@@ -110,7 +111,7 @@ def _compile(
     select = frame.select(params, cap=max_records + 1)
     values = _renumber(select, params.values)
     return CompiledQuery(
-        sql=Dialect.get_or_raise(dialect).generate(select, copy=False),
+        sql=dialect_for(dialect).generate(select, values),
         params=values,
         columns=tuple(frame.cols),
         types=tuple(col.type for col in frame.cols.values()),
@@ -141,6 +142,7 @@ def compile_query(
 
     ``buckets``: the store's bucket names; given, a query that tests a bucket no one has gets a notification
     naming those that exist (the compiler itself never reads the store)."""
+    dialect_for(dialect)  # an unknown target is the caller's error (ValueError), not the query's
     now = _utc(now)
     end = _utc(default_to) if default_to is not None else now
     start = _utc(default_from) if default_from is not None else end - DEFAULT_TIMEFRAME
@@ -162,10 +164,10 @@ def compile_query(
         raise QueryError(UNEXPECTED, 1, 1, text[:20]) from error
 
 
-def verify(text: str) -> list[QueryError]:
-    """Positioned errors of a query (empty when it compiles)."""
+def verify(text: str, *, dialect: str = "duckdb") -> list[QueryError]:
+    """Positioned errors of a query compiled for ``dialect`` (empty when it compiles)."""
     try:
-        compile_query(text, now=_VERIFY_NOW)
+        compile_query(text, now=_VERIFY_NOW, dialect=dialect)
     except QueryError as error:
         return [error]
     return []

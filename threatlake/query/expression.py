@@ -20,11 +20,11 @@ from datetime import datetime
 from typing import Final, TypeVar
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
 
 from threatlake.errors import QueryError
 from threatlake.model.fields import FIELDS, STORAGE_TYPES
 from threatlake.query import nodes as n
+from threatlake.query.dialects import dialect_for
 from threatlake.query.dtypes import JSON, NULL, DType, Typed, from_field_type
 from threatlake.query.expressions import UNEXPECTED, ExprCompiler, cast, coerce
 from threatlake.query.frame import RAW_COLUMNS, Ctx, Frame, Params
@@ -148,7 +148,7 @@ class EventExpressions:
                 used.append(self.params.values[int(old) - 1])
                 mapping[old] = str(len(used))
             node.set("this", mapping[old])
-        return Dialect.get_or_raise(dialect).generate(tree, copy=False), tuple(used)
+        return dialect_for(dialect).generate(tree, used), tuple(used)
 
     def _guard(self, text: str, compile_it: Callable[[], _T]) -> _T:
         try:

@@ -12,7 +12,13 @@ from threatlake.state import State, open_state
 from threatlake.store import Store, open_store
 from threatlake.store.duckdb import DuckDBStore
 
-__all__ = ["open_configured_state", "open_configured_store"]
+__all__ = ["STORE_HELP", "open_configured_state", "open_configured_store"]
+
+#: What ``--store`` takes, for every command that opens the store.
+STORE_HELP = (
+    "the event store: duckdb (the data directory's), chdb://DIR (the ClickHouse engine in-process) or "
+    "clickhouse://USER:PASS@HOST:8123/DB (default: $THREATLAKE_STORE, else duckdb)"
+)
 
 
 def open_configured_store(config: Config) -> Store:

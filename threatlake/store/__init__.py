@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from threatlake.errors import StoreError
+from threatlake.store.clickhouse import open_chdb, open_clickhouse
 from threatlake.store.duckdb import DuckDBStore
 from threatlake.store.protocol import Bucket, Store, WriteResult
 
@@ -25,6 +26,8 @@ def _open_duckdb(location: str) -> Store:
 #: URL scheme → opener of the rest of the URL (``duckdb:///var/lib/threatlake`` → ``/var/lib/threatlake``).
 BACKENDS: dict[str, Callable[[str], Store]] = {
     "duckdb": _open_duckdb,
+    "chdb": open_chdb,
+    "clickhouse": open_clickhouse,
 }
 
 

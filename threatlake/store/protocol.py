@@ -1,6 +1,6 @@
 """What every store backend offers: the one small protocol the rest of Threatlake programs against.
 
-A backend is a same-shaped module (``duckdb`` now, ``clickhouse`` later) registered in ``threatlake.store``.
+A backend is a same-shaped module (``duckdb``) or package (``clickhouse``) registered in ``threatlake.store``.
 Callers never see a database connection: they write events, run compiled SQL with bound parameters, manage
 buckets and sweep retention. ``dialect`` names the SQL dialect the query compiler must target.
 """
@@ -25,7 +25,8 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 class WriteResult:
     """The outcome of one write: how many events were newly stored, how many were already there, and which.
 
-    ``duplicates`` counts both events whose ``event.id`` was stored before and repeats inside the batch, so
+    ``duplicates`` counts both events whose ``event.id`` was stored before and repeats inside the batch (exact
+    for one writer; best effort on an engine that merges duplicates away, with several writers at once), so
     ``stored + duplicates`` is always the number of events handed to ``write``. ``new_ids`` holds the
     ``event.id`` of each newly stored event (``len(new_ids) == stored`` when a store reports them, as every
     backend's ``write`` must): the new-event hook fires for exactly these, and a group commit splits its
@@ -82,7 +83,8 @@ class Store(Protocol):
         ...
 
     def sweep_retention(self, now: datetime) -> int:
-        """Delete the events older than their bucket's retention at ``now``; returns how many were deleted."""
+        """Delete the events older than their bucket's retention at ``now``; returns how many were deleted
+        (where a row TTL also expires them, this deletes what the TTL has not dropped yet)."""
         ...
 
     def close(self) -> None: ...

@@ -9,6 +9,7 @@ RUNNING with a request token to ``poll`` (long polling) or ``cancel``. Results a
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import orjson
@@ -161,7 +162,7 @@ def _notification(error: QueryError) -> dict[str, Any]:
 async def verify_query(request: Request) -> Response:
     body = await read_json_object(request, _MAX_QUERY_BODY)
     text = _string(body, "query", required=True) or ""
-    errors = await run_in_threadpool(verify, text)
+    errors = await run_in_threadpool(partial(verify, text, dialect=services(request).store.dialect))
     return _json({"valid": not errors, "notifications": [_notification(error) for error in errors]})
 
 

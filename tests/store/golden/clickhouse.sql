@@ -1,0 +1,97 @@
+CREATE DATABASE IF NOT EXISTS "threatlake";
+
+CREATE TABLE IF NOT EXISTS "threatlake".events (
+  "timestamp" Nullable(DateTime64(6)),
+  "event.id" Nullable(String),
+  "event.kind" Nullable(String),
+  "event.type" Nullable(String),
+  "event.provider" Nullable(String),
+  "event.name" Nullable(String),
+  "event.description" Nullable(String) CODEC(ZSTD(3)),
+  "product.vendor" Nullable(String),
+  "product.name" Nullable(String),
+  "finding.id" Nullable(String),
+  "finding.title" Nullable(String),
+  "finding.description" Nullable(String) CODEC(ZSTD(3)),
+  "finding.type" Nullable(String),
+  "finding.types" Array(String),
+  "finding.severity" Nullable(String),
+  "finding.score" Nullable(Float64),
+  "finding.time.created" Nullable(String),
+  "finding.time.updated" Nullable(String),
+  "finding.status" Nullable(String),
+  "finding.record_state" Nullable(String),
+  "finding.count" Nullable(Int64),
+  "finding.url" Nullable(String),
+  "finding.result" Nullable(String),
+  "dt.security.risk.level" Nullable(String),
+  "dt.security.risk.score" Nullable(Float64),
+  "object.id" Nullable(String),
+  "object.name" Nullable(String),
+  "object.type" Nullable(String),
+  "aws.account.id" Nullable(String),
+  "aws.region" Nullable(String),
+  "aws.availability_zone" Nullable(String),
+  "aws.resource.id" Nullable(String),
+  "aws.resource.type" Nullable(String),
+  "aws.resource.name" Nullable(String),
+  "cloud.provider" Nullable(String),
+  "dt.system.bucket" Nullable(String),
+  "dt.openpipeline.source" Nullable(String),
+  "dt.ingest.connection" Nullable(String),
+  "dt.ingest.time" Nullable(DateTime64(6)),
+  "dt.raw_data" Nullable(String) CODEC(ZSTD(3)),
+  "container.id" Nullable(String),
+  "container.name" Nullable(String),
+  "container.image.name" Nullable(String),
+  "container.image.version" Nullable(String),
+  "k8s.cluster.name" Nullable(String),
+  "k8s.namespace.name" Nullable(String),
+  "k8s.pod.name" Nullable(String),
+  "k8s.pod.uid" Nullable(String),
+  "detection.type" Nullable(String),
+  "actor.ips" Array(String),
+  "actor.geo.country.name" Nullable(String),
+  "threat.purpose" Nullable(String),
+  "network.direction" Nullable(String),
+  "network.port" Nullable(Int64),
+  "network.protocol" Nullable(String),
+  "vulnerability.id" Nullable(String),
+  "vulnerability.title" Nullable(String),
+  "vulnerability.description" Nullable(String) CODEC(ZSTD(3)),
+  "vulnerability.references.cve" Array(String),
+  "vulnerability.cvss.base_score" Nullable(Float64),
+  "vulnerability.cvss.version" Nullable(String),
+  "vulnerability.exploit_available" Nullable(String),
+  "vulnerability.fix_available" Nullable(String),
+  "component.name" Nullable(String),
+  "component.version" Nullable(String),
+  "component.fixed_version" Nullable(String),
+  "container_image.repository" Nullable(String),
+  "container_image.digest" Nullable(String),
+  "container_image.tags" Array(String),
+  "rule.id" Nullable(String),
+  "rule.name" Nullable(String),
+  "compliance.control" Nullable(String),
+  "compliance__standards" Array(String),
+  "compliance.standards" Array(String) ALIAS "compliance__standards",
+  "compliance__requirements" Array(String),
+  "compliance.requirements" Array(String) ALIAS "compliance__requirements",
+  "compliance.status" Nullable(String),
+  "extra" Nullable(String) CODEC(ZSTD(3)),
+  "retention_days" UInt16 DEFAULT 365,
+  INDEX id_bloom "event.id" TYPE bloom_filter(0.01) GRANULARITY 4
+) ENGINE = ReplacingMergeTree
+PARTITION BY ("retention_days", toYYYYMM(coalesce("dt.ingest.time", "timestamp", toDateTime64('2105-12-31 00:00:00', 6))))
+ORDER BY (ifNull("dt.system.bucket", ''), ifNull("event.type", ''), toStartOfDay(ifNull("timestamp", toDateTime64(0, 6))), ifNull("event.id", ''))
+TTL toDateTime(coalesce("dt.ingest.time", "timestamp", toDateTime64('2105-12-31 00:00:00', 6))) + toIntervalDay("retention_days")
+SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
+
+CREATE VIEW IF NOT EXISTS "threatlake".latest AS
+SELECT "timestamp", "event.id", "event.kind", "event.type", "event.provider", "event.name", "event.description", "product.vendor", "product.name", "finding.id", "finding.title", "finding.description", "finding.type", "finding.types", "finding.severity", "finding.score", "finding.time.created", "finding.time.updated", "finding.status", "finding.record_state", "finding.count", "finding.url", "finding.result", "dt.security.risk.level", "dt.security.risk.score", "object.id", "object.name", "object.type", "aws.account.id", "aws.region", "aws.availability_zone", "aws.resource.id", "aws.resource.type", "aws.resource.name", "cloud.provider", "dt.system.bucket", "dt.openpipeline.source", "dt.ingest.connection", "dt.ingest.time", "dt.raw_data", "container.id", "container.name", "container.image.name", "container.image.version", "k8s.cluster.name", "k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "detection.type", "actor.ips", "actor.geo.country.name", "threat.purpose", "network.direction", "network.port", "network.protocol", "vulnerability.id", "vulnerability.title", "vulnerability.description", "vulnerability.references.cve", "vulnerability.cvss.base_score", "vulnerability.cvss.version", "vulnerability.exploit_available", "vulnerability.fix_available", "component.name", "component.version", "component.fixed_version", "container_image.repository", "container_image.digest", "container_image.tags", "rule.id", "rule.name", "compliance.control", "compliance.standards", "compliance.requirements", "compliance.status", "extra" FROM "threatlake".events FINAL
+ORDER BY "timestamp" DESC NULLS LAST, "event.id" DESC
+LIMIT 1 BY "finding.id", "object.id", "vulnerability.id", "component.name";
+
+CREATE TABLE IF NOT EXISTS "threatlake".buckets (name String, retention_days UInt16, created DateTime64(6))
+ENGINE = ReplacingMergeTree ORDER BY name;
+

@@ -1,0 +1,234 @@
+"""``ClickHouseStore``: the store on the ClickHouse engine (chDB in-process, or a server over HTTP).
+
+Writes: a batch is deduplicated in memory, its ids already stored are looked up (bloom-filter index on
+``event.id``) and left out, and the rest goes in as one Arrow insert with an ``insert_deduplication_token``
+made of its ids, so a re-sent batch is not stored twice. The lookup makes the duplicate counts exact for one
+writer; with several writers at once they are best effort, and ``ReplacingMergeTree`` merges any duplicate
+that slips through (reads run with ``final = 1``, so no answer counts it). Each row carries its bucket's
+``retention_days``; the row TTL expires it, and ``sweep_retention`` deletes expired rows at once as well
+(lightweight ``DELETE``), counting them. ``latest`` is a view (``schema.py``), exact on every read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from threatlake.errors import StoreError
+from threatlake.model import DEFAULT_BUCKET, Event
+from threatlake.store.arrow import dedupe, to_table
+from threatlake.store.clickhouse.client import Client
+from threatlake.store.clickhouse.schema import PHYSICAL, RETENTION, ddl, quoted
+from threatlake.store.protocol import Bucket, Params, WriteResult
+from threatlake.store.schema import BUCKETS, EVENTS
+
+__all__ = ["DIALECT", "ClickHouseStore"]
+
+log = logging.getLogger("threatlake.store")
+
+DIALECT = "clickhouse"
+DEFAULT_RETENTION_DAYS = 365
+MAX_RETENTION_DAYS = 36_500
+_DATABASE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+#: Ids per lookup statement (one bound array each).
+_LOOKUP = 10_000
+_ID = quoted("event.id")
+_BUCKET = f"coalesce({quoted('dt.system.bucket')}, '{DEFAULT_BUCKET}')"
+_ARRIVED = f"coalesce({quoted('dt.ingest.time')}, {quoted('timestamp')})"
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def named(sql: str, params: Params) -> tuple[str, dict[str, Any]]:
+    """``params`` by name (``p1``…): compiled DQL binds ``{pN:Type}`` to the N-th value."""
+    if params is None:
+        return sql, {}
+    if isinstance(params, Mapping):
+        return sql, dict(params)
+    return sql, {f"p{number}": value for number, value in enumerate(params, start=1)}
+
+
+class ClickHouseStore:
+    """A ``Store`` in one ClickHouse database, reached through ``client``."""
+
+    dialect = DIALECT
+
+    def __init__(
+        self, client: Client, database: str = "threatlake", *, name: str = "", now: datetime | None = None
+    ) -> None:
+        if not _DATABASE.match(database):
+            raise StoreError(f"ClickHouse database {database!r}: letters, digits and _ only")
+        self.database = database
+        self.name = name or database
+        self._client = client
+        self._lock = threading.Lock()
+        self._closed = False
+        for statement in ddl(database):
+            client.command(statement)
+        if not any(bucket.name == DEFAULT_BUCKET for bucket in self.list_buckets()):
+            self.create_bucket(DEFAULT_BUCKET, DEFAULT_RETENTION_DAYS, now=now or datetime.now(UTC))
+
+    # -- writing -----------------------------------------------------------------------------------------
+
+    def write(self, events: Iterable[Event]) -> WriteResult:
+        unique, repeats = dedupe(events)
+        if not unique:
+            return WriteResult(0, repeats)
+        table = to_table(unique)
+        with self._lock:
+            self._check_open()
+            table = self._new_rows(table)
+            if table.num_rows:
+                self._insert(table)
+        new_ids: list[str] = table.column("event.id").to_pylist()
+        return WriteResult(len(new_ids), repeats + len(unique) - len(new_ids), frozenset(new_ids))
+
+    def _new_rows(self, table: pa.Table) -> pa.Table:
+        ids = table.column("event.id").to_pylist()
+        known: list[str] = []
+        for start in range(0, len(ids), _LOOKUP):
+            chunk = ids[start : start + _LOOKUP]
+            found = self._read(
+                f"SELECT {_ID} AS id FROM {EVENTS} WHERE {_ID} IN {{ids:Array(String)}}", {"ids": chunk}
+            )
+            known += found.column("id").to_pylist()
+        if not known:
+            return table
+        return table.filter(pc.invert(pc.is_in(table.column("event.id"), value_set=pa.array(known))))
+
+    def _insert(self, table: pa.Table) -> None:
+        retention = {bucket.name: bucket.retention_days for bucket in self._buckets()}
+        buckets = pc.fill_null(table.column("dt.system.bucket"), DEFAULT_BUCKET).to_pylist()
+        days = [retention.get(name, DEFAULT_RETENTION_DAYS) for name in buckets]
+        self._warn_expired(table, days)
+        staged = table.append_column(RETENTION, pa.array(days, type=pa.uint16()))
+        staged = staged.rename_columns([PHYSICAL.get(name, name) for name in staged.column_names])
+        token = hashlib.sha256("\n".join(sorted(staged.column("event.id").to_pylist())).encode()).hexdigest()
+        try:
+            self._client.insert(EVENTS, staged, {"insert_deduplication_token": token})
+        except StoreError as error:
+            raise StoreError(f"write to {self.name} failed: {error.message}", retryable=True) from None
+
+    def _warn_expired(self, table: pa.Table, days: list[int]) -> None:
+        """The row TTL drops a row already past its retention on insert: say so, never lose it quietly."""
+        arrived = pc.coalesce(table.column("dt.ingest.time"), table.column("timestamp")).to_pylist()
+        now = _naive(datetime.now(UTC))
+        expired = sum(
+            1 for when, keep in zip(arrived, days, strict=True) if when and when + timedelta(days=keep) < now
+        )
+        if expired:
+            log.warning(
+                "%s: %d of %d events arrived past their bucket's retention; the TTL drops them at once",
+                self.name,
+                expired,
+                table.num_rows,
+            )
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Params = None, *, timeout: float | None = None) -> pa.Table:
+        self._check_open()
+        return self._read(sql, params, timeout=timeout)
+
+    def _read(self, sql: str, params: Params, *, timeout: float | None = None) -> pa.Table:
+        text, bound = named(sql.rstrip().rstrip(";"), params)
+        settings: dict[str, Any] = {"final": 1}
+        if timeout is not None:
+            settings["max_execution_time"] = max(timeout, 0.001)
+        return self._client.query(text, bound, settings)
+
+    # -- buckets and retention ---------------------------------------------------------------------------
+
+    def _buckets(self) -> list[Bucket]:
+        rows = self._read(f"SELECT name, retention_days, created FROM {BUCKETS} ORDER BY name", None)
+        return [
+            Bucket(row["name"], int(row["retention_days"]), row["created"].replace(tzinfo=UTC))
+            for row in rows.to_pylist()
+        ]
+
+    def list_buckets(self) -> list[Bucket]:
+        self._check_open()
+        return self._buckets()
+
+    def create_bucket(self, name: str, retention_days: int, *, now: datetime) -> Bucket:
+        if not name or not 1 <= retention_days <= MAX_RETENTION_DAYS:
+            raise StoreError(
+                f"bucket {name!r}: a bucket needs a name and a retention of 1 to {MAX_RETENTION_DAYS} days"
+            )
+        created = _naive(now)
+        with self._lock:
+            self._check_open()
+            if any(bucket.name == name for bucket in self._buckets()):
+                raise StoreError(f"bucket {name!r} already exists")
+            self._client.command(
+                f"INSERT INTO {BUCKETS} (name, retention_days, created) "
+                "VALUES ({n:String}, {d:UInt16}, {c:DateTime64(6)})",
+                {"n": name, "d": int(retention_days), "c": created},
+            )
+        return Bucket(name, int(retention_days), created.replace(tzinfo=UTC))
+
+    def _count(self, where: str, params: Mapping[str, Any]) -> int:
+        result = self._read(f"SELECT count() AS n FROM {EVENTS} WHERE {where}", params)
+        return int(result.column("n")[0].as_py())
+
+    def delete_bucket(self, name: str) -> int:
+        if name == DEFAULT_BUCKET:
+            raise StoreError(f"bucket {name!r} is the default bucket and cannot be deleted")
+        with self._lock:
+            self._check_open()
+            if not any(bucket.name == name for bucket in self._buckets()):
+                raise StoreError(f"bucket {name!r} does not exist")
+            where = f"{_BUCKET} = {{b:String}}"
+            deleted = self._count(where, {"b": name})
+            self._client.command(f"DELETE FROM {EVENTS} WHERE {where}", {"b": name})
+            self._client.command(f"DELETE FROM {BUCKETS} WHERE name = {{b:String}}", {"b": name})
+        return deleted
+
+    def sweep_retention(self, now: datetime) -> int:
+        """Delete expired rows now (the TTL would drop them at its next merge), counting them."""
+        deleted = 0
+        for bucket in self.list_buckets():
+            cutoff = _naive(now) - timedelta(days=bucket.retention_days)
+            where = f"{_BUCKET} = {{b:String}} AND {_ARRIVED} < {{c:DateTime64(6)}}"
+            values = {"b": bucket.name, "c": cutoff}
+            with self._lock:
+                self._check_open()
+                count = self._count(where, values)
+                if count:
+                    self._client.command(f"DELETE FROM {EVENTS} WHERE {where}", values)
+            deleted += count
+        return deleted
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"store {self.name} is closed")
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._client.close()
+
+    def __enter__(self) -> ClickHouseStore:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ClickHouseStore({self.name!r})"
