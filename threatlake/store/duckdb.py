@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,8 +30,8 @@ from threatlake.model import DEFAULT_BUCKET, Event
 from threatlake.store import statements as sql
 from threatlake.store.arrow import dedupe, to_table
 from threatlake.store.latest import DEFAULT_LAG, Folder, Pending, rewrite
-from threatlake.store.protocol import Bucket, Params, WriteResult
-from threatlake.store.schema import EVENTS, LATEST, buckets_ddl, events_ddl
+from threatlake.store.protocol import Bucket, Params, TriageRow, WriteResult
+from threatlake.store.schema import EVENTS, LATEST, TRIAGE_COLUMNS, buckets_ddl, events_ddl, triage_ddl
 from threatlake.store.statements import LOOKUP_IDS, ROW
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "FILE_NAME", "DuckDBStore"]
@@ -44,6 +44,7 @@ MAX_RETENTION_DAYS = 36_500  # a hundred years: the column is a 32-bit integer, 
 _STAGING = "_threatlake_staging"
 _FRESH = "_threatlake_fresh"
 _WINNERS = "_threatlake_winners"
+_TRIAGE_STAGING = "_threatlake_triage"
 _MENTIONS_LATEST = re.compile(rf"\b{LATEST}\b", re.IGNORECASE)
 #: A batch of at most this share of the stored rows looks its ids up in the index (~20 µs an id) rather
 #: than scanning every stored id (~0.1 µs a row).
@@ -56,6 +57,27 @@ def _render(statement: exp.Expr) -> str:
 
 def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+_TRIAGE_TYPES = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us")}
+
+
+def _triage_table(rows: Sequence[TriageRow]) -> pa.Table:
+    latest = {row.finding_id: row for row in rows}  # the last row of a finding wins
+    values = [
+        [row.finding_id for row in latest.values()],
+        [row.status for row in latest.values()],
+        [row.assignee for row in latest.values()],
+        [_naive(row.expires) for row in latest.values()],
+        [_naive(row.modified) for row in latest.values()],
+        [row.modified_by for row in latest.values()],
+    ]
+    schema = pa.schema([(name, _TRIAGE_TYPES[kind]) for name, kind in TRIAGE_COLUMNS.items()])
+    return pa.table(values, schema=schema)
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _naive_utc(moment)
 
 
 class DuckDBStore:
@@ -88,6 +110,7 @@ class DuckDBStore:
             for ddl in (events_ddl(EVENTS, unique_id=True), events_ddl(LATEST, unique_id=False)):
                 self._conn.execute(_render(ddl)).fetchall()
             self._conn.execute(_render(buckets_ddl())).fetchall()
+            self._conn.execute(_render(triage_ddl())).fetchall()
             for statement in self._statements.latest_folded():
                 self._conn.execute(statement).fetchall()
             self._pending = Pending(folded=self._scalar(self._statements.read_latest_folded()) is True)
@@ -334,6 +357,24 @@ class DuckDBStore:
     def _count(self, statement: str, params: list[Any]) -> int:
         row = self._conn.execute(statement, params).fetchone()
         return int(row[0]) if row else 0
+
+    # -- triage mirror ---------------------------------------------------------------------------------
+
+    def put_triage(self, rows: Sequence[TriageRow], *, replace: bool = False) -> None:
+        table = _triage_table(rows)
+        with self._lock:
+            self._check_open()
+            self._conn.begin()
+            try:
+                if replace:
+                    self._conn.execute(self._statements.triage_clear()).fetchall()
+                with self._registered(_TRIAGE_STAGING, table):
+                    for statement in self._statements.triage_upsert(_TRIAGE_STAGING):
+                        self._conn.execute(statement).fetchall()
+                self._conn.commit()
+            except duckdb.Error as error:
+                self._rollback()
+                raise StoreError(f"mirroring triage in {self.path} failed: {error}", retryable=True) from None
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 

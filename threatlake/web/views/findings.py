@@ -4,7 +4,9 @@ One mechanic for the three kinds (a table entry each, ``KINDS``): the newest ver
 kind in the timeframe, narrowed by facet values (``provider=``, ``not_provider=`` ...), a text search
 (``q=``), grouped (``group=``), sorted (``sort=-risk``), paginated (``page=``, ``size=``) — every bit of
 state in the URL. Each facet's counts come from one query (the other facets' filters applied, not its own).
-The triage status is Threatlake's own (``state.triage``), joined in by finding id.
+The triage status is Threatlake's own, joined in by finding id from ``fetch security.triage`` (the store's
+mirror of the triage state), so it filters and counts like any field; bulk changes go through
+``threatlake.service.triage``.
 """
 
 from __future__ import annotations
@@ -17,17 +19,30 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from threatlake.errors import RequestError
+from threatlake.service import triage as triaging
 from threatlake.state.triage import MAX_BULK, STATUSES
+from threatlake.web.services import services
 from threatlake.web.views import platform
 from threatlake.web.views.nav import NavLink
 from threatlake.web.views.page import WRITE, form, page, viewer
 from threatlake.web.views.render import render, url_for
 
-__all__ = ["COMMON_FACETS", "KINDS", "NAV", "ROUTES", "Facet", "Kind", "dql_string", "list_query"]
+__all__ = [
+    "COMMON_FACETS",
+    "KINDS",
+    "NAV",
+    "ROUTES",
+    "TRIAGE_LOOKUP",
+    "Facet",
+    "Kind",
+    "dql_string",
+    "list_query",
+]
 
 MAX_PAGE_SIZE, EXPORT_PAGE_SIZE, DEFAULT_PAGE_SIZE = 200, 1000, 50
 MAX_OFFSET = 10_000
@@ -44,10 +59,10 @@ def dql_string(value: str) -> str:
 class Facet:
     key: str  # the URL parameter (``provider``; ``not_provider`` excludes)
     label: str
-    field: str  # the event field; "" for the triage status
+    field: str  # the field of the list's records (an event field, or the joined ``triage.status``)
 
 
-STATUS = Facet("status", "Status", "")
+STATUS = Facet("status", "Status", "triage.status")
 COMMON_FACETS = (
     Facet("provider", "Provider", "event.provider"),
     Facet("risk", "Risk level", "dt.security.risk.level"),
@@ -190,23 +205,21 @@ def list_state(request: Request, kind: Kind, *, max_size: int = MAX_PAGE_SIZE) -
     )
 
 
-def _status_expression(triaged: dict[str, list[str]]) -> str:
-    """DQL for a finding's triage status from the ids of each status other than NEW."""
-    expression = '"NEW"'
-    for status, ids in triaged.items():
-        if ids and status != "NEW":
-            literal = ", ".join(dql_string(finding_id) for finding_id in ids)
-            expression = f"if(in(finding.id, {{{literal}}}), {dql_string(status)}, else:{expression})"
-    return expression
+#: The triage status of each finding, from the store's mirror of the triage state (``fetch security.triage``).
+TRIAGE_LOOKUP = (
+    "| lookup [fetch security.triage], sourceField:finding.id, lookupField:finding.id,"
+    ' fields:{triage.status, triage.assignee}, prefix:""\n'
+    '| fieldsAdd triage.status = coalesce(triage.status, "NEW")'
+)
 
 
-def list_query(kind: Kind, state: ListState, triaged: dict[str, list[str]], *, skip: str = "") -> str:
+def list_query(kind: Kind, state: ListState, *, skip: str = "") -> str:
     """The DQL of the list: newest version per finding, the status joined, the filters (but ``skip``'s)."""
     lines = [
         "fetch security.events",
         f"| filter event.type == {dql_string(kind.event_type)}",
         "| dedup {finding.id}, sort:{timestamp desc}",
-        f"| fieldsAdd triage.status = {_status_expression(triaged)}",
+        TRIAGE_LOOKUP,
     ]
     if state.text:
         lines.append(f"| search {dql_string(state.text)}")
@@ -215,31 +228,17 @@ def list_query(kind: Kind, state: ListState, triaged: dict[str, list[str]], *, s
             facet = kind.facet(key)
             if facet is None or not values or (key == skip and command == "filter"):
                 continue
-            field = facet.field or "triage.status"
+            field = facet.field
             lines.append(f"| {command} in({field}, {{{', '.join(dql_string(value) for value in values)}}})")
     return "\n".join(lines)
 
 
-def triaged_ids(request: Request) -> dict[str, list[str]]:
-    """Finding ids by triage status (only those someone triaged; the rest are NEW)."""
-    now = datetime.now(UTC)
-    found: dict[str, list[str]] = {}
-    for record in platform.state(request).triage.find()[:MAX_BULK]:
-        found.setdefault(record.effective(now), []).append(record.finding_id)
-    return found
-
-
-async def _facet_counts(
-    request: Request, kind: Kind, state: ListState, triaged: dict[str, list[str]]
-) -> list[dict[str, Any]]:
+async def _facet_counts(request: Request, kind: Kind, state: ListState) -> list[dict[str, Any]]:
     timeframe = request.state.timeframe
 
     async def one(facet: Facet) -> dict[str, Any]:
-        field = facet.field or "triage.status"
-        text = (
-            list_query(kind, state, triaged, skip=facet.key)
-            + f"\n| summarize n = count(), by:{{value = {field}}}"
-        )
+        field = facet.field
+        text = list_query(kind, state, skip=facet.key) + f"\n| summarize n = count(), by:{{value = {field}}}"
         # sorted here, not in DQL: the compiler drops a ``sort`` after ``summarize`` (reported)
         result = await platform.run_query(request, text, timeframe, max_records=_FACET_GROUPS)
         pairs = sorted(
@@ -261,11 +260,9 @@ async def _facet_counts(
     return list(await asyncio.gather(*(one(facet) for facet in kind.facets)))
 
 
-async def _rows(
-    request: Request, kind: Kind, state: ListState, triaged: dict[str, list[str]]
-) -> tuple[list[dict[str, Any]], int, str]:
+async def _rows(request: Request, kind: Kind, state: ListState) -> tuple[list[dict[str, Any]], int, str]:
     timeframe = request.state.timeframe
-    base = list_query(kind, state, triaged)
+    base = list_query(kind, state)
     order = "desc" if state.descending else "asc"
     if state.group:
         _, field = GROUPS[state.group]
@@ -291,14 +288,12 @@ async def show(request: Request) -> Response:
     kind = KINDS[request.url.path.strip("/").split(".")[0]]
     suffix = request.url.path.rpartition(".")[2] if "." in request.url.path else ""
     state = list_state(request, kind, max_size=EXPORT_PAGE_SIZE if suffix else MAX_PAGE_SIZE)
-    triaged = triaged_ids(request)
     if suffix:
-        rows, total, _ = await _rows(request, kind, state, triaged)
+        rows, total, _ = await _rows(request, kind, state)
         return _export(kind, rows, suffix, state)
     (rows, total, text), facets = await asyncio.gather(
-        _rows(request, kind, state, triaged), _facet_counts(request, kind, state, triaged)
+        _rows(request, kind, state), _facet_counts(request, kind, state)
     )
-    statuses = {finding_id: status for status, ids in triaged.items() for finding_id in ids}
     context = {
         "kind": kind,
         "state": state,
@@ -306,7 +301,6 @@ async def show(request: Request) -> Response:
         "total": total,
         "pages": max(1, min((total + state.size - 1) // state.size, MAX_OFFSET // state.size + 1)),
         "facets": facets,
-        "statuses": statuses,
         "query": text,
         "sorts": SORTS,
         "groups": GROUPS,
@@ -320,9 +314,8 @@ async def show(request: Request) -> Response:
 
 
 def _export(kind: Kind, rows: list[dict[str, Any]], suffix: str, state: ListState) -> Response:
-    columns = (
-        ["finding.id", *kind.columns] if not state.group else ["key", "findings", "risk", "latest", "name"]
-    )
+    grouped = ["key", "findings", "risk", "latest", "name"]
+    columns = ["finding.id", *kind.columns, "triage.status"] if not state.group else grouped
     headers = {"Content-Disposition": f'attachment; filename="{kind.path.strip("/")}.{suffix}"'}
     if suffix == "json":
         body = orjson.dumps({"records": [{name: row.get(name) for name in columns} for row in rows]})
@@ -344,8 +337,7 @@ async def bulk(request: Request) -> Response:
     status = str(data.get("status") or "")
     if status not in STATUSES:
         raise RequestError(f"'status' must be one of {', '.join(STATUSES)}", {"field": "status"})
-    triaged = triaged_ids(request)
-    text = list_query(kind, state, triaged) + f"\n| fields finding.id\n| limit {MAX_BULK + 1}"
+    text = list_query(kind, state) + f"\n| fields finding.id\n| limit {MAX_BULK + 1}"
     result = await platform.run_query(request, text, request.state.timeframe, max_records=MAX_BULK + 1)
     ids = [str(record["finding.id"]) for record in result.records if record.get("finding.id")]
     if len(ids) > MAX_BULK:
@@ -355,18 +347,18 @@ async def bulk(request: Request) -> Response:
         raise RequestError(
             f"The list changed: {len(ids):,} findings match now, not {expected}. Review it and confirm again."
         )
-    before = {finding_id: status_now for status_now, found in triaged.items() for finding_id in found}
-    changed = [finding_id for finding_id in ids if before.get(finding_id, "NEW") != status]
-    failed = 0
-    if changed:
-        platform.state(request).triage.set(
-            changed,
+    done = await run_in_threadpool(
+        lambda: triaging.bulk_set(
+            platform.state(request),
+            services(request).store,
+            ids,
+            status=status,
             who=viewer(request).name,
             now=datetime.now(UTC),
-            status=status,
             comment=str(data.get("comment") or ""),
         )
-    note = f"{len(ids)} matched, {len(changed)} changed to {status}, {failed} failed"
+    )
+    note = f"{done.matched} matched, {done.changed} changed to {status}, {done.failed} failed"
     return RedirectResponse(url_for(request, kind.path, bulk=note), status_code=303)
 
 
