@@ -202,9 +202,15 @@ class DuckDBStore:
 
     def _fold_locked(self) -> None:
         since = self._pending.since
-        tables = self._pending.take()
-        if not tables or since is None:
+        if not self._pending.tables or since is None:
             return
+        self._pending.folding = True  # before the take: a reader that finds no tables waits for this fold
+        try:
+            self._fold_taken(self._pending.take(), since)
+        finally:
+            self._pending.folding = False
+
+    def _fold_taken(self, tables: list[pa.Table], since: float) -> None:
         table = pa.concat_tables(tables)
         table = table.append_column(ROW, pa.array(range(table.num_rows), type=pa.int64()))
         try:
@@ -288,7 +294,7 @@ class DuckDBStore:
 
     def _catch_up(self) -> datetime | None:
         """Fold what is pending; the greatest ``timestamp`` in ``latest`` then."""
-        if self._pending.tables:
+        if self._pending.tables or self._pending.folding:  # folding: the fold thread took them
             with self._lock:
                 self._check_open()
                 self._fold_locked()

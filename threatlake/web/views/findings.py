@@ -3,7 +3,9 @@
 One mechanic for the three kinds (a table entry each, ``KINDS``): the newest version of each finding of the
 kind in the timeframe, narrowed by facet values (``provider=``, ``not_provider=`` ...), a text search
 (``q=``), grouped (``group=``), sorted (``sort=-risk``), paginated (``page=``, ``size=``) — every bit of
-state in the URL. Each facet's counts come from one query (the other facets' filters applied, not its own).
+state in the URL. The facets' counts come from one query (``facets_query``: the facets without a chosen
+value, with the list's count), plus one per facet with a chosen value (the other facets' filters applied,
+not its own).
 The triage status is Threatlake's own, joined in by finding id from ``fetch security.triage`` (the store's
 mirror of the triage state), so it filters and counts like any field; bulk changes go through
 ``threatlake.service.triage``.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -217,8 +220,9 @@ def list_query(kind: Kind, state: ListState, *, skip: str = "") -> str:
     """The DQL of the list: newest version per finding, the status joined, the filters (but ``skip``'s)."""
     lines = [
         "fetch security.events",
-        f"| filter event.type == {dql_string(kind.event_type)}",
+        # newest first, then the kind (a finding keeps its kind): the store answers this from ``latest``
         "| dedup {finding.id}, sort:{timestamp desc}",
+        f"| filter event.type == {dql_string(kind.event_type)}",
         TRIAGE_LOOKUP,
     ]
     if state.text:
@@ -233,34 +237,56 @@ def list_query(kind: Kind, state: ListState, *, skip: str = "") -> str:
     return "\n".join(lines)
 
 
-async def _facet_counts(request: Request, kind: Kind, state: ListState) -> list[dict[str, Any]]:
+def facets_query(kind: Kind, state: ListState, facets: Sequence[Facet], *, skip: str = "") -> str:
+    """One query counting the values of every facet of ``facets`` over the list (``skip``'s own filter
+    left out): each finding becomes one ``<index>:<value>`` per facet (and ``""``, counting the findings),
+    grouped once."""
+    items = ['""'] + [f'concat("{kind.facets.index(facet)}:", {facet.field})' for facet in facets]
+    return (
+        list_query(kind, state, skip=skip)
+        + f"\n| fields facet = array({', '.join(items)})"
+        + "\n| expand facet\n| summarize n = count(), by:{facet}"
+    )
+
+
+async def _facet_counts(request: Request, kind: Kind, state: ListState) -> tuple[list[dict[str, Any]], int]:
+    """Every facet's counts and the number of findings: one query for the facets without a chosen value
+    (they share the list's filters), one more for each facet with one (its counts leave its filter out)."""
     timeframe = request.state.timeframe
-
-    async def one(facet: Facet) -> dict[str, Any]:
-        field = facet.field
-        text = list_query(kind, state, skip=facet.key) + f"\n| summarize n = count(), by:{{value = {field}}}"
-        # sorted here, not in DQL: the compiler drops a ``sort`` after ``summarize`` (reported)
-        result = await platform.run_query(request, text, timeframe, max_records=_FACET_GROUPS)
-        pairs = sorted(
-            (
-                (int(record.get("n") or 0), str(record["value"]))
-                for record in result.records
-                if record.get("value") is not None
-            ),
-            key=lambda pair: (-pair[0], pair[1]),
-        )[:FACET_VALUES]
-        values = [{"value": value, "count": count} for count, value in pairs]
-        return {
-            "facet": facet,
-            "counts": values,
-            "chosen": state.includes.get(facet.key, []),
-            "excluded": state.excludes.get(facet.key, []),
-        }
-
-    return list(await asyncio.gather(*(one(facet) for facet in kind.facets)))
+    shared = [facet for facet in kind.facets if not state.includes.get(facet.key)]
+    own = [facet for facet in kind.facets if state.includes.get(facet.key)]
+    texts = [facets_query(kind, state, shared)]
+    texts += [facets_query(kind, state, [facet], skip=facet.key) for facet in own]
+    results = await asyncio.gather(
+        *(platform.run_query(request, text, timeframe, max_records=_FACET_GROUPS) for text in texts)
+    )
+    found: dict[int, list[tuple[int, str]]] = {}
+    total = 0
+    for number, result in enumerate(results):
+        for record in result.records:
+            key, count = str(record.get("facet") or ""), int(record.get("n") or 0)
+            position, _, value = key.partition(":")
+            if not key:
+                total = count if number == 0 else total
+            elif value and position.isdigit():
+                found.setdefault(int(position), []).append((count, value))
+    facets = []
+    for number, facet in enumerate(kind.facets):
+        pairs = sorted(found.get(number, []), key=lambda pair: (-pair[0], pair[1]))[:FACET_VALUES]
+        facets.append(
+            {
+                "facet": facet,
+                "counts": [{"value": value, "count": count} for count, value in pairs],
+                "chosen": state.includes.get(facet.key, []),
+                "excluded": state.excludes.get(facet.key, []),
+            }
+        )
+    return facets, total
 
 
 async def _rows(request: Request, kind: Kind, state: ListState) -> tuple[list[dict[str, Any]], int, str]:
+    """The page's rows (or groups), how many groups there are (0 ungrouped: the facets count findings),
+    and the DQL."""
     timeframe = request.state.timeframe
     base = list_query(kind, state)
     order = "desc" if state.descending else "asc"
@@ -275,13 +301,11 @@ async def _rows(request: Request, kind: Kind, state: ListState) -> tuple[list[di
         groups = sorted(result.records, key=lambda row: (-int(row.get("findings") or 0), str(row.get("key"))))
         return groups[:MAX_PAGE_SIZE], len(groups), text
     end = state.page * state.size
-    text = f"{base}\n| sort {SORTS[state.sort]} {order}, finding.id asc\n| limit {end}"
-    rows, total = await asyncio.gather(
-        platform.run_query(request, text, timeframe, max_records=end),
-        platform.run_query(request, base + "\n| summarize n = count()", timeframe),
-    )
-    count = int(total.records[0]["n"]) if total.records else 0
-    return rows.records[end - state.size :], count, text
+    shown = ", ".join(dict.fromkeys(["finding.id", *kind.columns, "triage.status", SORTS[state.sort]]))
+    # only the shown fields are sorted and read: a row of every field would carry each raw finding
+    text = f"{base}\n| fields {shown}\n| sort {SORTS[state.sort]} {order}, finding.id asc\n| limit {end}"
+    rows = await platform.run_query(request, text, timeframe, max_records=end)
+    return rows.records[end - state.size :], 0, text
 
 
 async def show(request: Request) -> Response:
@@ -289,11 +313,12 @@ async def show(request: Request) -> Response:
     suffix = request.url.path.rpartition(".")[2] if "." in request.url.path else ""
     state = list_state(request, kind, max_size=EXPORT_PAGE_SIZE if suffix else MAX_PAGE_SIZE)
     if suffix:
-        rows, total, _ = await _rows(request, kind, state)
+        rows, _, _ = await _rows(request, kind, state)
         return _export(kind, rows, suffix, state)
-    (rows, total, text), facets = await asyncio.gather(
+    (rows, groups, text), (facets, findings) = await asyncio.gather(
         _rows(request, kind, state), _facet_counts(request, kind, state)
     )
+    total = groups if state.group else findings
     context = {
         "kind": kind,
         "state": state,
