@@ -128,6 +128,13 @@ class Kind:
     def facet(self, key: str) -> Facet | None:
         return next((facet for facet in (*self.facets, *HIDDEN_FILTERS) if facet.key == key), None)
 
+    def fields(self) -> list[str]:
+        """Every event field the list, its facets, sorts and groups read."""
+        facets = [facet.field for facet in (*self.facets, *HIDDEN_FILTERS) if facet.field != STATUS.field]
+        groups = [field for _, field in GROUPS.values()]
+        named = ["finding.id", "timestamp", "event.type", *self.columns, *facets, *SORTS.values(), *groups]
+        return list(dict.fromkeys([*named, "dt.security.risk.score", "object.name"]))
+
 
 KINDS: dict[str, Kind] = {
     "threats": Kind("/threats", "Threats & Exploits", "DETECTION_FINDING", COMMON_FACETS, COLUMNS),
@@ -218,14 +225,16 @@ TRIAGE_LOOKUP = (
 
 def list_query(kind: Kind, state: ListState, *, skip: str = "") -> str:
     """The DQL of the list: newest version per finding, the status joined, the filters (but ``skip``'s)."""
-    lines = [
-        "fetch security.events",
+    lines = ["fetch security.events"]
+    if not state.text:  # the fields a list reads, so the ranking below carries no raw finding
+        lines.append(f"| fields {', '.join(kind.fields())}")
+    lines += [
         # newest first, then the kind (a finding keeps its kind): the store answers this from ``latest``
         "| dedup {finding.id}, sort:{timestamp desc}",
         f"| filter event.type == {dql_string(kind.event_type)}",
         TRIAGE_LOOKUP,
     ]
-    if state.text:
+    if state.text:  # every field, as ``search`` looks in all of them
         lines.append(f"| search {dql_string(state.text)}")
     for command, chosen in (("filter", state.includes), ("filterOut", state.excludes)):
         for key, values in sorted(chosen.items()):
