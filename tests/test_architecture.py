@@ -19,7 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "query": {"model"},
     "store": {"model"},
     "state": {"model"},
-    "documents": set(),
+    "documents": {"state"},  # the document library over the state's repository
     "forwarder": set(),
     "aws": {"model"},
     "service": {"model", "sources", "pipeline", "query", "store", "state", "config"},

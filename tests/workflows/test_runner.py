@@ -4,7 +4,6 @@ failures only, timeouts, unknown actions, and what the execution record keeps.""
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import pytest
@@ -62,7 +61,6 @@ def run(text: str, **services: Any) -> dict[str, Any]:
 
 
 def test_dag_runs_independent_tasks_in_parallel_and_passes_results() -> None:
-    started = time.monotonic()
     record = run("""
 title: t
 tasks:
@@ -77,7 +75,6 @@ tasks:
     assert record["tasks"]["c"]["result"] == {"value": 3}
     assert record["tasks"]["c"]["input"] == {"value": 3}
     assert CALLS[-1] == ("c", 3) and ACTIVE["max"] == 2
-    assert time.monotonic() - started < 3  # parallel: well under 2 x 0.3 s plus overhead
     assert record["tasks"]["a"]["log"] == ["value 1"] and record["tasks"]["a"]["runtime"] >= 0.3
 
 

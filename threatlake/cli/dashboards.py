@@ -33,9 +33,9 @@ from threatlake.documents.library import (
     metadata,
     parse_filter,
 )
-from threatlake.documents.repository import SqliteDocuments
 from threatlake.errors import ConfigError, RequestError
 from threatlake.service.announce import running_service
+from threatlake.service.resources import open_configured_state
 
 __all__ = ["HELP", "DocumentCommand", "configure", "make_command", "run"]
 
@@ -59,6 +59,11 @@ class DocumentCommand:
         common.add_argument(
             "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
         )
+        common.add_argument(
+            "--state",
+            metavar="URL",
+            help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)",
+        )
         actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
         add = actions.add_parser(
             "import", help=f"store a {self.document_type} file; prints its id", parents=[common]
@@ -72,7 +77,7 @@ class DocumentCommand:
         actions.add_parser("list", help=f"list {self.plural} as JSON lines", parents=[common])
 
     def run(self, args: argparse.Namespace) -> int:
-        config = load_config(data_dir=args.data_dir)
+        config = load_config(data_dir=args.data_dir, state=args.state)
         url = running_service(config.data_dir)
         if args.action == "import":
             content = _read(args.file)
@@ -128,11 +133,11 @@ class DocumentCommand:
 
 @contextlib.contextmanager
 def _library(data_dir: Path) -> Iterator[Documents]:
-    repository = SqliteDocuments.in_dir(data_dir)
+    state = open_configured_state(load_config(data_dir=data_dir))
     try:
-        yield Documents(repository)
+        yield Documents(state.documents)
     finally:
-        repository.close()
+        state.close()
 
 
 def _quote(text: str) -> str:

@@ -17,9 +17,9 @@ from typing import Any
 import orjson
 
 from threatlake.documents import normalize
-from threatlake.documents.repository import DocumentRecord, DocumentRepository
 from threatlake.documents.shipped import shipped_dashboards
 from threatlake.errors import NotFoundError, RequestError
+from threatlake.state.documents import DocumentRecord, DocumentRepository
 
 __all__ = [
     "DELETE_SCOPE",

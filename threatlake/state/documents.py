@@ -1,43 +1,42 @@
-"""Documents: dashboards and notebooks, as versioned JSON, with optimistic locking.
+"""Documents: dashboards and notebooks, as versioned JSON bytes, with optimistic locking.
 
-``DocumentRepository`` on SQLite and in memory. A document has an id (random), a type (``TYPES``), a
-name, an owner (a user name), its content (JSON text, stored as sent so key order survives) and a version
-that starts at 1 and grows by one with each update. ``update`` must name the version the caller read: when
-someone else saved in between it raises ``ConflictError`` with the current version, and nothing changes.
+A document is its metadata (id, type, name, owner, version, who created and last changed it, when) and its
+content (the JSON bytes, stored as given so key order survives). The version starts at 1 and grows by one
+with each change; every change names the version its writer last read, and another version means someone
+saved meanwhile: ``ConflictError`` with the current version, and nothing changes. What a document may hold
+is checked above this layer (``threatlake.documents.library``).
+
+``SqliteDocuments`` is the ``documents`` table of the state database, so the service, the command line and
+every other node of the state see the same documents. A data directory made by the release that kept
+documents in their own ``documents.sqlite`` has them imported once, on open (the file is then renamed).
 """
 
 from __future__ import annotations
 
-import secrets
+import sqlite3
 import threading
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
-import orjson
-
-from threatlake.errors import ConflictError, NotFoundError, RequestError
+from threatlake.errors import ConflictError, NotFoundError
 from threatlake.state.database import Database, Row, iso
 
-__all__ = [
-    "MAX_CONTENT_BYTES",
-    "TYPES",
-    "DocumentRecord",
-    "DocumentRepository",
-    "MemoryDocuments",
-    "SqliteDocuments",
-]
+__all__ = ["LEGACY_FILE", "DocumentRecord", "DocumentRepository", "MemoryDocuments", "SqliteDocuments"]
 
-TYPES: tuple[str, ...] = ("dashboard", "notebook")
-MAX_CONTENT_BYTES = 2 * 1024 * 1024
-
+#: Where an earlier release kept documents (imported once into the state database).
+LEGACY_FILE = "documents.sqlite"
 _SCHEMA = """
 create table if not exists documents (
     id text primary key, type text not null, name text not null, owner text not null,
-    version integer not null, content text not null, created text not null, modified text not null);
+    version integer not null, content blob not null, created text not null, created_by text not null,
+    modified text not null, modified_by text not null);
 create index if not exists documents_by_type on documents (type, name);
 """
-_COLUMNS = "id, type, name, owner, version, content, created, modified"
+_COLUMNS = "id, type, name, owner, version, content, created, created_by, modified, modified_by"
+_INSERT = f"insert into documents ({_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,34 +46,31 @@ class DocumentRecord:
     name: str
     owner: str
     version: int
-    content: str
+    content: bytes
     created: str
+    created_by: str
     modified: str
-
-    def as_dict(self, *, content: bool = True) -> dict[str, object]:
-        found: dict[str, object] = {
-            "id": self.id,
-            "type": self.type,
-            "name": self.name,
-            "owner": self.owner,
-            "version": self.version,
-            "created": self.created,
-            "modified": self.modified,
-        }
-        if content:
-            found["content"] = orjson.loads(self.content)
-        return found
+    modified_by: str
 
 
 class DocumentRepository(Protocol):
-    def create(self, type: str, name: str, owner: str, content: str, *, now: datetime) -> DocumentRecord: ...
-
-    def get(self, document_id: str) -> DocumentRecord:
-        """NotFoundError for an unknown id."""
+    def list(self, document_type: str | None = None) -> list[DocumentRecord]:
+        """Every document (of ``document_type``), by name."""
         ...
 
-    def list(self, type: str | None = None, owner: str | None = None) -> list[DocumentRecord]:
-        """By type, then name; ``type``/``owner`` narrow it."""
+    def get(self, document_id: str) -> DocumentRecord | None: ...
+
+    def create(
+        self,
+        document_type: str,
+        name: str,
+        content: bytes,
+        *,
+        owner: str,
+        now: datetime,
+        document_id: str | None = None,
+    ) -> DocumentRecord:
+        """A new document at version 1; ConflictError when ``document_id`` is taken."""
         ...
 
     def update(
@@ -82,178 +78,193 @@ class DocumentRepository(Protocol):
         document_id: str,
         version: int,
         *,
+        by: str,
         now: datetime,
         name: str | None = None,
-        content: str | None = None,
+        content: bytes | None = None,
     ) -> DocumentRecord:
-        """The document at ``version + 1``; ConflictError when ``version`` is not the current one."""
+        """The document at ``version + 1``; NotFoundError, or ConflictError when ``version`` is stale."""
         ...
 
-    def delete(self, document_id: str, version: int | None = None) -> None:
-        """Delete (only at ``version`` when given: ConflictError otherwise)."""
+    def delete(self, document_id: str, version: int) -> None:
+        """NotFoundError, or ConflictError when ``version`` is not current."""
         ...
 
 
-def _check_type(kind: str) -> None:
-    if kind not in TYPES:
-        raise RequestError(f"unknown document type {kind!r}; valid: {', '.join(TYPES)}", {"field": "type"})
-
-
-def _check_name(name: str) -> None:
-    if not name.strip() or len(name) > 200:
-        raise RequestError("a document name has 1 to 200 characters", {"field": "name"})
-
-
-def _check_content(content: str) -> None:
-    if len(content.encode()) > MAX_CONTENT_BYTES:
-        raise RequestError(f"a document's content is at most {MAX_CONTENT_BYTES} bytes", {"field": "content"})
-    try:
-        orjson.loads(content)
-    except orjson.JSONDecodeError as error:
-        raise RequestError(f"a document's content must be JSON: {error}", {"field": "content"}) from None
-
-
-def _not_found(document_id: str) -> NotFoundError:
-    return NotFoundError(f"no document with id {document_id!r}", {"id": document_id})
-
-
-def _conflict(record: DocumentRecord, version: int) -> ConflictError:
-    return ConflictError(
-        f"document {record.id!r} is at version {record.version}, not {version}: someone saved it meanwhile;"
-        " reload and apply the change again",
-        {"id": record.id, "version": record.version},
-    )
-
-
-def _new(kind: str, name: str, owner: str, content: str, now: datetime) -> DocumentRecord:
-    _check_type(kind)
-    _check_name(name)
-    _check_content(content)
-    return DocumentRecord(secrets.token_hex(12), kind, name, owner, 1, content, iso(now), iso(now))
-
-
-def _updated(
-    record: DocumentRecord, version: int, now: datetime, name: str | None, content: str | None
+def _new(
+    document_type: str, name: str, content: bytes, owner: str, *, now: datetime, document_id: str | None
 ) -> DocumentRecord:
-    if record.version != version:
-        raise _conflict(record, version)
-    if name is not None:
-        _check_name(name)
-    if content is not None:
-        _check_content(content)
-    return replace(
-        record,
-        name=record.name if name is None else name,
-        content=record.content if content is None else content,
-        version=version + 1,
-        modified=iso(now),
+    at = iso(now)
+    return DocumentRecord(
+        document_id or str(uuid.uuid4()), document_type, name, owner, 1, content, at, owner, at, owner
     )
 
 
-class SqliteDocuments:
-    """``DocumentRepository`` in the ``documents`` table."""
+def _taken(document_id: str) -> ConflictError:
+    return ConflictError(f"a document with id {document_id!r} exists", {"id": document_id})
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
-        db.create(_SCHEMA)
 
-    def create(self, type: str, name: str, owner: str, content: str, *, now: datetime) -> DocumentRecord:
-        record = _new(type, name, owner, content, now)
-        self._db.execute(
-            f"insert into documents ({_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            (record.id, record.type, record.name, record.owner, record.version, record.content,
-             record.created, record.modified),
-        )  # fmt: skip
-        return record
-
-    def get(self, document_id: str) -> DocumentRecord:
-        row = self._db.one(f"select {_COLUMNS} from documents where id = ?", (document_id,))
-        if row is None:
-            raise _not_found(document_id)
-        return _record(row)
-
-    def list(self, type: str | None = None, owner: str | None = None) -> list[DocumentRecord]:
-        where = [(column, value) for column, value in (("type", type), ("owner", owner)) if value is not None]
-        clause = (" where " + " and ".join(f"{column} = ?" for column, _ in where)) if where else ""
-        rows = self._db.execute(
-            f"select {_COLUMNS} from documents{clause} order by type, name, id", [v for _, v in where]
+def _current(found: DocumentRecord | None, document_id: str, version: int) -> DocumentRecord:
+    if found is None:
+        raise NotFoundError(f"no document {document_id[:100]!r}", {"id": document_id[:100]})
+    if found.version != version:
+        raise ConflictError(
+            f"document {document_id!r} is at version {found.version}, not {version}: it was changed"
+            " meanwhile; read it again and reapply your change",
+            {"id": document_id, "version": found.version},
         )
-        return [_record(row) for row in rows]
+    return found
 
-    def update(
-        self,
-        document_id: str,
-        version: int,
-        *,
-        now: datetime,
-        name: str | None = None,
-        content: str | None = None,
-    ) -> DocumentRecord:
-        with self._db.transaction():
-            record = _updated(self.get(document_id), version, now, name, content)
-            self._db.execute(
-                "update documents set name = ?, content = ?, version = ?, modified = ?"
-                " where id = ? and version = ?",
-                (record.name, record.content, record.version, record.modified, document_id, version),
-            )
-        return record
 
-    def delete(self, document_id: str, version: int | None = None) -> None:
-        with self._db.transaction():
-            record = self.get(document_id)
-            if version is not None and record.version != version:
-                raise _conflict(record, version)
-            self._db.execute("delete from documents where id = ?", (document_id,))
+def _changed(
+    found: DocumentRecord, by: str, now: datetime, name: str | None, content: bytes | None
+) -> DocumentRecord:
+    return replace(
+        found,
+        name=found.name if name is None else name,
+        content=found.content if content is None else content,
+        version=found.version + 1,
+        modified=iso(now),
+        modified_by=by,
+    )
 
 
 def _record(row: Row) -> DocumentRecord:
-    return DocumentRecord(*row)
+    return DocumentRecord(row[0], row[1], row[2], row[3], int(row[4]), bytes(row[5]), *row[6:])
+
+
+def _values(record: DocumentRecord) -> tuple[object, ...]:
+    return (
+        record.id, record.type, record.name, record.owner, record.version, record.content,
+        record.created, record.created_by, record.modified, record.modified_by,
+    )  # fmt: skip
+
+
+class SqliteDocuments:
+    """``DocumentRepository`` in the ``documents`` table of the state database."""
+
+    def __init__(self, db: Database, *, legacy: Path | None = None) -> None:
+        self._db = db
+        db.create(_SCHEMA)
+        # a settings file of the release whose (unused) documents table had neither column
+        db.add_columns(
+            "documents", {"created_by": "text not null default ''", "modified_by": "text not null default ''"}
+        )
+        if legacy is not None and legacy.exists():
+            self._import(legacy)
+
+    def _import(self, legacy: Path) -> None:
+        """Copy an earlier release's ``documents.sqlite`` in (present ids are kept), then rename it."""
+        try:
+            with sqlite3.connect(f"file:{legacy}?mode=ro", uri=True) as old:
+                rows = old.execute(f"select {_COLUMNS} from documents").fetchall()
+        except sqlite3.Error:
+            return  # not a documents file of ours: left where it is
+        with self._db.transaction():
+            for row in rows:
+                record = _record(row)
+                if self.get(record.id) is None:
+                    self._db.execute(_INSERT, _values(record))
+        legacy.rename(legacy.with_name(legacy.name + ".imported"))
+
+    def list(self, document_type: str | None = None) -> list[DocumentRecord]:
+        where, params = ("", ()) if document_type is None else (" where type = ?", (document_type,))
+        rows = self._db.execute(f"select {_COLUMNS} from documents{where} order by lower(name), id", params)
+        return [_record(row) for row in rows]
+
+    def get(self, document_id: str) -> DocumentRecord | None:
+        row = self._db.one(f"select {_COLUMNS} from documents where id = ?", (document_id,))
+        return None if row is None else _record(row)
+
+    def create(
+        self,
+        document_type: str,
+        name: str,
+        content: bytes,
+        *,
+        owner: str,
+        now: datetime,
+        document_id: str | None = None,
+    ) -> DocumentRecord:
+        record = _new(document_type, name, content, owner, now=now, document_id=document_id)
+        with self._db.transaction():
+            if self.get(record.id) is not None:
+                raise _taken(record.id)
+            self._db.execute(_INSERT, _values(record))
+        return record
+
+    def update(
+        self,
+        document_id: str,
+        version: int,
+        *,
+        by: str,
+        now: datetime,
+        name: str | None = None,
+        content: bytes | None = None,
+    ) -> DocumentRecord:
+        with self._db.transaction():
+            record = _changed(_current(self.get(document_id), document_id, version), by, now, name, content)
+            self._db.execute(
+                "update documents set name = ?, content = ?, version = ?, modified = ?, modified_by = ?"
+                " where id = ? and version = ?",
+                (record.name, record.content, record.version, record.modified, by, document_id, version),
+            )
+        return record
+
+    def delete(self, document_id: str, version: int) -> None:
+        with self._db.transaction():
+            _current(self.get(document_id), document_id, version)
+            self._db.execute("delete from documents where id = ?", (document_id,))
 
 
 class MemoryDocuments:
-    """``DocumentRepository`` in a dict (tests)."""
+    """``DocumentRepository`` in a dict (tests, ``:memory:`` state)."""
 
     def __init__(self) -> None:
         self._items: dict[str, DocumentRecord] = {}
         self._lock = threading.Lock()
 
-    def create(self, type: str, name: str, owner: str, content: str, *, now: datetime) -> DocumentRecord:
-        record = _new(type, name, owner, content, now)
+    def list(self, document_type: str | None = None) -> list[DocumentRecord]:
+        found = [r for r in self._items.values() if document_type is None or r.type == document_type]
+        return sorted(found, key=lambda r: (r.name.lower(), r.id))
+
+    def get(self, document_id: str) -> DocumentRecord | None:
+        return self._items.get(document_id)
+
+    def create(
+        self,
+        document_type: str,
+        name: str,
+        content: bytes,
+        *,
+        owner: str,
+        now: datetime,
+        document_id: str | None = None,
+    ) -> DocumentRecord:
+        record = _new(document_type, name, content, owner, now=now, document_id=document_id)
         with self._lock:
+            if record.id in self._items:
+                raise _taken(record.id)
             self._items[record.id] = record
         return record
-
-    def get(self, document_id: str) -> DocumentRecord:
-        found = self._items.get(document_id)
-        if found is None:
-            raise _not_found(document_id)
-        return found
-
-    def list(self, type: str | None = None, owner: str | None = None) -> list[DocumentRecord]:
-        found = [
-            item
-            for item in self._items.values()
-            if (type is None or item.type == type) and (owner is None or item.owner == owner)
-        ]
-        return sorted(found, key=lambda item: (item.type, item.name, item.id))
 
     def update(
         self,
         document_id: str,
         version: int,
         *,
+        by: str,
         now: datetime,
         name: str | None = None,
-        content: str | None = None,
+        content: bytes | None = None,
     ) -> DocumentRecord:
         with self._lock:
-            record = _updated(self.get(document_id), version, now, name, content)
-            self._items[document_id] = record
+            found = _current(self._items.get(document_id), document_id, version)
+            record = self._items[document_id] = _changed(found, by, now, name, content)
         return record
 
-    def delete(self, document_id: str, version: int | None = None) -> None:
+    def delete(self, document_id: str, version: int) -> None:
         with self._lock:
-            record = self.get(document_id)
-            if version is not None and record.version != version:
-                raise _conflict(record, version)
+            _current(self._items.get(document_id), document_id, version)
             del self._items[document_id]

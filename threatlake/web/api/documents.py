@@ -32,10 +32,9 @@ from threatlake.documents.library import (
     metadata,
     parse_filter,
 )
-from threatlake.documents.repository import DocumentRecord, MemoryDocuments, SqliteDocuments
 from threatlake.documents.source import MAX_DOCUMENT_BYTES
 from threatlake.errors import MediaTypeError, RequestError
-from threatlake.state.documents import MemoryDocuments as StateMemoryDocuments
+from threatlake.state.documents import DocumentRecord
 from threatlake.web.body import read_body
 from threatlake.web.openapi import OBJECT, Operation, path_parameter
 from threatlake.web.principal import Principal, caller
@@ -73,14 +72,8 @@ _MAX_PAGE = 1000
 
 
 def library(app_state: Any) -> Documents:
-    """The service's ``Documents`` (kept beside the settings database; in memory for a memory one)."""
-    found: Documents | None = getattr(app_state, "documents", None)
-    if found is None:
-        services = app_state.services
-        in_memory = isinstance(services.state.documents, StateMemoryDocuments)
-        repository = MemoryDocuments() if in_memory else SqliteDocuments.in_dir(services.config.data_dir)
-        found = app_state.documents = Documents(repository)
-    return found
+    """The service's ``Documents``: the state's documents repository, checked on every write."""
+    return Documents(app_state.services.state.documents)
 
 
 def _json(body: Any, status: int = 200) -> Response:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from threatlake.documents import GRID_COLUMNS, SHIPPED, csv_choices, default_values, tile_visualization
 from threatlake.documents.library import SHIPPED_PREFIX, WRITE_SCOPE
-from threatlake.documents.repository import DocumentRecord
+from threatlake.state.documents import DocumentRecord
 from threatlake.web.api.documents import library
 from threatlake.web.views.nav import NavLink
 from threatlake.web.views.notebooks import DocumentPages

@@ -30,12 +30,12 @@ from threatlake.documents.library import (
     metadata,
     parse_filter,
 )
-from threatlake.documents.repository import DocumentRecord
 from threatlake.errors import QueryError, RequestError, ThreatlakeError
 from threatlake.model.fields import FIELDS
 from threatlake.query.aggregates import AGGREGATES
 from threatlake.query.functions import FUNCTIONS
 from threatlake.query.parser import COMMANDS
+from threatlake.state.documents import DocumentRecord
 from threatlake.web import errors
 from threatlake.web.api.documents import library
 from threatlake.web.views import platform
