@@ -159,3 +159,29 @@ def test_a_closed_store_refuses_work(store: Store) -> None:
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.list_buckets()
+
+
+def test_the_triage_mirror_is_read_by_dql_and_rewritten_per_finding(store: Store) -> None:
+    from threatlake.query import compile_query, to_result
+    from threatlake.store.protocol import TriageRow
+
+    modified = NOW - timedelta(hours=1)
+    store.put_triage(
+        [TriageRow("f-1", "IN_PROGRESS", "ana", None, modified, "ana"), TriageRow("f-2", "RESOLVED")]
+    )
+    store.put_triage([TriageRow("f-1", "RESOLVED", None, None, NOW, "bo")])  # f-1 again: replaced, f-2 kept
+
+    def triaged() -> list[dict[str, Any]]:
+        query = compile_query(
+            "fetch security.triage | fields finding.id, triage.status, triage.modified_by | sort finding.id",
+            dialect=store.dialect,
+            now=NOW,
+        )
+        return to_result(query, store.execute(query.sql, query.params))["records"]
+
+    assert triaged() == [
+        {"finding.id": "f-1", "triage.status": "RESOLVED", "triage.modified_by": "bo"},
+        {"finding.id": "f-2", "triage.status": "RESOLVED", "triage.modified_by": None},
+    ]
+    store.put_triage([TriageRow("f-3", "NEW")], replace=True)
+    assert [record["finding.id"] for record in triaged()] == ["f-3"]

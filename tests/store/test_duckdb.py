@@ -17,6 +17,7 @@ from threatlake.model import DEFAULT_BUCKET
 from threatlake.model.fields import FIELDS, FieldType
 from threatlake.store import Store, WriteResult, open_store
 from threatlake.store.duckdb import FILE_NAME, DuckDBStore
+from threatlake.store.protocol import TriageRow
 
 SAMPLE_VALUES: dict[FieldType, Any] = {
     FieldType.STRING: "value",
@@ -265,3 +266,18 @@ def test_a_write_reports_the_ids_it_stored() -> None:
         assert store.write([{"event.id": "c"}]).new_ids == frozenset()
     finally:
         store.close()
+
+
+def test_the_triage_mirror_upserts_and_replaces() -> None:
+    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with DuckDBStore(":memory:") as store:
+        store.put_triage([TriageRow("a", "NEW"), TriageRow("b", "RESOLVED", "eve", None, moment, "bob")])
+        store.put_triage([TriageRow("a", "IN_PROGRESS", "al"), TriageRow("a", "SUPPRESSED")])  # last wins
+        rows = store.execute('select * from triage order by "finding.id"').to_pylist()
+        assert [(r["finding.id"], r["triage.status"], r["triage.assignee"]) for r in rows] == [
+            ("a", "SUPPRESSED", None),
+            ("b", "RESOLVED", "eve"),
+        ]
+        assert rows[1]["triage.modified"] == datetime(2026, 1, 2, 3, 4, 5)  # naive UTC, as every time
+        store.put_triage([TriageRow("c", "FALSE_POSITIVE")], replace=True)
+        assert store.execute('select "finding.id" from triage').column(0).to_pylist() == ["c"]

@@ -16,8 +16,9 @@ from threatlake.query.dtypes import STRING, Typed
 from threatlake.query.expressions import fn, sql_string
 from threatlake.query.frame import BUCKET, RAW_COLUMNS, Ctx, Frame
 from threatlake.query.nodes import group_params
+from threatlake.query.triage import triage_table
 
-__all__ = ["VIEWS", "check_buckets", "fetch", "time_value", "timeframe_of", "wildcard_regex"]
+__all__ = ["TABLES", "VIEWS", "check_buckets", "fetch", "time_value", "timeframe_of", "wildcard_regex"]
 
 LEGACY_DEFAULT_BUCKET = "default_security_custom_events"
 DEMO_BUCKET = "demo_security_events"  # the first start's demo data (threatlake.service.demo)
@@ -36,6 +37,8 @@ VIEWS: dict[str, View] = {
     "security.events": View(),
     "events": View({DEFAULT_BUCKET: LEGACY_DEFAULT_BUCKET, DEMO_BUCKET: LEGACY_DEFAULT_BUCKET}),
 }
+#: Data objects that are tables of their own (no timeframe), not views of the events.
+TABLES = {"dt.system.buckets": bucket_catalogue, "security.triage": triage_table}
 # The platform's other tables: named in the error, so a query written there says what is missing here.
 PLATFORM_TABLES = frozenset(
     {"logs", "bizevents", "spans", "metrics", "metric.series", "user.events", "user.sessions", "user.replays",
@@ -113,8 +116,8 @@ def fetch(ctx: Ctx, cmd: n.Command) -> Frame:
         raise cmd.pos.error("fetch needs one data object, like 'fetch security.events'{where}")
     source = positional[0].expr.name
     ctx.tables.add(source)
-    if source == "dt.system.buckets":
-        return bucket_catalogue(ctx)
+    if source in TABLES:
+        return TABLES[source](ctx)
     view = VIEWS.get(source)
     if view is None:
         raise positional[0].pos.error(_unserved(source) + "{where}")
@@ -156,7 +159,7 @@ def fetch(ctx: Ctx, cmd: n.Command) -> Frame:
 
 
 def _unserved(source: str) -> str:
-    served = ", ".join(sorted({*VIEWS, "dt.system.buckets"}))
+    served = ", ".join(sorted({*VIEWS, *TABLES}))
     if source in PLATFORM_TABLES or source.startswith(("dt.entity.", "dt.davis.", "dt.smartscape")):
         return f"Threatlake does not serve '{source}': it holds security events only (it serves {served})"
     return f"Unknown data object '{source}'; try security.events (Threatlake serves {served})"

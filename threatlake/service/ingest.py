@@ -12,8 +12,8 @@ same findings give the same rows whichever way they came (apart from the ingest 
 * ``ingest_inputs`` is the whole loop for files (``threatlake ingest``), writing large batches on a
   background thread while the next ones are mapped.
 
-A new-event hook (a workflow's event trigger) is registered once in ``NEW_EVENT_HOOKS``: every ingest path
-builds its ``AfterWrite`` from that list, so no path can forget it.
+A new-event hook (suppression rules, a workflow's event trigger) is registered once in ``NEW_EVENT_HOOKS``:
+every ingest path builds its ``AfterWrite`` from that list, so no path can forget it.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from threatlake.pipeline.mapping import Batch, IngestContext, Rejection, map_byt
 from threatlake.pipeline.processors import CompiledPipeline
 from threatlake.pipeline.registry import Pipelines, load_pipelines
 from threatlake.service.counters import ConnectionCounters
+from threatlake.service.triage import suppression_hook
 from threatlake.sources import Finding
 from threatlake.sources.envelope import unwrap
 from threatlake.state import State
@@ -66,8 +67,9 @@ WriteObserver = Callable[[list[Event], WriteResult], None]
 NewEventHook = Callable[[list[Event]], None]
 #: Makers of the new-event hooks every ingest path runs: each gets the state and the store written to and
 #: returns a hook (or None); a hook with a ``close()`` is closed when its ingest ends. A feature that reacts
-#: to new events adds its maker here (``threatlake.workflows.hosting`` adds the event triggers').
-NEW_EVENT_HOOKS: list[Callable[[State, Store], NewEventHook | None]] = []
+#: to new events adds its maker here (``threatlake.workflows.hosting`` adds the event triggers'). The
+#: suppression rules come first, so the workflows a new event triggers see its rule's triage status.
+NEW_EVENT_HOOKS: list[Callable[[State, Store], NewEventHook | None]] = [suppression_hook]
 
 
 def event_key(event: Event) -> str:

@@ -46,6 +46,7 @@ TABLE_SCOPES: dict[str, str] = {
     "security.events": "storage:security.events:read",
     "events": "storage:events:read",
     "dt.system.buckets": "storage:bucket-definitions:read",
+    "security.triage": "storage:security.events:read",  # the triage state of the security events
 }
 #: Any of them lets a caller reach the query endpoints; ``authorize`` then checks the tables.
 QUERY_SCOPES: tuple[str, ...] = tuple(dict.fromkeys(TABLE_SCOPES.values()))

@@ -20,9 +20,10 @@ import pyarrow.compute as pc
 
 from threatlake.model import Event, event_id, parse_timestamp
 from threatlake.model.fields import FieldType
-from threatlake.store.schema import COLUMNS
+from threatlake.store.protocol import TriageRow
+from threatlake.store.schema import COLUMNS, TRIAGE_COLUMNS
 
-__all__ = ["ARROW_SCHEMA", "ARROW_TYPES", "dedupe", "to_table"]
+__all__ = ["ARROW_SCHEMA", "ARROW_TYPES", "dedupe", "to_table", "triage_arrow"]
 
 ARROW_TYPES: dict[FieldType, pa.DataType] = {
     FieldType.STRING: pa.string(),
@@ -249,3 +250,27 @@ _COERCE: dict[FieldType, Callable[[Any], Any]] = {
     FieldType.BOOLEAN: _to_bool,
     FieldType.STRING_ARRAY: _to_strings,
 }
+
+
+_TRIAGE_TYPES = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us")}
+
+
+def triage_arrow(rows: Sequence[TriageRow]) -> pa.Table:
+    """The triage mirror's rows as an Arrow table (naive UTC times), one row per finding: the last wins."""
+    latest = {row.finding_id: row for row in rows}  # the last row of a finding wins
+    values = [
+        [row.finding_id for row in latest.values()],
+        [row.status for row in latest.values()],
+        [row.assignee for row in latest.values()],
+        [_naive_utc(row.expires) for row in latest.values()],
+        [_naive_utc(row.modified) for row in latest.values()],
+        [row.modified_by for row in latest.values()],
+    ]
+    schema = pa.schema([(name, _TRIAGE_TYPES[kind]) for name, kind in TRIAGE_COLUMNS.items()])
+    return pa.table(values, schema=schema)
+
+
+def _naive_utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,10 +28,10 @@ from sqlglot import exp
 from threatlake.errors import QueryTimeoutError, StoreError
 from threatlake.model import DEFAULT_BUCKET, Event
 from threatlake.store import statements as sql
-from threatlake.store.arrow import dedupe, to_table
+from threatlake.store.arrow import dedupe, to_table, triage_arrow
 from threatlake.store.latest import DEFAULT_LAG, Folder, Pending, rewrite
-from threatlake.store.protocol import Bucket, Params, WriteResult
-from threatlake.store.schema import EVENTS, LATEST, buckets_ddl, events_ddl
+from threatlake.store.protocol import Bucket, Params, TriageRow, WriteResult
+from threatlake.store.schema import EVENTS, LATEST, buckets_ddl, events_ddl, triage_ddl
 from threatlake.store.statements import LOOKUP_IDS, ROW
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "FILE_NAME", "DuckDBStore"]
@@ -44,6 +44,7 @@ MAX_RETENTION_DAYS = 36_500  # a hundred years: the column is a 32-bit integer, 
 _STAGING = "_threatlake_staging"
 _FRESH = "_threatlake_fresh"
 _WINNERS = "_threatlake_winners"
+_TRIAGE_STAGING = "_threatlake_triage"
 _MENTIONS_LATEST = re.compile(rf"\b{LATEST}\b", re.IGNORECASE)
 #: A batch of at most this share of the stored rows looks its ids up in the index (~20 µs an id) rather
 #: than scanning every stored id (~0.1 µs a row).
@@ -71,6 +72,10 @@ def _open_failure(path: str, error: str) -> str:
 
 def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _naive_utc(moment)
 
 
 class DuckDBStore:
@@ -103,6 +108,7 @@ class DuckDBStore:
             for ddl in (events_ddl(EVENTS, unique_id=True), events_ddl(LATEST, unique_id=False)):
                 self._conn.execute(_render(ddl)).fetchall()
             self._conn.execute(_render(buckets_ddl())).fetchall()
+            self._conn.execute(_render(triage_ddl())).fetchall()
             for statement in self._statements.latest_folded():
                 self._conn.execute(statement).fetchall()
             self._pending = Pending(folded=self._scalar(self._statements.read_latest_folded()) is True)
@@ -194,9 +200,15 @@ class DuckDBStore:
 
     def _fold_locked(self) -> None:
         since = self._pending.since
-        tables = self._pending.take()
-        if not tables or since is None:
+        if not self._pending.tables or since is None:
             return
+        self._pending.folding = True  # before the take: a reader that finds no tables waits for this fold
+        try:
+            self._fold_taken(self._pending.take(), since)
+        finally:
+            self._pending.folding = False
+
+    def _fold_taken(self, tables: list[pa.Table], since: float) -> None:
         table = pa.concat_tables(tables)
         table = table.append_column(ROW, pa.array(range(table.num_rows), type=pa.int64()))
         try:
@@ -280,7 +292,7 @@ class DuckDBStore:
 
     def _catch_up(self) -> datetime | None:
         """Fold what is pending; the greatest ``timestamp`` in ``latest`` then."""
-        if self._pending.tables:
+        if self._pending.tables or self._pending.folding:  # folding: the fold thread took them
             with self._lock:
                 self._check_open()
                 self._fold_locked()
@@ -349,6 +361,24 @@ class DuckDBStore:
     def _count(self, statement: str, params: list[Any]) -> int:
         row = self._conn.execute(statement, params).fetchone()
         return int(row[0]) if row else 0
+
+    # -- triage mirror ---------------------------------------------------------------------------------
+
+    def put_triage(self, rows: Sequence[TriageRow], *, replace: bool = False) -> None:
+        table = triage_arrow(rows)
+        with self._lock:
+            self._check_open()
+            self._conn.begin()
+            try:
+                if replace:
+                    self._conn.execute(self._statements.triage_clear()).fetchall()
+                with self._registered(_TRIAGE_STAGING, table):
+                    for statement in self._statements.triage_upsert(_TRIAGE_STAGING):
+                        self._conn.execute(statement).fetchall()
+                self._conn.commit()
+            except duckdb.Error as error:
+                self._rollback()
+                raise StoreError(f"mirroring triage in {self.path} failed: {error}", retryable=True) from None
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 

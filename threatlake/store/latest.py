@@ -55,6 +55,7 @@ class Pending:
         self.tables: list[pa.Table] = []
         self.folded = folded  # what ``latest_state.folded`` says
         self.since: float | None = None  # monotonic time of the oldest pending write
+        self.folding = False  # set (under the store's lock) while a fold has taken the tables
 
     def add(self, table: pa.Table) -> None:
         if table.num_rows:

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from threatlake.model import Event
 
-__all__ = ["Bucket", "Params", "Store", "WriteResult"]
+__all__ = ["Bucket", "Params", "Store", "TriageRow", "WriteResult"]
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
@@ -52,6 +52,18 @@ class Bucket:
     created: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class TriageRow:
+    """One finding's triage state as the store mirrors it for DQL (``fetch security.triage``)."""
+
+    finding_id: str
+    status: str
+    assignee: str | None = None
+    expires: datetime | None = None
+    modified: datetime | None = None
+    modified_by: str | None = None
+
+
 @runtime_checkable
 class Store(Protocol):
     """A place events are durably stored and queried."""
@@ -85,6 +97,12 @@ class Store(Protocol):
     def sweep_retention(self, now: datetime) -> int:
         """Delete the events older than their bucket's retention at ``now``; returns how many were deleted
         (where a row TTL also expires them, this deletes what the TTL has not dropped yet)."""
+        ...
+
+    def put_triage(self, rows: Sequence[TriageRow], *, replace: bool = False) -> None:
+        """Mirror triage state: upsert ``rows`` by finding id (``replace``: the rows become the whole
+        mirror). The settings state is the source of truth; ``threatlake.service.triage`` keeps this in
+        step."""
         ...
 
     def close(self) -> None: ...

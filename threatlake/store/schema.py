@@ -5,7 +5,9 @@ This is a contract with the query compiler (``threatlake.query``): table ``event
 double→DOUBLE, boolean→BOOLEAN, timestamp→TIMESTAMP (UTC, naive, µs), array<string>→VARCHAR[]; and a
 JSON column ``extra`` holding the non-catalogue keys as an object keyed by dotted name. Table ``latest`` has
 the same columns and holds, per ``LATEST_KEY``, the row with the greatest timestamp. Table ``buckets`` names
-the buckets and their retention. Every statement here is a sqlglot tree; backends render it in their dialect.
+the buckets and their retention. Table ``triage`` mirrors the triage state (``TRIAGE_COLUMNS``, one row per
+triaged finding; the settings state stays the source of truth) so DQL can read it (``fetch security.triage``).
+Every statement here is a sqlglot tree; backends render it in their dialect.
 """
 
 from __future__ import annotations
@@ -25,18 +27,22 @@ __all__ = [
     "LATEST_KEY",
     "LATEST_STATE",
     "SQL_TYPES",
+    "TRIAGE",
+    "TRIAGE_COLUMNS",
     "ZSTD_COLUMNS",
     "Column",
     "buckets_ddl",
     "column",
     "events_ddl",
     "identifier",
+    "triage_ddl",
 ]
 
 EVENTS = "events"
 LATEST = "latest"
 LATEST_STATE = "latest_state"  # one row: whether ``latest`` holds every stored event (see store/latest.py)
 BUCKETS = "buckets"
+TRIAGE = "triage"
 EXTRA = "extra"
 
 #: The identity of a finding's state: the newest row per key wins in ``latest``.
@@ -113,4 +119,25 @@ def buckets_ddl() -> exp.Create:
     ]
     return exp.Create(
         this=exp.Schema(this=exp.to_table(BUCKETS), expressions=definitions), kind="TABLE", exists=True
+    )
+
+
+#: The ``triage`` mirror's columns (the DQL field names of ``fetch security.triage``) and their SQL types.
+TRIAGE_COLUMNS: dict[str, str] = {
+    "finding.id": "VARCHAR",
+    "triage.status": "VARCHAR",
+    "triage.assignee": "VARCHAR",
+    "triage.expires": "TIMESTAMP",
+    "triage.modified": "TIMESTAMP",
+    "triage.modified_by": "VARCHAR",
+}
+
+
+def triage_ddl() -> exp.Create:
+    definitions = [
+        _column_def(name, sql_type, *([exp.PrimaryKeyColumnConstraint()] if name == "finding.id" else []))
+        for name, sql_type in TRIAGE_COLUMNS.items()
+    ]
+    return exp.Create(
+        this=exp.Schema(this=exp.to_table(TRIAGE), expressions=definitions), kind="TABLE", exists=True
     )

@@ -19,6 +19,8 @@ from threatlake.store.schema import (
     LATEST,
     LATEST_KEY,
     LATEST_STATE,
+    TRIAGE,
+    TRIAGE_COLUMNS,
     column,
     identifier,
 )
@@ -135,6 +137,13 @@ class Statements:
     def delete_events(self, table: str) -> str:
         return self._render(("delete_events", table))
 
+    def triage_upsert(self, staging: str) -> list[str]:
+        """Replace the ``triage`` rows of the findings in ``staging`` by its rows."""
+        return [self._render((name, staging)) for name in ("drop_triage", "insert_triage")]
+
+    def triage_clear(self) -> str:
+        return self._render(("clear_triage", ""))
+
     def expire(self, table: str) -> str:
         """Delete the rows of one bucket (param 1) older than a cutoff (param 2)."""
         return self._render(("expire", table))
@@ -244,6 +253,19 @@ def _expire(table: str) -> exp.Expr:
     return _delete_where(table, exp.and_(_bucket_is(), older))
 
 
+def _drop_triage(staging: str) -> exp.Expr:
+    ids = exp.select(column("finding.id")).from_(_table(staging))
+    return _delete_where(TRIAGE, exp.In(this=column("finding.id"), query=exp.Subquery(this=ids)))
+
+
+def _insert_triage(staging: str) -> exp.Expr:
+    names = list(TRIAGE_COLUMNS)
+    return exp.Insert(
+        this=exp.Schema(this=_table(TRIAGE), expressions=[identifier(name) for name in names]),
+        expression=exp.select(*[column(name) for name in names]).from_(_table(staging)),
+    )
+
+
 _TREES: dict[str, Callable[[str], exp.Expr]] = {
     "known_ids": _known_ids,
     "lookup_ids": _lookup_ids,
@@ -264,4 +286,7 @@ _TREES: dict[str, Callable[[str], exp.Expr]] = {
     "delete_bucket": _delete_bucket,
     "delete_events": lambda table: _delete_where(table, _bucket_is()),
     "expire": _expire,
+    "drop_triage": _drop_triage,
+    "insert_triage": _insert_triage,
+    "clear_triage": lambda _: exp.Delete(this=_table(TRIAGE)),
 }

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from threatlake.config import Config
 from threatlake.errors import ThreatlakeError
 from threatlake.pipeline.registry import load_pipelines
+from threatlake.service import triage
 from threatlake.service.counters import ConnectionCounters
 from threatlake.service.ingest import AfterWrite, Ingest
 from threatlake.state import State
@@ -77,6 +78,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         the_writer.start()
+        await asyncio.to_thread(triage.sync, state, store)  # the store's triage mirror, from the state
         sweeping = asyncio.create_task(buckets.sweeper(store, config.retention_sweep_seconds))
         host.start()
         try:

@@ -2,7 +2,8 @@
 
 ``engine_for(state, store, config)`` wires a ``WorkflowEngine`` the way the service and every command use it:
 DQL through ``threatlake.service.query`` on ``store``, credentials from ``state.credentials`` (decrypted only
-when an action runs), triage through ``state.triage``, definitions/executions/marks in ``state.workflows``.
+when an action runs), triage through ``threatlake.service.triage`` (the state and the store's mirror),
+definitions/executions/marks in ``state.workflows``.
 
 ``WorkflowHost`` is what ``threatlake serve`` runs: the engine for the REST API, runs started in the
 background (``launch``), and the scheduler under the lease, started and stopped by the app's lifespan.
@@ -30,6 +31,7 @@ from threatlake.config import Config
 from threatlake.model import Event
 from threatlake.service.ingest import NEW_EVENT_HOOKS
 from threatlake.service.query import QueryRequest, run_query
+from threatlake.service.triage import set_triage
 from threatlake.state import State
 from threatlake.state.leases import LeaseRepository
 from threatlake.store import Store
@@ -60,12 +62,12 @@ def _query(store: Store, config: Config) -> QueryFunction:
     return run
 
 
-def _triage(state: State) -> TriageFunction:
+def _triage(state: State, store: Store | None) -> TriageFunction:
     def run(
         finding_ids: list[str], *, status: str | None, assignee: str | None, comment: str | None, actor: str
     ) -> int:
-        changed = state.triage.set(
-            finding_ids, who=actor, now=datetime.now(UTC), status=status, assignee=assignee,
+        changed = set_triage(
+            state, store, finding_ids, who=actor, now=datetime.now(UTC), status=status, assignee=assignee,
             comment=comment or "",
         )  # fmt: skip
         return len(changed)
@@ -79,7 +81,7 @@ def engine_for(state: State, store: Store | None, config: Config | None = None) 
     services = Services(
         query=_query(store, settings) if store is not None else None,
         credentials=StateCredentials(state.credentials),
-        triage=_triage(state),
+        triage=_triage(state, store),
         environment_url=f"http://{settings.host}:{settings.port}",
         max_records=max(settings.max_result_records, 10_000),
     )

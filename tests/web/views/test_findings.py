@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from urllib.parse import quote
 
+import orjson
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from tests.web.views.conftest import ALL_TIME, Site, texts
+from threatlake.service.access import create_token
 
 
 def _count(site: Site, sql: str) -> int:
@@ -154,6 +157,32 @@ def test_the_finding_page(admin: Site) -> None:
     assert any("looked at the logs" in text for text in texts(after, "#comments li"))
     history = texts(after, "#history tbody tr")
     assert any("status: NEW → IN_PROGRESS" in row or "IN_PROGRESS" in row for row in history)
+
+
+def test_a_status_set_on_the_page_is_readable_in_dql(admin: Site) -> None:
+    """The page, the query API and the list read one triage state: ``fetch security.triage``."""
+    finding_id = _a_finding(admin)
+    path = "/threats/" + quote(finding_id, safe="")
+    data = {"csrf": admin.csrf(path), "action": "triage", "status": "FALSE_POSITIVE", "assignee": "reader"}
+    assert admin.client.post(path, data=data).status_code == 303
+    _, token = create_token(admin.state, ["storage:security.events:read"], now=datetime.now(UTC))
+    query = (
+        "fetch security.events\n| filter finding.id == " + orjson.dumps(finding_id).decode() + "\n"
+        "| dedup {finding.id}\n| lookup [fetch security.triage], sourceField:finding.id,"
+        ' lookupField:finding.id, fields:{triage.status, triage.assignee}, prefix:""'
+        "\n| fields finding.id, triage.status, triage.assignee"
+    )
+    response = admin.client.post(
+        "/platform/storage/query/v1/query:execute",
+        json={"query": query, "defaultTimeframeStart": "2015-01-01T00:00:00Z"},
+        headers={"Authorization": f"Api-Token {token}"},
+    )
+    assert response.status_code == 202, response.text
+    assert response.json()["result"]["records"] == [
+        {"finding.id": finding_id, "triage.status": "FALSE_POSITIVE", "triage.assignee": "reader"}
+    ]
+    listed = admin.html("/threats", **ALL_TIME, status="FALSE_POSITIVE")
+    assert finding_id in [row.attributes.get("data-finding") for row in listed.css("#findings tbody tr")]
 
 
 def test_an_unknown_finding_is_a_404_page(admin: Site) -> None:

@@ -42,6 +42,6 @@ def test_a_rule_matches_and_applies(admin: Site) -> None:
     applied = admin.client.post(f"{PATH}/apply", data={"csrf": csrf, "id": rule_id})
     assert applied.status_code == 303
     note = HTMLParser(admin.client.get(applied.headers["location"]).text)
-    assert texts(note, "#note") == [f"{expected} findings set to FALSE_POSITIVE"]
+    assert texts(note, "#note") == [f"{expected} matched, {expected} set to FALSE_POSITIVE"]
     after = admin.html("/threats", **{"from": "now()-3650d", "status": "FALSE_POSITIVE"})
     assert int(after.css_first("[data-total]").text()) >= expected

@@ -16,7 +16,17 @@ from __future__ import annotations
 from sqlglot import exp
 
 from threatlake.model.fields import CLICKHOUSE_STORAGE_TYPES, FieldType
-from threatlake.store.schema import BUCKETS, COLUMNS, EVENTS, EXTRA, LATEST, LATEST_KEY, ZSTD_COLUMNS
+from threatlake.store.schema import (
+    BUCKETS,
+    COLUMNS,
+    EVENTS,
+    EXTRA,
+    LATEST,
+    LATEST_KEY,
+    TRIAGE,
+    TRIAGE_COLUMNS,
+    ZSTD_COLUMNS,
+)
 
 __all__ = ["PHYSICAL", "RETENTION", "ddl", "quoted"]
 
@@ -107,6 +117,19 @@ def _buckets(database: str) -> str:
     )
 
 
+def _triage(database: str) -> str:
+    """The triage mirror (``fetch security.triage``): rewritten per finding by ``put_triage``."""
+    types = {"VARCHAR": "String", "TIMESTAMP": "DateTime64(6)"}
+    columns = ", ".join(
+        f"{quoted(name)} {types[kind] if name == 'finding.id' else f'Nullable({types[kind]})'}"
+        for name, kind in TRIAGE_COLUMNS.items()
+    )
+    return (
+        f"CREATE TABLE IF NOT EXISTS {quoted(database)}.{TRIAGE} ({columns})\n"
+        f"ENGINE = MergeTree ORDER BY {quoted('finding.id')}"
+    )
+
+
 def ddl(database: str) -> list[str]:
     """Every statement creating the store in ``database`` (idempotent, in order)."""
     return [
@@ -114,4 +137,5 @@ def ddl(database: str) -> list[str]:
         _events(database),
         _latest(database),
         _buckets(database),
+        _triage(database),
     ]

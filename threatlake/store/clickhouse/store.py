@@ -15,7 +15,7 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -25,11 +25,11 @@ import pyarrow.compute as pc
 
 from threatlake.errors import StoreError
 from threatlake.model import DEFAULT_BUCKET, Event
-from threatlake.store.arrow import dedupe, to_table
+from threatlake.store.arrow import dedupe, to_table, triage_arrow
 from threatlake.store.clickhouse.client import Client
 from threatlake.store.clickhouse.schema import PHYSICAL, RETENTION, ddl, quoted
-from threatlake.store.protocol import Bucket, Params, WriteResult
-from threatlake.store.schema import BUCKETS, EVENTS
+from threatlake.store.protocol import Bucket, Params, TriageRow, WriteResult
+from threatlake.store.schema import BUCKETS, EVENTS, TRIAGE
 
 __all__ = ["DIALECT", "ClickHouseStore"]
 
@@ -211,6 +211,29 @@ class ClickHouseStore:
         return deleted
 
     # -- lifecycle ---------------------------------------------------------------------------------------
+
+    # -- triage mirror ---------------------------------------------------------------------------------
+
+    def put_triage(self, rows: Sequence[TriageRow], *, replace: bool = False) -> None:
+        """These findings' rows replaced (lightweight ``DELETE``, then insert; ``replace``: the table)."""
+        table = triage_arrow(rows)
+        with self._lock:
+            self._check_open()
+            try:
+                if replace:
+                    self._client.command(f"TRUNCATE TABLE {TRIAGE}")
+                elif table.num_rows:
+                    ids = table.column("finding.id").to_pylist()
+                    self._client.command(
+                        f"DELETE FROM {TRIAGE} WHERE {quoted('finding.id')} IN {{ids:Array(String)}}",
+                        {"ids": ids},
+                    )
+                if table.num_rows:
+                    self._client.insert(TRIAGE, table, {})
+            except StoreError as error:
+                raise StoreError(
+                    f"mirroring triage in {self.name} failed: {error.message}", retryable=True
+                ) from None
 
     def _check_open(self) -> None:
         if self._closed:

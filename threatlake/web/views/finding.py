@@ -16,7 +16,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from threatlake.errors import NotFoundError, RequestError
+from threatlake.service import triage as triaging
 from threatlake.state.triage import STATUSES
+from threatlake.web.services import services
 from threatlake.web.views import platform
 from threatlake.web.views.findings import dql_string
 from threatlake.web.views.nav import NavLink
@@ -111,8 +113,18 @@ async def change(request: Request) -> Response:
         if status not in STATUSES:
             raise RequestError(f"'status' must be one of {', '.join(STATUSES)}", {"field": "status"})
         assignee = str(data.get("assignee") or "")
+        store = services(request).store
         await run_in_threadpool(
-            lambda: triage.set([finding_id], who=who, now=now, status=status, assignee=assignee, comment=text)
+            lambda: triaging.set_triage(
+                platform.state(request),
+                store,
+                [finding_id],
+                who=who,
+                now=now,
+                status=status,
+                assignee=assignee,
+                comment=text,
+            )
         )
     else:
         raise RequestError("'action' must be triage or comment", {"field": "action"})

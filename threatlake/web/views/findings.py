@@ -3,8 +3,12 @@
 One mechanic for the three kinds (a table entry each, ``KINDS``): the newest version of each finding of the
 kind in the timeframe, narrowed by facet values (``provider=``, ``not_provider=`` ...), a text search
 (``q=``), grouped (``group=``), sorted (``sort=-risk``), paginated (``page=``, ``size=``) — every bit of
-state in the URL. Each facet's counts come from one query (the other facets' filters applied, not its own).
-The triage status is Threatlake's own (``state.triage``), joined in by finding id.
+state in the URL. The facets' counts come from one query (``facets_query``: the facets without a chosen
+value, with the list's count), plus one per facet with a chosen value (the other facets' filters applied,
+not its own).
+The triage status is Threatlake's own, joined in by finding id from ``fetch security.triage`` (the store's
+mirror of the triage state), so it filters and counts like any field; bulk changes go through
+``threatlake.service.triage``.
 """
 
 from __future__ import annotations
@@ -12,22 +16,36 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from threatlake.errors import RequestError
+from threatlake.service import triage as triaging
 from threatlake.state.triage import MAX_BULK, STATUSES
+from threatlake.web.services import services
 from threatlake.web.views import platform
 from threatlake.web.views.nav import NavLink
 from threatlake.web.views.page import WRITE, form, page, viewer
 from threatlake.web.views.render import render, url_for
 
-__all__ = ["COMMON_FACETS", "KINDS", "NAV", "ROUTES", "Facet", "Kind", "dql_string", "list_query"]
+__all__ = [
+    "COMMON_FACETS",
+    "KINDS",
+    "NAV",
+    "ROUTES",
+    "TRIAGE_LOOKUP",
+    "Facet",
+    "Kind",
+    "dql_string",
+    "list_query",
+]
 
 MAX_PAGE_SIZE, EXPORT_PAGE_SIZE, DEFAULT_PAGE_SIZE = 200, 1000, 50
 MAX_OFFSET = 10_000
@@ -44,10 +62,10 @@ def dql_string(value: str) -> str:
 class Facet:
     key: str  # the URL parameter (``provider``; ``not_provider`` excludes)
     label: str
-    field: str  # the event field; "" for the triage status
+    field: str  # the field of the list's records (an event field, or the joined ``triage.status``)
 
 
-STATUS = Facet("status", "Status", "")
+STATUS = Facet("status", "Status", "triage.status")
 COMMON_FACETS = (
     Facet("provider", "Provider", "event.provider"),
     Facet("risk", "Risk level", "dt.security.risk.level"),
@@ -109,6 +127,13 @@ class Kind:
 
     def facet(self, key: str) -> Facet | None:
         return next((facet for facet in (*self.facets, *HIDDEN_FILTERS) if facet.key == key), None)
+
+    def fields(self) -> list[str]:
+        """Every event field the list, its facets, sorts and groups read."""
+        facets = [facet.field for facet in (*self.facets, *HIDDEN_FILTERS) if facet.field != STATUS.field]
+        groups = [field for _, field in GROUPS.values()]
+        named = ["finding.id", "timestamp", "event.type", *self.columns, *facets, *SORTS.values(), *groups]
+        return list(dict.fromkeys([*named, "dt.security.risk.score", "object.name"]))
 
 
 KINDS: dict[str, Kind] = {
@@ -190,82 +215,90 @@ def list_state(request: Request, kind: Kind, *, max_size: int = MAX_PAGE_SIZE) -
     )
 
 
-def _status_expression(triaged: dict[str, list[str]]) -> str:
-    """DQL for a finding's triage status from the ids of each status other than NEW."""
-    expression = '"NEW"'
-    for status, ids in triaged.items():
-        if ids and status != "NEW":
-            literal = ", ".join(dql_string(finding_id) for finding_id in ids)
-            expression = f"if(in(finding.id, {{{literal}}}), {dql_string(status)}, else:{expression})"
-    return expression
+#: The triage status of each finding, from the store's mirror of the triage state (``fetch security.triage``).
+TRIAGE_LOOKUP = (
+    "| lookup [fetch security.triage], sourceField:finding.id, lookupField:finding.id,"
+    ' fields:{triage.status, triage.assignee}, prefix:""\n'
+    '| fieldsAdd triage.status = coalesce(triage.status, "NEW")'
+)
 
 
-def list_query(kind: Kind, state: ListState, triaged: dict[str, list[str]], *, skip: str = "") -> str:
+def list_query(kind: Kind, state: ListState, *, skip: str = "") -> str:
     """The DQL of the list: newest version per finding, the status joined, the filters (but ``skip``'s)."""
-    lines = [
-        "fetch security.events",
+    lines = ["fetch security.events"]
+    if not state.text:  # the fields a list reads, so the ranking below carries no raw finding
+        lines.append(f"| fields {', '.join(kind.fields())}")
+    lines += [
+        # the kind first: ranking only its events costs less than ranking every finding's newest version
+        # (measured in docs/performance.md), though this way the store cannot answer from ``latest``
         f"| filter event.type == {dql_string(kind.event_type)}",
         "| dedup {finding.id}, sort:{timestamp desc}",
-        f"| fieldsAdd triage.status = {_status_expression(triaged)}",
+        TRIAGE_LOOKUP,
     ]
-    if state.text:
+    if state.text:  # every field, as ``search`` looks in all of them
         lines.append(f"| search {dql_string(state.text)}")
     for command, chosen in (("filter", state.includes), ("filterOut", state.excludes)):
         for key, values in sorted(chosen.items()):
             facet = kind.facet(key)
             if facet is None or not values or (key == skip and command == "filter"):
                 continue
-            field = facet.field or "triage.status"
+            field = facet.field
             lines.append(f"| {command} in({field}, {{{', '.join(dql_string(value) for value in values)}}})")
     return "\n".join(lines)
 
 
-def triaged_ids(request: Request) -> dict[str, list[str]]:
-    """Finding ids by triage status (only those someone triaged; the rest are NEW)."""
-    now = datetime.now(UTC)
-    found: dict[str, list[str]] = {}
-    for record in platform.state(request).triage.find()[:MAX_BULK]:
-        found.setdefault(record.effective(now), []).append(record.finding_id)
-    return found
+def facets_query(kind: Kind, state: ListState, facets: Sequence[Facet], *, skip: str = "") -> str:
+    """One query counting the values of every facet of ``facets`` over the list (``skip``'s own filter
+    left out): each finding becomes one ``<index>:<value>`` per facet (and ``""``, counting the findings),
+    grouped once."""
+    items = ['""'] + [f'concat("{kind.facets.index(facet)}:", {facet.field})' for facet in facets]
+    return (
+        list_query(kind, state, skip=skip)
+        + f"\n| fields facet = array({', '.join(items)})"
+        + "\n| expand facet\n| summarize n = count(), by:{facet}"
+    )
 
 
-async def _facet_counts(
-    request: Request, kind: Kind, state: ListState, triaged: dict[str, list[str]]
-) -> list[dict[str, Any]]:
+async def _facet_counts(request: Request, kind: Kind, state: ListState) -> tuple[list[dict[str, Any]], int]:
+    """Every facet's counts and the number of findings: one query for the facets without a chosen value
+    (they share the list's filters), one more for each facet with one (its counts leave its filter out)."""
     timeframe = request.state.timeframe
-
-    async def one(facet: Facet) -> dict[str, Any]:
-        field = facet.field or "triage.status"
-        text = (
-            list_query(kind, state, triaged, skip=facet.key)
-            + f"\n| summarize n = count(), by:{{value = {field}}}"
+    shared = [facet for facet in kind.facets if not state.includes.get(facet.key)]
+    own = [facet for facet in kind.facets if state.includes.get(facet.key)]
+    texts = [facets_query(kind, state, shared)]
+    texts += [facets_query(kind, state, [facet], skip=facet.key) for facet in own]
+    results = await asyncio.gather(
+        *(platform.run_query(request, text, timeframe, max_records=_FACET_GROUPS) for text in texts)
+    )
+    found: dict[int, list[tuple[int, str]]] = {}
+    total = 0
+    for number, result in enumerate(results):
+        for record in result.records:
+            key, count = str(record.get("facet") or ""), int(record.get("n") or 0)
+            position, _, value = key.partition(":")
+            if not key:
+                total = count if number == 0 else total
+            elif value and position.isdigit():
+                found.setdefault(int(position), []).append((count, value))
+    facets = []
+    for number, facet in enumerate(kind.facets):
+        pairs = sorted(found.get(number, []), key=lambda pair: (-pair[0], pair[1]))[:FACET_VALUES]
+        facets.append(
+            {
+                "facet": facet,
+                "counts": [{"value": value, "count": count} for count, value in pairs],
+                "chosen": state.includes.get(facet.key, []),
+                "excluded": state.excludes.get(facet.key, []),
+            }
         )
-        # sorted here, not in DQL: the compiler drops a ``sort`` after ``summarize`` (reported)
-        result = await platform.run_query(request, text, timeframe, max_records=_FACET_GROUPS)
-        pairs = sorted(
-            (
-                (int(record.get("n") or 0), str(record["value"]))
-                for record in result.records
-                if record.get("value") is not None
-            ),
-            key=lambda pair: (-pair[0], pair[1]),
-        )[:FACET_VALUES]
-        values = [{"value": value, "count": count} for count, value in pairs]
-        return {
-            "facet": facet,
-            "counts": values,
-            "chosen": state.includes.get(facet.key, []),
-            "excluded": state.excludes.get(facet.key, []),
-        }
-
-    return list(await asyncio.gather(*(one(facet) for facet in kind.facets)))
+    return facets, total
 
 
-async def _rows(
-    request: Request, kind: Kind, state: ListState, triaged: dict[str, list[str]]
-) -> tuple[list[dict[str, Any]], int, str]:
+async def _rows(request: Request, kind: Kind, state: ListState) -> tuple[list[dict[str, Any]], int, str]:
+    """The page's rows (or groups), how many groups there are (0 ungrouped: the facets count findings),
+    and the DQL."""
     timeframe = request.state.timeframe
-    base = list_query(kind, state, triaged)
+    base = list_query(kind, state)
     order = "desc" if state.descending else "asc"
     if state.group:
         _, field = GROUPS[state.group]
@@ -278,27 +311,24 @@ async def _rows(
         groups = sorted(result.records, key=lambda row: (-int(row.get("findings") or 0), str(row.get("key"))))
         return groups[:MAX_PAGE_SIZE], len(groups), text
     end = state.page * state.size
-    text = f"{base}\n| sort {SORTS[state.sort]} {order}, finding.id asc\n| limit {end}"
-    rows, total = await asyncio.gather(
-        platform.run_query(request, text, timeframe, max_records=end),
-        platform.run_query(request, base + "\n| summarize n = count()", timeframe),
-    )
-    count = int(total.records[0]["n"]) if total.records else 0
-    return rows.records[end - state.size :], count, text
+    shown = ", ".join(dict.fromkeys(["finding.id", *kind.columns, "triage.status", SORTS[state.sort]]))
+    # only the shown fields are sorted and read: a row of every field would carry each raw finding
+    text = f"{base}\n| fields {shown}\n| sort {SORTS[state.sort]} {order}, finding.id asc\n| limit {end}"
+    rows = await platform.run_query(request, text, timeframe, max_records=end)
+    return rows.records[end - state.size :], 0, text
 
 
 async def show(request: Request) -> Response:
     kind = KINDS[request.url.path.strip("/").split(".")[0]]
     suffix = request.url.path.rpartition(".")[2] if "." in request.url.path else ""
     state = list_state(request, kind, max_size=EXPORT_PAGE_SIZE if suffix else MAX_PAGE_SIZE)
-    triaged = triaged_ids(request)
     if suffix:
-        rows, total, _ = await _rows(request, kind, state, triaged)
+        rows, _, _ = await _rows(request, kind, state)
         return _export(kind, rows, suffix, state)
-    (rows, total, text), facets = await asyncio.gather(
-        _rows(request, kind, state, triaged), _facet_counts(request, kind, state, triaged)
+    (rows, groups, text), (facets, findings) = await asyncio.gather(
+        _rows(request, kind, state), _facet_counts(request, kind, state)
     )
-    statuses = {finding_id: status for status, ids in triaged.items() for finding_id in ids}
+    total = groups if state.group else findings
     context = {
         "kind": kind,
         "state": state,
@@ -306,7 +336,6 @@ async def show(request: Request) -> Response:
         "total": total,
         "pages": max(1, min((total + state.size - 1) // state.size, MAX_OFFSET // state.size + 1)),
         "facets": facets,
-        "statuses": statuses,
         "query": text,
         "sorts": SORTS,
         "groups": GROUPS,
@@ -320,9 +349,8 @@ async def show(request: Request) -> Response:
 
 
 def _export(kind: Kind, rows: list[dict[str, Any]], suffix: str, state: ListState) -> Response:
-    columns = (
-        ["finding.id", *kind.columns] if not state.group else ["key", "findings", "risk", "latest", "name"]
-    )
+    grouped = ["key", "findings", "risk", "latest", "name"]
+    columns = ["finding.id", *kind.columns, "triage.status"] if not state.group else grouped
     headers = {"Content-Disposition": f'attachment; filename="{kind.path.strip("/")}.{suffix}"'}
     if suffix == "json":
         body = orjson.dumps({"records": [{name: row.get(name) for name in columns} for row in rows]})
@@ -344,8 +372,7 @@ async def bulk(request: Request) -> Response:
     status = str(data.get("status") or "")
     if status not in STATUSES:
         raise RequestError(f"'status' must be one of {', '.join(STATUSES)}", {"field": "status"})
-    triaged = triaged_ids(request)
-    text = list_query(kind, state, triaged) + f"\n| fields finding.id\n| limit {MAX_BULK + 1}"
+    text = list_query(kind, state) + f"\n| fields finding.id\n| limit {MAX_BULK + 1}"
     result = await platform.run_query(request, text, request.state.timeframe, max_records=MAX_BULK + 1)
     ids = [str(record["finding.id"]) for record in result.records if record.get("finding.id")]
     if len(ids) > MAX_BULK:
@@ -355,18 +382,18 @@ async def bulk(request: Request) -> Response:
         raise RequestError(
             f"The list changed: {len(ids):,} findings match now, not {expected}. Review it and confirm again."
         )
-    before = {finding_id: status_now for status_now, found in triaged.items() for finding_id in found}
-    changed = [finding_id for finding_id in ids if before.get(finding_id, "NEW") != status]
-    failed = 0
-    if changed:
-        platform.state(request).triage.set(
-            changed,
+    done = await run_in_threadpool(
+        lambda: triaging.bulk_set(
+            platform.state(request),
+            services(request).store,
+            ids,
+            status=status,
             who=viewer(request).name,
             now=datetime.now(UTC),
-            status=status,
             comment=str(data.get("comment") or ""),
         )
-    note = f"{len(ids)} matched, {len(changed)} changed to {status}, {failed} failed"
+    )
+    note = f"{done.matched} matched, {done.changed} changed to {status}, {done.failed} failed"
     return RedirectResponse(url_for(request, kind.path, bulk=note), status_code=303)
 
 

@@ -1,8 +1,10 @@
 """Suppression rules, ``/threats/suppressions``: a saved filter (a DQL condition) and the status it gives.
 
 Each rule shows how many findings it matches now; "Apply" gives them its status (triage only: no data is
-ever deleted). A rule's condition is compiled when it is saved, so a rule that cannot run is refused with
-the compiler's positioned error. Rules that expire stop matching after their expiry.
+ever deleted), and every finding stored later that it matches takes its status as it arrives (the new-event
+hook in ``threatlake.service.triage``). A rule's condition is compiled when it is saved, so a rule that
+cannot run is refused with the compiler's positioned error.
+Rules that expire stop matching after their expiry.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from threatlake.errors import QueryError, RequestError
+from threatlake.service import triage as triaging
 from threatlake.state.suppressions import RULE_STATUSES
 from threatlake.state.triage import MAX_BULK
+from threatlake.web.services import services
 from threatlake.web.views import platform
 from threatlake.web.views.nav import NavLink
 from threatlake.web.views.page import WRITE, form, page, viewer
-from threatlake.web.views.render import render
+from threatlake.web.views.render import render, url_for
 from threatlake.web.views.timeframe import parse_timeframe
 
 __all__ = ["NAV", "ROUTES"]
@@ -30,13 +34,10 @@ NAV = (NavLink("Threats & Exploits", "Suppression rules", "/threats/suppressions
 _ALL_TIME = {"from": "now()-36500d", "to": "now()"}
 
 
-def _matching(condition: str) -> str:
-    return f"fetch security.events\n| filter {condition}\n| dedup {{finding.id}}\n| fields finding.id"
-
-
 async def _matches(request: Request, condition: str) -> list[str]:
     timeframe = parse_timeframe(_ALL_TIME, datetime.now(UTC))
-    result = await platform.run_query(request, _matching(condition), timeframe, max_records=MAX_BULK)
+    text = triaging.matching_query(condition)
+    result = await platform.run_query(request, text, timeframe, max_records=MAX_BULK)
     return [str(record["finding.id"]) for record in result.records if record.get("finding.id")]
 
 
@@ -86,16 +87,20 @@ async def apply(request: Request) -> Response:
     if not rule.active(now):
         raise RequestError(f"Rule {rule.name!r} is disabled or expired")
     ids = await _matches(request, rule.condition)
-    comment = f"suppression rule {rule.name}: {rule.reason}".strip(": ")
-    if ids:
-        await run_in_threadpool(
-            lambda: platform.state(request).triage.set(
-                ids, who=viewer(request).name, now=now, status=rule.status, comment=comment
-            )
+    store = services(request).store
+    done = await run_in_threadpool(
+        lambda: triaging.bulk_set(
+            platform.state(request),
+            store,
+            ids,
+            status=rule.status,
+            who=viewer(request).name,
+            now=now,
+            comment=triaging.rule_comment(rule),
         )
-    return RedirectResponse(
-        f"/threats/suppressions?note={len(ids)}+findings+set+to+{rule.status}", status_code=303
     )
+    note = f"{done.matched} matched, {done.changed} set to {rule.status}"
+    return RedirectResponse(url_for(request, "/threats/suppressions", note=note), status_code=303)
 
 
 ROUTES = [
