@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from threatlake.cli.inputs import read_inputs
+from threatlake.cli.inputs import read_inputs, stream_inputs
 from threatlake.cli.remote import ServiceClient, store_or_service
 from threatlake.config import load_config
 from threatlake.errors import SourceError, StoreError
@@ -132,6 +132,15 @@ def _readable(names: list[str], rejections: list[Rejection]) -> Iterator[tuple[s
             rejections.append(Rejection(error.location, error.reason))
 
 
+def _streamed(names: list[str], rejections: list[Rejection]) -> Iterator[tuple[str, Iterator[bytes]]]:
+    """``_readable``, each input as its chunks (mapped as they are read: memory flat in a file's size)."""
+    for name in names or ["-"]:
+        try:
+            yield from stream_inputs([name])
+        except SourceError as error:
+            rejections.append(Rejection(error.location, error.reason))
+
+
 def run(args: argparse.Namespace) -> int:
     config = load_config(data_dir=args.data_dir)
     now = received_at()
@@ -146,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             state = open_configured_state(config)
             try:
                 with local_ingest(store, state, connection=args.connection, now=now) as ingest:
-                    summary = ingest_inputs(ingest, _readable(list(args.files), unreadable), ctx)
+                    summary = ingest_inputs(ingest, _streamed(list(args.files), unreadable), ctx)
             finally:
                 state.close()
         finally:
