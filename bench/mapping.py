@@ -111,9 +111,16 @@ def main() -> None:
     parser.add_argument("--max-depth", type=int, default=64, help="the depth limit checked (max_json_depth)")
     parser.add_argument("--rss", help="comma-separated corpus sizes: peak RSS of `threatlake ingest FILE`")
     parser.add_argument("--code", help="with --rss: the checkout whose code runs (default: this one)")
+    parser.add_argument(
+        "--rss-mode",
+        choices=("ingest", "map-whole", "map-stream"),
+        default="ingest",
+        help="with --rss: `threatlake ingest FILE` (store included), or mapping alone: map_bytes of the "
+        "whole file (the earlier path) or map_stream of its chunks",
+    )
     args = parser.parse_args()
     if args.rss:
-        _rss([int(size) for size in args.rss.split(",")], args.code)
+        _rss([int(size) for size in args.rss.split(",")], args.code, args.rss_mode)
         return
     data = corpus(args.findings, args.pascal)
     lines = data.split(b"\n")
@@ -147,8 +154,24 @@ def _depth_check(lines: list[bytes], budget: int, repeat: int) -> None:
     print(f"depth check, scan  : {min(scan) / n * 1e6:10.2f} µs/line (runs: {_runs(scan, n)})")
 
 
-def _rss(sizes: list[int], code: str | None) -> None:
-    """Peak RSS of ``threatlake ingest FILE`` (map + pipeline + store write) per corpus size, in a child."""
+_MAP_ONLY = """
+import sys
+from datetime import UTC, datetime
+from threatlake.pipeline.mapping import IngestContext, map_bytes, map_stream
+ctx = IngestContext(received_at=datetime(2027, 1, 1, tzinfo=UTC))
+mode, path = sys.argv[1], sys.argv[2]
+with open(path, "rb") as file:
+    if mode == "map-whole":
+        batches = [map_bytes(file.read(), ctx)]
+    else:
+        batches = map_stream(iter(lambda: file.read(1 << 20), b""), ctx)
+    print('{"received": %d}' % sum(batch.findings for batch in batches))
+"""
+
+
+def _rss(sizes: list[int], code: str | None, mode: str) -> None:
+    """Peak RSS of ``threatlake ingest FILE`` (map + pipeline + store write) per corpus size, in a child,
+    or of mapping alone (``mode``: ``map-whole``, ``map-stream``)."""
     root = Path(code).resolve() if code else Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(root)}
     with tempfile.TemporaryDirectory(prefix="bench-rss-") as tmp:
@@ -157,24 +180,22 @@ def _rss(sizes: list[int], code: str | None) -> None:
             with path.open("wb") as out:
                 for first in range(0, size, 10_000):
                     out.write(corpus(min(10_000, size - first), first=first) + b"\n")
+            run = (
+                "runpy.run_module('threatlake', run_name='__main__')"
+                if mode == "ingest"
+                else "exec(compile(sys.argv[0], 'map', 'exec'))"
+            )
             script = (
                 "import resource, runpy, sys, time; started = time.perf_counter(); sys.argv = sys.argv[1:]\n"
-                "try:\n    runpy.run_module('threatlake', run_name='__main__')\n"
+                f"try:\n    {run}\n"
                 "finally:\n    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
                 "    print('SECONDS', time.perf_counter() - started, 'PEAK', peak, file=sys.stderr)\n"
             )
             data_dir = Path(tmp) / f"data-{size}"
             done = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    script,
-                    "threatlake",
-                    "ingest",
-                    "--data-dir",
-                    str(data_dir),
-                    str(path),
-                ],
+                [sys.executable, "-c", script, "threatlake", "ingest", "--data-dir", str(data_dir), str(path)]
+                if mode == "ingest"
+                else [sys.executable, "-c", script, _MAP_ONLY, mode, str(path)],
                 env=env,
                 capture_output=True,
                 check=False,
@@ -186,7 +207,7 @@ def _rss(sizes: list[int], code: str | None) -> None:
             if not summary:
                 print(done.stdout[-300:], done.stderr[-600:])
             print(
-                f"{root.name}: {size:,} findings ({path.stat().st_size / 1e6:,.0f} MB): "
+                f"{root.name} {mode}: {size:,} findings ({path.stat().st_size / 1e6:,.0f} MB): "
                 f"peak RSS {peak:,.0f} MiB, {size / seconds:,.0f} findings/s, "
                 f"stored {summary.get('stored')}, rejected {summary.get('rejected')}"
             )
