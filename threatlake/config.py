@@ -68,6 +68,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", _positive_int, 8080, "port the service listens on"),
     Setting("store", str, "duckdb", "store backend: `duckdb` (embedded, in the data directory)"),
     Setting(
+        "state",
+        str,
+        "sqlite",
+        "state database: `sqlite` (`settings.sqlite` in the data directory) or"
+        " `postgresql://user:password@host:5432/db`, shared by several service nodes",
+    ),
+    Setting(
         "store_memory_limit",
         str,
         "",
@@ -158,6 +165,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     store: str = "duckdb"
+    state: str = "sqlite"
     store_memory_limit: str = ""
     max_body_bytes: int = 10 * MIB
     max_decompressed_bytes: int = 64 * MIB

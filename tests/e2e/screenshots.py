@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.e2e import documents_demo, harness
+from tests.e2e import documents_demo, harness, workflows_demo
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 A = harness.ALL_TIME
@@ -59,10 +59,12 @@ SHOTS: list[tuple[str, str, str, str, Act]] = [
     ("compliance", f"/compliance?{A}&group=object", "#groups", "light", None),
     ("tokens", "/settings/tokens", "#settings-table", "light", None),
     *((*shot, None) for shot in documents_demo.SHOTS),
+    *workflows_demo.SHOTS,
 ]
 
 
-def main() -> int:
+def main(only: list[str]) -> int:
+    """Every shot, or those named in ``only`` (``python -m tests.e2e.screenshots workflows credentials``)."""
     reason = harness.why_no_browser()
     if reason:
         print(f"screenshots: {reason}", file=sys.stderr)
@@ -74,7 +76,10 @@ def main() -> int:
         harness.chromium() as browser,
     ):
         documents_demo.prepare(server)
+        workflows_demo.prepare(server)
         for name, path, ready, theme, act in SHOTS:
+            if only and name not in only:
+                continue
             with harness.guarded_page(browser, color_scheme=theme) as (page, guard):
                 if name != "login":
                     harness.sign_in(page, server)
@@ -92,4 +97,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -27,10 +27,20 @@ def _execute(server: Server, query: str, **options: Any) -> httpx.Response:
     return server.client(server.admin_token).post(EXECUTE, json=body, timeout=120)
 
 
-def _healthz_answers(server: Server) -> bool:
-    """The event loop is free: ``/healthz`` answers (a stalled loop would not, within the timeout). A bound
-    for liveness, not a timing: the machine may be busy, and figures belong in ``bench/``."""
-    return httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+def _healthz_ms(server: Server) -> float:
+    """The best of five ``/healthz`` round trips, in ms (the best: a blocked loop delays every one)."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+        best = min(best, (time.perf_counter() - started) * 1000)
+    return best
+
+
+def _loop_is_free(server: Server, idle_ms: float) -> bool:
+    """``/healthz`` within the issue's 100 ms, or within 4x its idle time on a machine so loaded that idle
+    round trips alone come near that (the baseline is measured in the same test)."""
+    return _healthz_ms(server) < max(100.0, 4 * idle_ms)
 
 
 POSITIONED = [
@@ -50,13 +60,18 @@ POSITIONED = [
 def test_a_hostile_constant_is_a_prompt_positioned_400(
     sampled: Server, query: str, line: int, column: int
 ) -> None:
-    response = _execute(sampled, query)
+    idle = _healthz_ms(sampled)
+    answer: list[httpx.Response] = []
+    hostile = threading.Thread(target=lambda: answer.append(_execute(sampled, query)))
+    hostile.start()  # /healthz is probed while the hostile query is on its way
+    assert _loop_is_free(sampled, idle)
+    hostile.join(120)
+    response = answer[0]
     assert response.status_code == 400, response.text
     error = response.json()["error"]
     assert error["details"]["errorType"] == "QUERY_ERROR"
     assert (error["details"]["line"], error["details"]["column"]) == (line, column)
     assert "Internal" not in error["message"] and "SELECT" not in error["message"].upper()
-    assert _healthz_answers(sampled)
 
 
 @pytest.mark.parametrize("expression", ['duration(1e300, unit:"s")', "1e308 * 10", "toDouble(1e308) * 10"])
@@ -77,8 +92,9 @@ def test_a_huge_aggregate_is_bounded_and_the_loop_stays_free(sampled: Server) ->
             )
         )
     )
+    idle = _healthz_ms(sampled)
     thread.start()
-    assert _healthz_answers(sampled)
+    assert _loop_is_free(sampled, idle)
     thread.join(60)
     body = answer[0].json()
     assert answer[0].status_code == 202 and body["state"] == "SUCCEEDED"

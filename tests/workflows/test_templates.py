@@ -63,6 +63,7 @@ def test_critical_detections_jira_once_per_object(
     assert "Command and control activity" in aaaa["description"]
     assert TRICKY in aaaa["description"]  # rendered literally, never evaluated
     assert "49" not in aaaa["summary"]
+    assert "/threats?object=arn%3Aaws%3Aec2%3A" in aaaa["description"]  # the UI's list of its findings
     assert issues[0].headers["Authorization"].startswith("Basic ")
     second = engine.run_sync(stored.id)
     assert second["state"] == "SUCCESS"

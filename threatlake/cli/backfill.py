@@ -65,6 +65,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
     parser.add_argument(
+        "--state", metavar="URL", help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)"
+    )
+    parser.add_argument(
         "--region",
         dest="regions",
         metavar="R",
@@ -90,7 +93,7 @@ def connect_client(service: str, region: str, args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir)
+    config = load_config(data_dir=args.data_dir, state=args.state)
     now = received_at()
     since = _since(args.since, now) if args.since else None
     boto_service, readers = READERS[args.service]

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from threatlake.aws.setup import check_region, ingest_url, setup_commands, warnings_for
 from threatlake.config import load_config
 from threatlake.service import access
-from threatlake.state import open_state
+from threatlake.service.resources import open_configured_state
 from threatlake.state.connections import INTEGRATIONS
 
 __all__ = ["HELP", "configure", "run"]
@@ -31,6 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
+    )
+    common.add_argument(
+        "--state", metavar="URL", help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)"
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser(
@@ -50,11 +53,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir)
+    config = load_config(data_dir=args.data_dir, state=args.state)
     if args.action == "create":  # validate before anything is written
         url = ingest_url(args.endpoint or f"http://{config.host}:{config.port}")
         region = check_region(args.region)
-    state = open_state(config.data_dir, credentials_key=config.credentials_key)
+    state = open_configured_state(config)
     now = datetime.now(UTC)
     try:
         if args.action == "create":

@@ -50,6 +50,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     common.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
+    common.add_argument(
+        "--state", metavar="URL", help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)"
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser("create", help="create a credential")
     types = create.add_subparsers(dest="type", metavar="TYPE", required=True)
@@ -82,7 +85,7 @@ def _one_slack_secret(secret: dict[str, str]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir)
+    config = load_config(data_dir=args.data_dir, state=args.state)
     state = open_configured_state(config)
     now = datetime.now(UTC)
     try:

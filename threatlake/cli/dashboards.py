@@ -59,6 +59,11 @@ class DocumentCommand:
         common.add_argument(
             "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
         )
+        common.add_argument(
+            "--state",
+            metavar="URL",
+            help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)",
+        )
         actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
         add = actions.add_parser(
             "import", help=f"store a {self.document_type} file; prints its id", parents=[common]
@@ -72,7 +77,7 @@ class DocumentCommand:
         actions.add_parser("list", help=f"list {self.plural} as JSON lines", parents=[common])
 
     def run(self, args: argparse.Namespace) -> int:
-        config = load_config(data_dir=args.data_dir)
+        config = load_config(data_dir=args.data_dir, state=args.state)
         url = running_service(config.data_dir)
         if args.action == "import":
             content = _read(args.file)

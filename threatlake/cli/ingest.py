@@ -50,6 +50,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
     parser.add_argument(
+        "--state", metavar="URL", help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)"
+    )
+    parser.add_argument(
         "--connection",
         metavar="C",
         default=DEFAULT_CONNECTION,
@@ -142,13 +145,15 @@ def _streamed(names: list[str], rejections: list[Rejection]) -> Iterator[tuple[s
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir)
+    config = load_config(data_dir=args.data_dir, state=args.state)
     now = received_at()
     ctx = IngestContext(received_at=now, source="threatlake ingest", connection=args.connection)
     unreadable: list[Rejection] = []
     store = store_or_service(lambda: open_configured_store(config), config.data_dir)
     if isinstance(store, str):
-        with ServiceClient(config.data_dir, store, INGEST_SCOPE, connection=args.connection) as client:
+        with ServiceClient(
+            config.data_dir, store, INGEST_SCOPE, connection=args.connection, database=config.state
+        ) as client:
             summary = ingest_through_service(client, _readable(list(args.files), unreadable))
     else:
         try:

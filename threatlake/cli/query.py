@@ -18,13 +18,12 @@ import sys
 import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import orjson
 
 from threatlake.cli.remote import ServiceClient, store_or_service
-from threatlake.config import load_config
+from threatlake.config import Config, load_config
 from threatlake.errors import ConfigError, QueryError
 from threatlake.model import parse_timestamp
 from threatlake.service.query import QueryRequest, run_query
@@ -47,6 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
+    parser.add_argument(
+        "--state", metavar="URL", help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)"
+    )
     parser.add_argument("--from", dest="start", metavar="T", help="default timeframe start (ISO 8601 or -7d)")
     parser.add_argument("--to", dest="end", metavar="T", help="default timeframe end (ISO 8601 or -1h; now)")
     parser.add_argument("--format", choices=sorted(FORMATS), default="table", help="output format")
@@ -67,13 +69,14 @@ def parse_time(text: str, now: datetime) -> datetime:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir)
+    config = load_config(data_dir=args.data_dir, state=args.state)
     now = datetime.now(UTC)
     start = parse_time(args.start, now) if args.start else None
     end = parse_time(args.end, now) if args.end else None
     store = store_or_service(lambda: open_configured_store(config), config.data_dir)
     if isinstance(store, str):
-        result = _through_service(config.data_dir, store, args.query, (start, end), config.max_result_records)
+        timeframe = (start, end)
+        result = _through_service(config, store, args.query, timeframe, config.max_result_records)
         return _show(result, args.format)
     try:
         ask = QueryRequest(args.query, now, start, end, config.max_result_records)
@@ -91,14 +94,14 @@ def _show(result: dict[str, Any], output: str) -> int:
 
 
 def _through_service(
-    data_dir: Path, url: str, text: str, timeframe: tuple[datetime | None, datetime | None], records: int
+    config: Config, url: str, text: str, timeframe: tuple[datetime | None, datetime | None], records: int
 ) -> dict[str, Any]:
     """Run the query on the service that holds the store (query:execute, then poll until it is done)."""
     body: dict[str, Any] = {"query": text, "maxResultRecords": records, "requestTimeoutMilliseconds": 60_000}
     for key, moment in zip(("defaultTimeframeStart", "defaultTimeframeEnd"), timeframe, strict=True):
         if moment is not None:
             body[key] = moment.isoformat()
-    with ServiceClient(data_dir, url, QUERY_SCOPE) as client:
+    with ServiceClient(config.data_dir, url, QUERY_SCOPE, database=config.state) as client:
         status, answer = client.call("POST", "/platform/storage/query/v1/query:execute", orjson.dumps(body))
         while status < 400 and answer.get("state") == "RUNNING":
             status, answer = client.call("GET", _POLL + urllib.parse.quote(answer["requestToken"]))

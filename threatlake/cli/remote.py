@@ -52,10 +52,11 @@ class ServiceClient:
         *,
         timeout: float = 120.0,
         connection: str = DEFAULT_CONNECTION,
+        database: str = "sqlite",
     ) -> None:
         self.url = url.rstrip("/")
         self._timeout = timeout
-        self._state = open_state(data_dir)
+        self._state = open_state(data_dir, database=database)  # the service's state: the token must be there
         now = datetime.now(UTC)
         # expires on its own even when the command is killed before it can revoke it
         self._record, self._token = create_token(

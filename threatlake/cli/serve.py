@@ -19,6 +19,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
+    parser.add_argument(
+        "--state", metavar="URL", help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)"
+    )
     parser.add_argument("--host", metavar="H", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", metavar="P", type=int, help="port to listen on (default 8080)")
     parser.add_argument(
@@ -31,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_config(
         data_dir=args.data_dir,
+        state=args.state,
         host=args.host,
         port=args.port,
         load_samples=False if args.no_samples else None,

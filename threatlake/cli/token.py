@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from threatlake.config import load_config
 from threatlake.service.access import create_token
-from threatlake.state import open_state
+from threatlake.service.resources import open_configured_state
 from threatlake.state.tokens import DEFAULT_CONNECTION, SCOPES
 
 __all__ = ["HELP", "configure", "run"]
@@ -24,6 +24,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
+    )
+    common.add_argument(
+        "--state", metavar="URL", help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)"
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser("create", help="create a token and print it once", parents=[common])
@@ -46,8 +49,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir)
-    state = open_state(config.data_dir, credentials_key=config.credentials_key)
+    config = load_config(data_dir=args.data_dir, state=args.state)
+    state = open_configured_state(config)
     now = datetime.now(UTC)
     try:
         if args.action == "create":

@@ -49,6 +49,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     common.add_argument(
         "--data-dir", metavar="DIR", help="the data directory (default: $THREATLAKE_DATA_DIR, else ./var)"
     )
+    common.add_argument(
+        "--state", metavar="URL", help="the state database (default: $THREATLAKE_STATE, else settings.sqlite)"
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="list workflows", parents=[common])
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -199,7 +202,9 @@ def _run_on_service(
     config: Config, state: State, url: str, workflow_id: str, args: argparse.Namespace
 ) -> int:
     path = f"{_BASE}/workflows/{urllib.parse.quote(workflow_id, safe='')}/run"
-    with ServiceClient(config.data_dir, url, RUN_SCOPE, timeout=args.timeout) as client:
+    with ServiceClient(
+        config.data_dir, url, RUN_SCOPE, timeout=args.timeout, database=config.state
+    ) as client:
         status, answer = client.call("POST", path, b"{}")
     if status >= 400:
         error = answer.get("error", {}) if isinstance(answer, dict) else {}
@@ -227,7 +232,7 @@ _LOCAL: dict[str, Callable[[WorkflowEngine, argparse.Namespace], int]] = {
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(data_dir=args.data_dir)
+    config = load_config(data_dir=args.data_dir, state=args.state)
     state = open_configured_state(config)
     try:
         if args.action == "run":

@@ -2,7 +2,7 @@
 
 ``open_configured_store`` opens the event store (the embedded DuckDB one in the data directory, or the
 backend a ``store`` URL names); ``open_configured_state`` opens the state repositories of the data directory
-with the configured credentials key.
+(or of the PostgreSQL database the ``state`` setting names) with the configured credentials key.
 """
 
 from __future__ import annotations
@@ -23,5 +23,8 @@ def open_configured_store(config: Config) -> Store:
 
 def open_configured_state(config: Config) -> State:
     return open_state(
-        config.data_dir, credentials_key=config.credentials_key, busy_seconds=config.state_busy_seconds
+        config.data_dir,
+        database=config.state,
+        credentials_key=config.credentials_key,
+        busy_seconds=config.state_busy_seconds,
     )

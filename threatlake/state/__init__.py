@@ -6,8 +6,8 @@ The pattern (follow it for a new repository, e.g. ``state/workflows.py``):
   (``XRepository``), a SQLite implementation (``SqliteX(db: Database)``, which creates its tables with
   ``db.create(SCHEMA)`` and adds later columns with ``db.add_columns``) and an in-memory one (``MemoryX()``)
   that behaves the same (the tests in ``tests/state`` run one contract against both);
-* portable SQL only (see ``state/database.py``): a PostgreSQL implementation must be a new ``Database``,
-  not new repositories;
+* portable SQL only (see ``state/database.py``): the same repository runs on every ``Database`` backend
+  (``state/sqlite.py``, ``state/postgresql.py``; the ``Sqlite`` in its name is history);
 * times are passed in (``now: datetime``), never read; input is validated in the repository and refused
   with ``RequestError`` (a bad value, with ``details["field"]``), ``NotFoundError`` or ``ConflictError``;
 * several repositories' changes that must be atomic go in ``with state.transaction():`` (the service layer
@@ -16,7 +16,9 @@ The pattern (follow it for a new repository, e.g. ``state/workflows.py``):
 * register it with one line in ``State`` below: ``name: Protocol = field(metadata=_made(sqlite, memory)``.
 
 ``open_state(data_dir)`` opens the settings database of a data directory (``settings.sqlite``) with every
-repository on it; ``memory_state()`` gives the in-memory bundle for tests. Repositories are thread-safe and
+repository on it, or, with ``database="postgresql://…"`` (the ``state`` setting), a PostgreSQL database that
+several service nodes share (``DATABASES`` is the registry of backends by URL scheme); ``memory_state()``
+gives the in-memory bundle for tests. Repositories are thread-safe and
 block (SQLite, scrypt): the web layer calls them off the event loop (``run_in_threadpool``).
 
 Who uses it: ``threatlake.service`` (operations composing repositories and the store), and through it the
@@ -33,20 +35,22 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from threatlake.errors import ConfigError
 from threatlake.state.connections import ConnectionRepository, MemoryConnections, SqliteConnections
 from threatlake.state.credentials import Cipher, CredentialRepository, MemoryCredentials, SqliteCredentials
-from threatlake.state.database import BUSY_SECONDS, FILE_NAME, Database
+from threatlake.state.database import BUSY_SECONDS, Database
 from threatlake.state.documents import LEGACY_FILE, DocumentRepository, MemoryDocuments, SqliteDocuments
 from threatlake.state.leases import LeaseRepository, MemoryLeases, SqliteLeases
-from threatlake.state.pipelines import FilePipelines, MemoryPipelines, PipelineRepository
+from threatlake.state.pipelines import FilePipelines, MemoryPipelines, PipelineRepository, SqlPipelines
 from threatlake.state.sessions import MemorySessions, SessionRepository, SqliteSessions
+from threatlake.state.sqlite import FILE_NAME, SqliteDatabase
 from threatlake.state.suppressions import MemorySuppressions, SqliteSuppressions, SuppressionRepository
 from threatlake.state.tokens import MemoryTokens, SqliteTokens, TokenRepository
 from threatlake.state.triage import MemoryTriage, SqliteTriage, TriageRepository
 from threatlake.state.users import MemoryUsers, SqliteUsers, UserRepository
 from threatlake.state.workflows import MemoryWorkflows, SqliteWorkflows
 
-__all__ = ["FILE_NAME", "Backing", "State", "memory_state", "open_state"]
+__all__ = ["DATABASES", "FILE_NAME", "Backing", "State", "memory_state", "open_state"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,11 @@ class Backing:
 def _made(on_db: Callable[[Database], Any], memory: Callable[[], Any]) -> dict[str, Any]:
     """A repository field's makers: on the data directory's database, and in memory."""
     return {"durable": lambda backing: on_db(backing.db), "memory": memory}
+
+
+def _pipelines(backing: Backing) -> PipelineRepository:
+    """Files in the data directory (to edit and review as files), or the shared database's table."""
+    return SqlPipelines(backing.db) if backing.db.shared else FilePipelines(backing.data_dir)
 
 
 def _made_on(durable: Callable[[Backing], Any], memory: Callable[[], Any]) -> dict[str, Any]:
@@ -86,9 +95,7 @@ class State:
     suppressions: SuppressionRepository = field(metadata=_made(SqliteSuppressions, MemorySuppressions))
     leases: LeaseRepository = field(metadata=_made(SqliteLeases, MemoryLeases))
     workflows: SqliteWorkflows | MemoryWorkflows = field(metadata=_made(SqliteWorkflows, MemoryWorkflows))
-    pipelines: PipelineRepository = field(
-        metadata=_made_on(lambda b: FilePipelines(b.data_dir), MemoryPipelines)
-    )
+    pipelines: PipelineRepository = field(metadata=_made_on(_pipelines, MemoryPipelines))
     database: Database | None = None
     created: bool = False
 
@@ -117,19 +124,60 @@ def _repositories() -> list[tuple[str, dict[str, Any]]]:
     return [(item.name, dict(item.metadata)) for item in fields(State) if "durable" in item.metadata]
 
 
-def open_state(
-    data_dir: Path | str, *, credentials_key: str = "", busy_seconds: float = BUSY_SECONDS
-) -> State:
-    """The state of a data directory (``settings.sqlite`` and ``pipelines/``, created when missing).
+def _sqlite(url: str, data_dir: Path, busy_seconds: float) -> Database:
+    return SqliteDatabase.in_dir(data_dir, busy_seconds=busy_seconds)
 
-    ``credentials_key`` (the ``credentials_key`` setting) overrides ``<data_dir>/credentials.key``;
+
+def _postgresql(url: str, data_dir: Path, busy_seconds: float) -> Database:
+    from threatlake.state.postgresql import PostgresDatabase  # psycopg loads only when it is used
+
+    return PostgresDatabase(url, busy_seconds=busy_seconds)
+
+
+#: The ``state`` setting's scheme -> how to open that database. A new backend is one line here.
+DATABASES: dict[str, Callable[[str, Path, float], Database]] = {
+    "sqlite": _sqlite,
+    "postgresql": _postgresql,
+    "postgres": _postgresql,
+}
+
+
+def _open_database(url: str, data_dir: Path, busy_seconds: float) -> Database:
+    scheme = url.partition("://")[0] if "://" in url else url
+    opener = DATABASES.get(scheme)
+    if opener is None:
+        raise ConfigError(
+            f"unknown state database {scheme!r} in the state setting: `sqlite` (settings.sqlite in the data"
+            " directory) or postgresql://user:password@host:5432/database"
+        )
+    return opener(url, data_dir, busy_seconds)
+
+
+def open_state(
+    data_dir: Path | str,
+    *,
+    database: str = "sqlite",
+    credentials_key: str = "",
+    busy_seconds: float = BUSY_SECONDS,
+) -> State:
+    """The state of a data directory (``settings.sqlite`` and ``pipelines/``, created when missing), or of
+    the shared database ``database`` names (``postgresql://…``: every repository there, pipelines too).
+
+    ``credentials_key`` (the ``credentials_key`` setting) overrides ``<data_dir>/credentials.key``, and a
+    shared database needs it (each node's own key file could not read the others' credentials);
     ``busy_seconds`` bounds the wait for another process's write lock (then a retryable ``StoreError``)."""
     directory = Path(data_dir)
-    db = Database.in_dir(directory, busy_seconds=busy_seconds)
+    db = _open_database(database or "sqlite", directory, busy_seconds)
     cipher: list[Cipher] = []
 
     def the_cipher() -> Cipher:  # made (and its key file written) on first use
         if not cipher:
+            if db.shared and not credentials_key:
+                raise ConfigError(
+                    f"the shared state database {db.where} needs the credentials_key setting"
+                    " (THREATLAKE_CREDENTIALS_KEY), the same on every node: a key file in one node's data"
+                    " directory cannot decrypt the credentials another node stored"
+                )
             cipher.append(Cipher.for_dir(directory, credentials_key))
         return cipher[0]
 

@@ -1,32 +1,30 @@
-"""The one transaction helper: a SQLite database shared by the service and the command line.
+"""The one transaction helper every repository writes through, whatever the database under it.
 
-SQLite in WAL mode, not DuckDB: DuckDB lets one process write a file, and administrative commands
-(``threatlake token create``) must work while ``threatlake serve`` holds the event store. One connection per
-``Database``, serialized by a re-entrant lock; ``transaction()`` is ``BEGIN IMMEDIATE`` … ``COMMIT`` (or
-``ROLLBACK`` when the block raises) and nests: a repository method that opens one inside a caller's
-transaction joins it, so the service can make several repositories' changes atomic.
+``Database`` is one connection serialized by a re-entrant lock; ``transaction()`` opens a write transaction
+(``COMMIT`` at the end of the block, ``ROLLBACK`` when it raises) and nests: a repository method that opens
+one inside a caller's transaction joins it, so the service can make several repositories' changes atomic.
+A write transaction excludes every other writer of the database, in any process on any machine, until it
+ends (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: one transaction-scoped advisory lock). So a repository's
+read-then-write (a lease, a version check, a claim) needs no locking of its own on either backend.
 
-Repositories write portable SQL (``?`` placeholders, ``insert … on conflict … do``, no ``insert or
-ignore``, no ``group_concat``, no two-argument ``max``): a PostgreSQL ``Database`` only has to translate the
-placeholders. SQLite-only statements (``pragma``) live here and nowhere else.
+Repositories write portable SQL: ``?`` placeholders, ``insert … on conflict … do``, no ``insert or ignore``,
+no ``group_concat``, no two-argument ``max``, column types ``text``/``integer``/``blob``. A backend module
+(``state/sqlite.py``, ``state/postgresql.py``) translates what its engine spells differently (placeholders,
+``blob``, how to list a table's columns) and maps its errors: a busy database or a lost connection is a
+retryable ``StoreError`` (503), a broken constraint a ``ConflictError`` (409).
 """
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from threatlake.errors import StoreError
+__all__ = ["BUSY_SECONDS", "Database", "Row", "iso", "parse_iso"]
 
-__all__ = ["FILE_NAME", "Database", "Row", "iso", "parse_iso"]
-
-FILE_NAME = "settings.sqlite"
-#: How long a statement waits for another process's write lock before failing as retryable (503).
+#: How long a write waits for another process's write lock before failing as retryable (503).
 BUSY_SECONDS = 10.0
 
 Row = tuple[Any, ...]
@@ -42,30 +40,16 @@ def parse_iso(text: str) -> datetime:
 
 
 class Database:
-    """A SQLite file (or ``:memory:``) with one serialized connection and nested transactions."""
+    """One connection with nested write transactions; a backend fills in the ``_`` methods."""
 
-    def __init__(self, path: Path | str, *, busy_seconds: float = BUSY_SECONDS) -> None:
-        self.path = str(path)
-        self.created = self.path == ":memory:" or not Path(self.path).exists()
-        try:
-            self._conn = sqlite3.connect(
-                self.path, timeout=busy_seconds, check_same_thread=False, isolation_level=None
-            )
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot open {self.path}: {error}") from None
+    #: Other machines may use this database too: files in one node's data directory cannot stand in for it.
+    shared: ClassVar[bool] = False
+
+    def __init__(self, where: str) -> None:
+        self.where = where  # for messages: a path, or a URL without its password
+        self.created = False  # the first process to open it made its tables
         self._lock = threading.RLock()
         self._depth = 0
-        with self._lock:
-            self._conn.execute("pragma journal_mode=wal")
-            self._conn.execute("pragma synchronous=normal")
-            self._conn.execute("pragma foreign_keys=on")
-
-    @classmethod
-    def in_dir(cls, data_dir: Path | str, *, busy_seconds: float = BUSY_SECONDS) -> Database:
-        """The settings database of a data directory (created, with its directory, when missing)."""
-        directory = Path(data_dir)
-        directory.mkdir(parents=True, exist_ok=True)
-        return cls(directory / FILE_NAME, busy_seconds=busy_seconds)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -78,22 +62,25 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
-            self._run("begin immediate")
+            self._begin()
             self._depth = 1
             try:
                 yield
             except BaseException:
                 self._depth = 0
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("rollback")
+                self._rollback()
                 raise
             self._depth = 0
-            self._run("commit")
+            self._commit()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one statement (in the current transaction, if any) and return its rows."""
         with self._lock:
-            return self._run(sql, params).fetchall()
+            return self._run(sql, params)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self.execute(sql, params)
@@ -101,45 +88,54 @@ class Database:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self._lock:
-            try:
-                self._conn.executemany(sql, rows)
-            except sqlite3.Error as error:
-                raise _store_error(error) from None
+            self._run_many(sql, rows)
 
     def create(self, schema: str) -> None:
         """Create the tables of a repository (``create table if not exists …`` statements)."""
         with self._lock:
-            try:
-                self._conn.executescript(schema)
-            except sqlite3.Error as error:
-                raise _store_error(error) from None
+            self._script(schema)
 
     def add_columns(self, table: str, columns: Mapping[str, str]) -> list[str]:
-        """Add the ``columns`` a file made by an older release lacks; returns the ones added (one
-        transaction, so two processes opening the same old file at once do not both add them)."""
+        """Add the ``columns`` a database made by an older release lacks; returns the ones added (one
+        transaction, so two processes opening the same old database at once do not both add them)."""
         with self.transaction():
-            present = {row[1] for row in self.execute(f"pragma table_info({table})")}
+            present = self._columns(table)
             added = [name for name in columns if name not in present]
             for name in added:
-                self.execute(f"alter table {table} add column {name} {columns[name]}")
+                self._run(self._ddl(f"alter table {table} add column {name} {columns[name]}"), ())
         return added
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            self._close()
 
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        try:
-            return self._conn.execute(sql, params)
-        except sqlite3.IntegrityError:
-            raise
-        except sqlite3.Error as error:
-            raise _store_error(error) from None
+    # What a backend module provides.
+    def _ddl(self, statement: str) -> str:
+        """A data-definition statement in this engine's type names."""
+        return statement
 
+    def _begin(self) -> None:
+        raise NotImplementedError
 
-def _store_error(error: sqlite3.Error) -> StoreError:
-    if "locked" in str(error) or "busy" in str(error):
-        return StoreError(
-            "The settings database is busy: another process holds its write lock", retryable=True
-        )
-    return StoreError(f"settings database: {error}")
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        """Roll back, never raising (the block's own error is the one to report)."""
+        raise NotImplementedError
+
+    def _run(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        raise NotImplementedError
+
+    def _run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def _script(self, schema: str) -> None:
+        """Run data-definition statements (portable types, ``;``-separated)."""
+        raise NotImplementedError
+
+    def _columns(self, table: str) -> set[str]:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError

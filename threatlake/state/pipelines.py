@@ -2,8 +2,10 @@
 
 ``FilePipelines`` keeps one file per pipeline, ``<data_dir>/pipelines/<name>.yaml``, so definitions can be
 edited, reviewed and versioned as files as well as through the REST resource. A write goes to a temporary
-file first and is renamed into place: a reader never sees half a definition. ``MemoryPipelines`` is the
-in-memory stand-in for tests. Neither parses YAML: validating is the pipeline package's job.
+file first and is renamed into place: a reader never sees half a definition. On a state database that
+several nodes share (PostgreSQL) ``SqlPipelines`` keeps them in its ``pipelines`` table instead, so every
+node reads the same definitions. ``MemoryPipelines`` is the in-memory stand-in for tests. None parses
+YAML: validating is the pipeline package's job.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from pathlib import Path
 from typing import Protocol
 
 from threatlake.errors import StoreError
+from threatlake.state.database import Database
 
-__all__ = ["DIRECTORY", "FilePipelines", "MemoryPipelines", "PipelineRepository"]
+__all__ = ["DIRECTORY", "FilePipelines", "MemoryPipelines", "PipelineRepository", "SqlPipelines"]
 
 DIRECTORY = "pipelines"
 _SUFFIX = ".yaml"
@@ -129,3 +132,40 @@ class MemoryPipelines:
 
     def delete(self, name: str) -> bool:
         return self._items.pop(name, None) is not None
+
+
+_SCHEMA = """
+create table if not exists pipelines (name text primary key, definition text not null);
+"""
+
+
+class SqlPipelines:
+    """``PipelineRepository`` in the ``pipelines`` table of a shared state database (several nodes)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        db.create(_SCHEMA)
+
+    def list(self) -> list[tuple[str, str]]:
+        rows = self._db.execute("select name, definition from pipelines order by name")
+        return [(str(name), str(text)) for name, text in rows]
+
+    def get(self, name: str) -> str | None:
+        row = self._db.one("select definition from pipelines where name = ?", (_check(name),))
+        return str(row[0]) if row else None
+
+    def put(self, name: str, text: str) -> bool:
+        with self._db.transaction():
+            created = self.get(name) is None
+            self._db.execute(
+                "insert into pipelines (name, definition) values (?, ?)"
+                " on conflict (name) do update set definition = excluded.definition",
+                (name, text),
+            )
+        return created
+
+    def delete(self, name: str) -> bool:
+        with self._db.transaction():
+            found = self.get(name) is not None
+            self._db.execute("delete from pipelines where name = ?", (name,))
+        return found

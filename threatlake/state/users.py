@@ -25,7 +25,7 @@ __all__ = ["ROLES", "MemoryUsers", "SqliteUsers", "UserRecord", "UserRepository"
 #: role -> the scopes a user with it holds.
 ROLES: dict[str, tuple[str, ...]] = {
     "admin": SCOPES,
-    "viewer": ("storage:security.events:read", "settings:read"),
+    "viewer": ("storage:security.events:read", "settings:read", "automation:workflows:read"),
 }
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,99}")
 _MAX_PASSWORD = 1024  # scrypt's cost grows with the input: bounded

@@ -10,6 +10,7 @@ run one now; fire event triggers for newly stored events (at most once per event
 from __future__ import annotations
 
 import asyncio
+import copy
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -133,6 +134,19 @@ class WorkflowEngine:
 
     def install(self, name: str, inputs: dict[str, str] | None = None) -> tuple[StoredWorkflow, Workflow]:
         return self.save(templates.install(name, inputs))
+
+    def set_active(self, reference: str, active: bool) -> tuple[StoredWorkflow, Workflow]:
+        """Turn a workflow's trigger (schedule or event trigger) on or off; WorkflowError for a workflow
+        that has neither (it runs only when asked)."""
+        stored, _ = self.get(reference)
+        document = copy.deepcopy(stored.document)
+        trigger = workflow_object(document).get("trigger") or {}
+        kinds = [kind for kind in ("schedule", "eventTrigger") if isinstance(trigger.get(kind), dict)]
+        if not kinds:
+            raise WorkflowError(f"workflow {reference!r} has no trigger to turn on or off (runs when asked)")
+        for kind in kinds:
+            trigger[kind]["isActive"] = active
+        return self.save(document, stored.id, version=stored.version)
 
     # running ----------------------------------------------------------------------------------------------
     async def run(

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute
 
 from threatlake.web.views import (
     assets,
+    credentials,
     dashboards,
     finding,
     findings,
@@ -22,6 +23,7 @@ from threatlake.web.views import (
     notebooks,
     settings,
     suppressions,
+    workflows,
 )
 from threatlake.web.views.nav import SECTIONS, NavLink
 
@@ -37,6 +39,8 @@ PAGES: tuple[ModuleType, ...] = (
     settings,
     notebooks,
     dashboards,
+    workflows,
+    credentials,
 )
 
 

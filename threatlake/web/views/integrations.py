@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from threatlake.errors import NotFoundError, ThreatlakeError
-from threatlake.web.views import platform
+from threatlake.web.views import platform, try_templates
 from threatlake.web.views.nav import NavLink
 from threatlake.web.views.page import WRITE, form, page, viewer
 from threatlake.web.views.render import render
@@ -36,8 +36,8 @@ class Integration:
     title: str
     provider: str  # event.provider of what it delivers
     blurb: str
-    dashboards: tuple[str, ...]
-    workflows: tuple[str, ...]
+    dashboards: tuple[str, ...]  # names of shipped dashboards (``threatlake.documents.SHIPPED``)
+    workflows: tuple[str, ...]  # names of shipped workflow templates (``threatlake.workflows.templates``)
 
     @property
     def path(self) -> str:
@@ -55,7 +55,7 @@ INTEGRATIONS: dict[str, Integration] = {
         "Amazon GuardDuty",
         "Threat detection findings from GuardDuty, delivered by EventBridge to the forwarder Lambda.",
         ("Security findings overview", "Amazon GuardDuty detections"),
-        ("Notify on critical GuardDuty findings",),
+        ("critical-detections-jira", "critical-detections-slack", "critical-detections-teams"),
     ),
     "aws-security-hub": Integration(
         "aws-security-hub",
@@ -63,7 +63,7 @@ INTEGRATIONS: dict[str, Integration] = {
         "AWS Security Hub",
         "Findings aggregated by Security Hub (Inspector, Config, Macie, GuardDuty, ...), in ASFF or OCSF.",
         ("Security findings overview", "AWS Security Hub compliance", "Container vulnerabilities"),
-        ("Notify on new critical Security Hub findings",),
+        ("critical-container-vulnerabilities-jira", "daily-top-findings-email"),
     ),
 }
 NAV = tuple(NavLink("Settings", item.title, item.path, "settings:read") for item in INTEGRATIONS.values())
@@ -153,6 +153,9 @@ async def show(request: Request) -> Response:
         "deleted": request.query_params.get("deleted", ""),
         "error": "",
         "values": {},
+        "offer": await try_templates.offer(request, integration),
+        "can_install": try_templates.can_install(viewer(request)),
+        "installed": request.query_params.get("installed", ""),
     }
     return render(request, "integration.html", context)
 
@@ -203,6 +206,13 @@ async def delete(request: Request) -> Response:
     return RedirectResponse(f"{integration.path}?deleted={quote(record.name)}", status_code=303)
 
 
+async def install_templates(request: Request) -> Response:
+    """ "Try our templates": install the chosen dashboards and workflow templates (once), then come back."""
+    integration = _integration(request)
+    count = await try_templates.install(request, integration, form(request), viewer(request))
+    return RedirectResponse(f"{integration.path}?installed={count}#templates", status_code=303)
+
+
 def _routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     for item in INTEGRATIONS.values():
@@ -213,6 +223,7 @@ def _routes() -> list[BaseRoute]:
             page(base + "/connections", create, methods=["POST"]),
             page(base + "/connections/{name}/delete", confirm_delete, scope=WRITE),
             page(base + "/connections/{name}/delete", delete, methods=["POST"]),
+            page(base + "/templates", install_templates, methods=["POST"], scope=try_templates.SCOPE),
         ]
     return routes
 
