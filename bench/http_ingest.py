@@ -4,7 +4,10 @@ Prints sustained findings/s acknowledged with a durable 202, p50/p99 request lat
 for each number of events stored before the run (``--stored 0 1000000 5000000``: a store generated once
 per size inside DuckDB, as ``bench/query.py`` makes it, and copied for each run) and each request size
 (``--batch 100 500``), and each run's rate as a share of the empty store's with the same request size.
-Usage: ``python bench/http_ingest.py [--seconds 30] [--clients 8] [--batch 100 500] [--stored 0 1000000]``.
+``--map-workers 0 2`` runs each setting of ``map_workers`` in turn, ``--rounds`` times alternated (A, B, A,
+B, ...), and prints each run's rate against the first setting's in the same round.
+Usage: ``python bench/http_ingest.py [--seconds 30] [--clients 8] [--batch 100 500] [--stored 0 1000000]
+[--map-workers 0 2] [--rounds 3]``.
 """
 
 from __future__ import annotations
@@ -108,6 +111,25 @@ async def _client(
                 out["refused"][response.status_code] = out["refused"].get(response.status_code, 0) + 1
 
 
+async def _warm(url: str, headers: dict[str, str], body: bytes, clients: int) -> None:
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300) as client:
+        await asyncio.gather(*(client.post(INGEST, content=body) for _ in range(clients)))
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if (
+                entry.name.isdigit()
+                and int((entry / "stat").read_text().rpartition(")")[2].split()[1]) == pid
+            ):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def _template(root: Path, stored: int) -> Path | None:
     """A data directory holding ``stored`` generated events with ``latest`` folded (None for none)."""
     if not stored:
@@ -126,21 +148,27 @@ def main() -> int:
     parser.add_argument("--batch", type=int, nargs="+", default=[100], help="EventBridge events per request")
     parser.add_argument("--stored", type=int, nargs="+", default=[0], help="events stored before a run")
     parser.add_argument("--port", type=int, default=18765)
+    parser.add_argument("--map-workers", type=int, nargs="+", default=[0], help="map_workers settings, A/B")
+    parser.add_argument("--rounds", type=int, default=1, help="times each setting runs, alternated")
     args = parser.parse_args()
-    rates: dict[tuple[int, int], float] = {}
+    rates: dict[tuple[int, int, int, int], float] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for stored in args.stored:
             template = _template(Path(scratch), stored)
             for batch in args.batch:
-                rate = _run(args, batch, template)
-                rates[stored, batch] = rate
-                empty = rates.get((0, batch))
-                share = f"  ({rate / empty:.2f}x of the empty store)" if empty and stored else ""
-                print(f"stored before: {stored:,}{share}\n")
+                for turn in range(args.rounds):
+                    for workers in args.map_workers:
+                        rate = _run(args, batch, template, workers)
+                        rates[stored, batch, workers, turn] = rate
+                        empty = rates.get((0, batch, workers, turn))
+                        share = f"  ({rate / empty:.2f}x of the empty store)" if empty and stored else ""
+                        first = rates[stored, batch, args.map_workers[0], turn]
+                        against = f", {rate / first:.2f}x of map_workers={args.map_workers[0]}"
+                        print(f"stored before: {stored:,}{share}; map_workers={workers}{against}\n")
     return 0
 
 
-def _run(args: argparse.Namespace, batch: int, template: Path | None) -> float:
+def _run(args: argparse.Namespace, batch: int, template: Path | None, workers: int = 0) -> float:
     *bodies, warm_up = _bodies(max(200, int(args.seconds * 40)) + 1, batch)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -156,7 +184,11 @@ def _run(args: argparse.Namespace, batch: int, template: Path | None) -> float:
             [sys.executable, "-m", "threatlake", "serve", "--data-dir", str(data), "--port", str(args.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env={"THREATLAKE_LOG_LEVEL": "WARNING", "PATH": "/usr/bin:/bin"},
+            env={
+                "THREATLAKE_LOG_LEVEL": "WARNING",
+                "PATH": "/usr/bin:/bin",
+                "THREATLAKE_MAP_WORKERS": str(workers),
+            },
         )
         url = f"http://127.0.0.1:{args.port}"
         try:
@@ -171,8 +203,10 @@ def _run(args: argparse.Namespace, batch: int, template: Path | None) -> float:
                 "Content-Type": "application/json",
                 "Content-Encoding": "gzip",
             }
-            # One write before the clock starts: the first loads the store's id index (seconds at 5M).
+            # One write before the clock starts: the first loads the store's id index (seconds at 5M); then
+            # one per client at once, which starts every map worker.
             httpx.post(f"{url}{INGEST}", content=warm_up[0], headers=headers, timeout=300).raise_for_status()
+            asyncio.run(_warm(url, headers, warm_up[0], args.clients))
             out: dict[str, Any] = {"latencies": [], "findings": 0, "refused": {}}
             started = time.monotonic()
             until = started + args.seconds
@@ -188,6 +222,7 @@ def _run(args: argparse.Namespace, batch: int, template: Path | None) -> float:
             asyncio.run(run())
             elapsed = time.monotonic() - started
             rss, peak = _rss_mib(server.pid)
+            children = sum(_rss_mib(child)[0] for child in _children(server.pid))
         finally:
             server.terminate()
             server.wait(60)
@@ -198,7 +233,7 @@ def _run(args: argparse.Namespace, batch: int, template: Path | None) -> float:
     print(f"sustained: {out['findings'] / elapsed:,.0f} findings/s acknowledged (durable 202)")
     print(f"requests:  {len(latencies)}; refused: {out['refused'] or 'none'}")
     print(f"latency:   p50 {p50:.0f} ms, p99 {p99:.0f} ms")
-    print(f"server RSS: {rss:.0f} MiB (peak {peak:.0f} MiB)")
+    print(f"server RSS: {rss:.0f} MiB (peak {peak:.0f} MiB); map workers ({workers}): {children:.0f} MiB")
     return float(out["findings"] / elapsed)
 
 

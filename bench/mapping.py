@@ -1,6 +1,7 @@
 """Mapping throughput: decode + map findings/s on a realistic mixed corpus, against orjson decode alone.
 
     python bench/mapping.py [--findings 24000] [--repeat 3] [--pascal] [--max-depth 64]
+    python bench/mapping.py --rss 100000,400000 [--code DIR]
 
 The corpus is every fixture finding (GuardDuty camelCase, ASFF, OCSF; boto3 PascalCase GuardDuty only with
 ``--pascal``), each copied with a fresh id until ``--findings`` is reached, written as NDJSON of EventBridge
@@ -8,13 +9,20 @@ events as the forwarder delivers them. Prints findings/s for decode alone and fo
 this process) and their ratio, then the JSON depth check the ingest endpoint runs on every line
 (``max_json_depth``): the byte pre-scan against the walk over the decoded value, alternated. The figures go
 to docs/performance.md.
+
+``--rss`` instead writes an NDJSON file of each size and runs ``threatlake ingest FILE`` on it into a fresh
+data directory, in a child process, printing the child's peak RSS and findings/s; ``--code DIR`` runs another
+checkout's code (e.g. ``git archive main | tar -x -C DIR``) for an A/B of the same files.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,10 +58,10 @@ def _templates(pascal: bool) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def corpus(count: int, pascal: bool = False) -> bytes:
+def corpus(count: int, pascal: bool = False, first: int = 0) -> bytes:
     templates = _templates(pascal)
     lines = []
-    for index in range(count):
+    for index in range(first, first + count):
         name, raw = templates[index % len(templates)]
         finding = dict(raw)
         for key in ("id", "Id"):
@@ -101,7 +109,19 @@ def main() -> None:
         help="include boto3 PascalCase GuardDuty findings (EventBridge never sends them)",
     )
     parser.add_argument("--max-depth", type=int, default=64, help="the depth limit checked (max_json_depth)")
+    parser.add_argument("--rss", help="comma-separated corpus sizes: peak RSS of `threatlake ingest FILE`")
+    parser.add_argument("--code", help="with --rss: the checkout whose code runs (default: this one)")
+    parser.add_argument(
+        "--rss-mode",
+        choices=("ingest", "map-whole", "map-stream"),
+        default="ingest",
+        help="with --rss: `threatlake ingest FILE` (store included), or mapping alone: map_bytes of the "
+        "whole file (the earlier path) or map_stream of its chunks",
+    )
     args = parser.parse_args()
+    if args.rss:
+        _rss([int(size) for size in args.rss.split(",")], args.code, args.rss_mode)
+        return
     data = corpus(args.findings, args.pascal)
     lines = data.split(b"\n")
     ctx = IngestContext(received_at=datetime(2027, 1, 1, tzinfo=UTC))
@@ -132,6 +152,66 @@ def _depth_check(lines: list[bytes], budget: int, repeat: int) -> None:
     n = len(lines)
     print(f"depth check, walk  : {min(walk) / n * 1e6:10.2f} µs/line (runs: {_runs(walk, n)})")
     print(f"depth check, scan  : {min(scan) / n * 1e6:10.2f} µs/line (runs: {_runs(scan, n)})")
+
+
+_MAP_ONLY = """
+import sys
+from datetime import UTC, datetime
+from threatlake.pipeline.mapping import IngestContext, map_bytes, map_stream
+ctx = IngestContext(received_at=datetime(2027, 1, 1, tzinfo=UTC))
+mode, path = sys.argv[1], sys.argv[2]
+with open(path, "rb") as file:
+    if mode == "map-whole":
+        batches = [map_bytes(file.read(), ctx)]
+    else:
+        batches = map_stream(iter(lambda: file.read(1 << 20), b""), ctx)
+    print('{"received": %d}' % sum(batch.findings for batch in batches))
+"""
+
+
+def _rss(sizes: list[int], code: str | None, mode: str) -> None:
+    """Peak RSS of ``threatlake ingest FILE`` (map + pipeline + store write) per corpus size, in a child,
+    or of mapping alone (``mode``: ``map-whole``, ``map-stream``)."""
+    root = Path(code).resolve() if code else Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    with tempfile.TemporaryDirectory(prefix="bench-rss-") as tmp:
+        for size in sizes:
+            path = Path(tmp) / f"corpus-{size}.ndjson"
+            with path.open("wb") as out:
+                for first in range(0, size, 10_000):
+                    out.write(corpus(min(10_000, size - first), first=first) + b"\n")
+            run = (
+                "runpy.run_module('threatlake', run_name='__main__')"
+                if mode == "ingest"
+                else "exec(compile(sys.argv[0], 'map', 'exec'))"
+            )
+            script = (
+                "import resource, runpy, sys, time; started = time.perf_counter(); sys.argv = sys.argv[1:]\n"
+                f"try:\n    {run}\n"
+                "finally:\n    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+                "    print('SECONDS', time.perf_counter() - started, 'PEAK', peak, file=sys.stderr)\n"
+            )
+            data_dir = Path(tmp) / f"data-{size}"
+            done = subprocess.run(
+                [sys.executable, "-c", script, "threatlake", "ingest", "--data-dir", str(data_dir), str(path)]
+                if mode == "ingest"
+                else [sys.executable, "-c", script, _MAP_ONLY, mode, str(path)],
+                env=env,
+                capture_output=True,
+                check=False,
+                cwd=tmp,
+            )
+            tail = done.stderr.rsplit(b"SECONDS ", 1)[-1].split()
+            seconds, peak = (float(tail[0]), int(tail[2]) / 1024) if len(tail) >= 3 else (float("nan"), 0.0)
+            summary = orjson.loads(done.stdout.splitlines()[-1]) if done.returncode in (0, 1) else {}
+            if not summary:
+                print(done.stdout[-300:], done.stderr[-600:])
+            print(
+                f"{root.name} {mode}: {size:,} findings ({path.stat().st_size / 1e6:,.0f} MB): "
+                f"peak RSS {peak:,.0f} MiB, {size / seconds:,.0f} findings/s, "
+                f"stored {summary.get('stored')}, rejected {summary.get('rejected')}"
+            )
+            path.unlink()
 
 
 def _runs(times: list[float], n: int) -> str:

@@ -36,6 +36,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"expected a whole number, 0 or more, got {text!r}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -95,6 +102,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("max_json_depth", _positive_int, 64, "deepest JSON nesting accepted in a body (400 above)"),
     Setting("writer_queue_batches", _positive_int, 64, "ingest batches waiting for the writer before 429"),
+    Setting(
+        "map_workers", _non_negative_int, 0, "processes that decode and map ingest bodies (0: in the service)"
+    ),
     Setting("query_timeout_seconds", _positive_float, 60.0, "longest a query may run"),
     Setting("max_result_records", _positive_int, 1000, "records a query returns when it sets no limit"),
     Setting(
@@ -170,6 +180,7 @@ class Config:
     max_events_per_request: int = 50_000
     max_json_depth: int = 64
     writer_queue_batches: int = 64
+    map_workers: int = 0
     query_timeout_seconds: float = 60.0
     max_result_records: int = 1000
     result_records_limit: int = 100_000

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 
 from tests.web.conftest import INGEST, SAMPLES, Server, start_server
 
@@ -51,12 +52,14 @@ def _stream(server: Server, offset: int, acked: set[str], unacked: set[str], sto
                 return
 
 
-def _stream_then_stop(data: Path, clients: int, seconds: float, sig: int) -> tuple[set[str], set[str], int]:
+def _stream_then_stop(
+    data: Path, clients: int, seconds: float, sig: int, env: dict[str, str] | None = None
+) -> tuple[set[str], set[str], int]:
     """Stream from ``clients`` threads for ``seconds`` (longer on a busy machine: until 400 events were
     acknowledged, at most 60 s), stop the server with ``sig`` mid-stream.
 
     Returns the finding ids acknowledged with 202, those not acknowledged, and the server's exit code."""
-    server = start_server(data, "--no-samples")
+    server = start_server(data, "--no-samples", env=env)
     acked: set[str] = set()
     unacked: set[str] = set()
     stop = threading.Event()
@@ -77,8 +80,10 @@ def _stream_then_stop(data: Path, clients: int, seconds: float, sig: int) -> tup
     return acked, unacked, code
 
 
-def test_every_acknowledged_event_survives_kill_9(tmp_path: Path) -> None:
-    acked, unacked, code = _stream_then_stop(tmp_path / "data", 4, 1.5, signal.SIGKILL)
+@pytest.mark.parametrize("map_workers", ["0", "2"])
+def test_every_acknowledged_event_survives_kill_9(tmp_path: Path, map_workers: str) -> None:
+    env = {"THREATLAKE_MAP_WORKERS": map_workers}
+    acked, unacked, code = _stream_then_stop(tmp_path / "data", 4, 1.5, signal.SIGKILL, env)
     assert code == -signal.SIGKILL
     assert len(acked) >= 200, "too few requests were acknowledged before the kill to prove anything"
 

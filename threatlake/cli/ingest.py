@@ -20,10 +20,11 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import orjson
 
-from threatlake.cli.inputs import count_inputs, read_inputs
+from threatlake.cli.inputs import count_inputs, read_inputs, stream_inputs
 from threatlake.cli.progress import Progress
 from threatlake.cli.remote import ServiceClient, store_or_service
 from threatlake.config import load_config
@@ -138,18 +139,24 @@ def _readable(names: list[str], rejections: list[Rejection]) -> Iterator[tuple[s
             rejections.append(Rejection(error.location, error.reason))
 
 
-def _reported(inputs: Iterator[tuple[str, bytes]], progress: Progress) -> Iterator[tuple[str, bytes]]:
+_Input = TypeVar("_Input")  # an input's content: its bytes, or its chunks as read
+
+
+def _reported(inputs: Iterator[tuple[str, _Input]], progress: Progress) -> Iterator[tuple[str, _Input]]:
     """The inputs, each counted on ``progress`` once done (when the next one is asked for)."""
-    done, size = 0, 0
-    for name, data in inputs:
+    for done, (name, data) in enumerate(inputs, start=1):
         yield name, data
-        done, size = done + 1, size + len(data)
         last = name.rsplit("/", 1)[-1]
-        progress.advance(1, f"{done} file{'s' if done != 1 else ''}, {_megabytes(size)}, last {last[:40]}")
+        progress.advance(1, f"{done} file{'s' if done != 1 else ''}, last {last[:40]}")
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
+def _streamed(names: list[str], rejections: list[Rejection]) -> Iterator[tuple[str, Iterator[bytes]]]:
+    """``_readable``, each input as its chunks (mapped as they are read: memory flat in a file's size)."""
+    for name in names or ["-"]:
+        try:
+            yield from stream_inputs([name])
+        except SourceError as error:
+            rejections.append(Rejection(error.location, error.reason))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -161,21 +168,23 @@ def run(args: argparse.Namespace) -> int:
     total = count_inputs(names)
     store = store_or_service(lambda: open_configured_store(config), config.data_dir)
     with Progress(sys.stderr) as progress:
-        inputs = _readable(names, unreadable)
         if total > 1:  # one file needs no bar
             progress.task("ingest", total)
-            inputs = _reported(inputs, progress)
         if isinstance(store, str):
+            inputs = _readable(names, unreadable)
             with ServiceClient(
                 config.data_dir, store, INGEST_SCOPE, connection=args.connection, database=config.state
             ) as client:
-                summary = ingest_through_service(client, inputs)
+                summary = ingest_through_service(client, _reported(inputs, progress) if total > 1 else inputs)
         else:
             try:
                 state = open_configured_state(config)
                 try:
+                    streams = _streamed(names, unreadable)  # mapped as read: memory flat in a file's size
+                    if total > 1:
+                        streams = _reported(streams, progress)
                     with local_ingest(store, state, connection=args.connection, now=now) as ingest:
-                        summary = ingest_inputs(ingest, inputs, ctx)
+                        summary = ingest_inputs(ingest, streams, ctx)
                 finally:
                     state.close()
             finally:

@@ -32,8 +32,9 @@ from threatlake.model.event import FUTURE_TOLERANCE
 from threatlake.sources import Finding, source_for
 from threatlake.sources.decode import DEFAULT_MAX_DECOMPRESSED, Document, decode
 from threatlake.sources.envelope import unwrap
+from threatlake.sources.stream import PART_LINES, decode_stream
 
-__all__ = ["Batch", "IngestContext", "Rejection", "map_bytes", "map_documents", "map_findings"]
+__all__ = ["Batch", "IngestContext", "Rejection", "map_bytes", "map_documents", "map_findings", "map_stream"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,27 @@ def map_bytes(data: bytes, ctx: IngestContext, name: str = "") -> Batch:
         return batch
     _map_into(batch, _unwrapped(documents), ctx, name)
     return batch
+
+
+def map_stream(
+    chunks: Iterable[bytes], ctx: IngestContext, name: str = "", part_lines: int = PART_LINES
+) -> Iterator[Batch]:
+    """Map a delivery read in chunks (a large file) part by part: NDJSON in batches of ``part_lines``
+    lines, so memory is flat in its size (``sources.stream``); one JSON value whole. Together the batches
+    hold what ``map_bytes`` of the joined chunks holds, except that the parts before an error of the gzip
+    framing (truncated, over the limit) are kept, as any good neighbours of a bad part are."""
+    parts = decode_stream(chunks, max_decompressed=ctx.max_decompressed, part_lines=part_lines)
+    while True:
+        try:
+            documents = next(parts, None)
+        except SourceError as error:
+            yield Batch(rejections=[_rejection(error, name)])
+            return
+        if documents is None:
+            return
+        batch = Batch()
+        _map_into(batch, _unwrapped(documents), ctx, name)
+        yield batch
 
 
 def map_documents(documents: Iterable[Any], ctx: IngestContext, name: str = "") -> Batch:

@@ -19,17 +19,23 @@ every ingest path builds its ``AfterWrite`` from that list, so no path can forge
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
+import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from threatlake.errors import SourceError
 from threatlake.model import Event, event_id
-from threatlake.pipeline.mapping import Batch, IngestContext, Rejection, map_bytes, map_findings
+from threatlake.pipeline.mapping import Batch, IngestContext, Rejection, map_findings, map_stream
 from threatlake.pipeline.processors import CompiledPipeline
 from threatlake.pipeline.registry import Pipelines, load_pipelines
 from threatlake.service.counters import ConnectionCounters
@@ -46,6 +52,7 @@ __all__ = [
     "AfterWrite",
     "Ingest",
     "IngestSummary",
+    "MapWorkers",
     "NewEventHook",
     "Processed",
     "WriteObserver",
@@ -170,8 +177,116 @@ class Processed:
     dropped: int = 0
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+_PARENT_POLL_SECONDS = 1.0
+
+
+class MapWorkers:
+    """Worker processes that decode and map request bodies (``map_workers``) outside the service's GIL.
+
+    Only pure work goes there (bytes in, a mapped ``Batch`` out): the pipelines, the single writer and the
+    acknowledgement after its commit stay in the service. Workers are spawned (never forked from a process
+    running DuckDB's threads), keep the service's collector thresholds, and exit when the service is gone
+    (a ``kill -9`` leaves no orphan mapping). A pool broken by a dead worker is replaced, and the work is
+    done in the calling thread meanwhile, so a crash costs no request.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._lock = threading.Lock()
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_started,
+            initargs=(os.getpid(), gc.get_threshold()),
+        )
+
+    def run(self, work: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
+        """``work(*args)`` in a worker (``work`` and its arguments picklable); its result or its error."""
+        with self._lock:
+            pool = self._pool
+        done: Future[_T] = Future()
+        try:
+            running = pool.submit(_carried, work, *args, **kwargs)  # type: ignore[arg-type]
+        except BrokenProcessPool:
+            self._replace(pool)
+            try:
+                done.set_result(work(*args, **kwargs))
+            except Exception as error:
+                done.set_exception(error)
+            return done
+        running.add_done_callback(lambda ran: self._settle(done, ran, pool, lambda: work(*args, **kwargs)))
+        return done
+
+    def _settle(
+        self, done: Future[_T], ran: Future[_T], pool: ProcessPoolExecutor, again: Callable[[], _T]
+    ) -> None:
+        error = ran.exception()
+        if error is None:
+            done.set_result(ran.result())
+            return
+        if isinstance(error, BrokenProcessPool):  # the worker died under this work: done here instead
+            self._replace(pool)
+            try:
+                done.set_result(again())
+            except Exception as failed:
+                done.set_exception(failed)
+            return
+        done.set_exception(error.rebuilt() if isinstance(error, _Carried) else error)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is broken:
+                log.error("a map worker died; the pool is replaced")
+                self._pool = self._start()
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        with self._lock:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_started(parent: int, thresholds: tuple[int, int, int]) -> None:
+    gc.set_threshold(*thresholds)
+    threading.Thread(target=_exit_with, args=(parent,), name="threatlake-parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(0)
+
+
+def _carried(work: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """``work``'s result; its error rebuilt with its attributes in the service (an error whose constructor
+    differs from its ``args`` would not unpickle as raised)."""
+    try:
+        return work(*args, **kwargs)
+    except Exception as error:
+        raise _Carried(type(error), error.args, vars(error)) from None
+
+
+class _Carried(Exception):
+    def __init__(self, kind: type[Exception], args: tuple[Any, ...], state: dict[str, Any]) -> None:
+        super().__init__(kind, args, state)
+
+    def rebuilt(self) -> Exception:
+        kind, args, state = self.args
+        error: Exception = kind.__new__(kind)
+        Exception.__init__(error, *args)
+        vars(error).update(state)
+        return error
+
+
 class Ingest:
-    """The ingest operations on one store, with the pipelines in force and what runs after each write."""
+    """The ingest operations on one store, with the pipelines in force and what runs after each write.
+
+    ``map_workers`` > 0 starts that many worker processes (``MapWorkers``) for the adapters' decode + map.
+    """
 
     def __init__(
         self,
@@ -179,11 +294,19 @@ class Ingest:
         pipelines: Callable[[], Pipelines],
         executor: BatchExecutor,
         after_write: AfterWrite,
+        *,
+        map_workers: int = 0,
     ) -> None:
         self.store = store
         self._pipelines = pipelines
         self._executor = executor
         self.after_write = after_write
+        self.mappers = MapWorkers(map_workers) if map_workers > 0 else None
+
+    def close(self) -> None:
+        """Stop the map workers (the service's shutdown)."""
+        if self.mappers is not None:
+            self.mappers.close()
 
     def pipeline(self, endpoint: str | None = None) -> CompiledPipeline:
         return self._pipelines().for_endpoint(endpoint)
@@ -257,28 +380,30 @@ def local_ingest(store: Store, state: State, *, connection: str | None, now: dat
 
 def ingest_inputs(
     ingest: Ingest,
-    inputs: Iterator[tuple[str, bytes]],
+    inputs: Iterator[tuple[str, bytes | Iterable[bytes]]],
     ctx: IngestContext,
     batch_size: int = BATCH_SIZE,
 ) -> IngestSummary:
     """Map every input, run the built-in pipeline, and write the events in batches of about ``batch_size``.
 
-    One batch is written on a background thread while the next is mapped (the store's commit releases the
-    GIL), and at most one batch waits: memory stays bounded and a write error stops the run.
+    An input is its bytes or its chunks as read (a file): NDJSON is mapped a part at a time
+    (``map_stream``), so memory is flat in the input's size. One batch is written on a background thread
+    while the next is mapped (the store's commit releases the GIL), and at most one batch waits: memory
+    stays bounded and a write error stops the run.
     """
     summary = IngestSummary()
     pending: list[Event] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="threatlake-writer") as writer:
         writing: Future[WriteResult] | None = None
         for name, data in inputs:
-            batch = map_bytes(data, ctx, name)
-            processed = ingest.process(batch, ctx.received_at)
-            summary.add(batch, processed)
-            pending.extend(processed.events)
-            if len(pending) >= batch_size:
-                if writing is not None:
-                    summary.count(writing.result())
-                writing, pending = writer.submit(ingest.write, pending), []
+            for batch in map_stream([data] if isinstance(data, bytes) else data, ctx, name):
+                processed = ingest.process(batch, ctx.received_at)
+                summary.add(batch, processed)
+                pending.extend(processed.events)
+                if len(pending) >= batch_size:
+                    if writing is not None:
+                        summary.count(writing.result())
+                    writing, pending = writer.submit(ingest.write, pending), []
         if writing is not None:
             summary.count(writing.result())
     if pending:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -17,7 +17,7 @@ from threatlake.errors import SizeLimitError, SourceError
 from threatlake.sources.envelope import finding_arrays
 from threatlake.sources.source import TooDeep
 
-__all__ = ["DEFAULT_MAX_DECOMPRESSED", "Document", "decode"]
+__all__ = ["DEFAULT_MAX_DECOMPRESSED", "Document", "decode", "decode_lines", "ndjson_for_sure"]
 
 DEFAULT_MAX_DECOMPRESSED = 64 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -56,29 +56,37 @@ def decode(
         data = data[3:]
     if not data.strip():
         return
-    if ndjson or (ndjson is None and _ndjson_for_sure(data)):
-        yield from _ndjson(data, max_depth)
+    if ndjson or (ndjson is None and ndjson_for_sure(data)):
+        yield from decode_lines(_lines(data), max_depth)
         return
     try:
         yield "", _loads(data, max_depth, 0)
     except SourceError as whole_error:
         if ndjson is None and _looks_like_ndjson(data):
-            yield from _ndjson(data, max_depth)
+            yield from decode_lines(_lines(data), max_depth)
         else:
             yield whole_error
 
 
-def _ndjson(data: bytes, max_depth: int | None) -> Iterator[Document | SourceError]:
-    offset = 0
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        start = offset
-        offset += len(line) + 1
+def decode_lines(
+    lines: Iterable[tuple[int, int, bytes]], max_depth: int | None
+) -> Iterator[Document | SourceError]:
+    """NDJSON: each ``(line number, byte offset, line)`` decoded on its own (blank lines skipped), so a bad
+    line loses only itself; located ``line N``, errors with the byte offset in the whole body."""
+    for number, start, line in lines:
         if not line.strip():
             continue
         try:
             yield f"line {number}", _loads(line, max_depth, start)
         except SourceError as error:
             yield error.at(f"line {number}")
+
+
+def _lines(data: bytes) -> Iterator[tuple[int, int, bytes]]:
+    offset = 0
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        yield number, offset, line
+        offset += len(line) + 1
 
 
 def _loads(data: bytes, max_depth: int | None, base: int) -> Any:
@@ -202,7 +210,7 @@ def _within(node: Any, budget: int) -> bool:
     return True
 
 
-def _ndjson_for_sure(data: bytes) -> bool:
+def ndjson_for_sure(data: bytes) -> bool:
     """True when the first line is a JSON object on its own and more than JSON whitespace follows it.
 
     Parsing the whole body would then fail (one value, then trailing data), so it is not attempted: orjson
@@ -231,22 +239,42 @@ def _looks_like_ndjson(data: bytes) -> bool:
 
 def _gunzip(data: bytes, limit: int) -> bytes:
     """Inflate every gzip member of ``data``, refusing to produce more than ``limit`` bytes."""
-    out = bytearray()
-    pending = data
+    return b"".join(inflate([data], limit))
+
+
+def inflate(chunks: Iterable[bytes], limit: int) -> Iterator[bytes]:
+    """The inflated bytes of a gzip stream read in ``chunks`` (every member; NUL padding between members
+    skipped), never more than ``limit`` bytes in all (else ``SizeLimitError``); ``SourceError`` for a
+    truncated or invalid stream."""
+    produced = 0
+    inflater = zlib.decompressobj(wbits=31)
+    started = False  # has the current member received a byte?
+    first = True  # NUL padding is skipped between members only
     try:
-        while pending:
-            inflater = zlib.decompressobj(wbits=31)
-            chunk = inflater.decompress(pending, _CHUNK)
-            while True:
-                out += chunk
-                if len(out) > limit:
-                    raise SizeLimitError(f"decompressed body exceeds the limit of {limit} bytes", "gzip")
-                if inflater.eof or (not inflater.unconsumed_tail and not chunk):
-                    break
-                chunk = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
-            if not inflater.eof:
-                raise SourceError("truncated gzip stream", "gzip")
-            pending = inflater.unused_data.lstrip(b"\x00")
+        for chunk in chunks:
+            pending = chunk
+            while pending:
+                if not started:
+                    pending = pending if first else pending.lstrip(b"\x00")
+                    if not pending:
+                        break
+                    started, first = True, False
+                out = inflater.decompress(pending, _CHUNK)
+                while True:
+                    produced += len(out)
+                    if produced > limit:
+                        raise SizeLimitError(f"decompressed body exceeds the limit of {limit} bytes", "gzip")
+                    if out:
+                        yield out
+                    if inflater.eof or (not inflater.unconsumed_tail and not out):
+                        break
+                    out = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+                pending = b""
+                if inflater.eof:
+                    pending = inflater.unused_data
+                    inflater = zlib.decompressobj(wbits=31)
+                    started = False
+        if started:
+            raise SourceError("truncated gzip stream", "gzip")
     except zlib.error as error:
         raise SourceError(f"invalid gzip data: {error}", "gzip") from None
-    return bytes(out)

@@ -90,6 +90,7 @@ def create_app(
             after_write.close()  # the counters, and the event triggers' queued runs
             jobs.close()
             batch_executor.close()
+            found.ingest.close()
 
     app = Starlette(
         routes=routes(),
@@ -122,7 +123,9 @@ def create_app(
         jobs=jobs,
         metrics=metrics,
         counters=counters,
-        ingest=Ingest(store, lambda: found.pipelines, batch_executor, after_write),
+        ingest=Ingest(
+            store, lambda: found.pipelines, batch_executor, after_write, map_workers=config.map_workers
+        ),
         batch_executor=batch_executor,
         pipelines=load_pipelines(state.pipelines.list()),
         openapi=orjson.dumps(openapi.document(endpoints.ENDPOINTS)),

@@ -9,6 +9,7 @@ where nothing could be used is a 400 listing every error.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 import time
@@ -84,18 +85,26 @@ async def _ingest(request: Request, source: str, endpoint: str | None = None) ->
         max_decompressed=config.max_decompressed_bytes,
     )
     headers = request.headers
+    delivery = Delivery(
+        data,
+        headers.get("content-type"),
+        headers.get("content-encoding"),
+        limits,
+        ctx,
+        config.max_findings_per_request,
+        config.max_events_per_request,
+    )
+    mappers = found.ingest.mappers
 
     def work() -> tuple[Batch, int, Processed]:
-        body = decode_body(data, headers.get("content-type"), headers.get("content-encoding"), limits)
-        # an array's items are findings or events that hold them: refused here, before any is mapped
-        documents = sum(len(doc) if isinstance(doc, list) else 1 for _, doc in body.documents)
-        _cap("findings", documents, config.max_findings_per_request, "max_findings_per_request")
-        batch, accepted = map_body(body.documents, body.rejections, ctx)
-        _cap("findings", batch.findings, config.max_findings_per_request, "max_findings_per_request")
-        _cap("events", len(batch.events), config.max_events_per_request, "max_events_per_request")
+        batch, accepted = decode_and_map(delivery)
         return batch, accepted, found.ingest.process(batch, ctx.received_at, endpoint)
 
-    batch, accepted, processed = await run_in_threadpool(work)
+    if mappers is None:
+        batch, accepted, processed = await run_in_threadpool(work)
+    else:  # map_workers: decode + map in a worker process, the pipeline here
+        batch, accepted = await asyncio.wrap_future(mappers.run(decode_and_map, delivery))
+        processed = await run_in_threadpool(found.ingest.process, batch, ctx.received_at, endpoint)
     events, dropped = processed.events, processed.dropped
     rejected = len(batch.rejections)
     errors = [_error(rejection) for rejection in batch.rejections[:_MAX_ERRORS]]
@@ -121,6 +130,33 @@ async def _ingest(request: Request, source: str, endpoint: str | None = None) ->
         "errors": errors,
     }
     return Response(orjson.dumps(body), 202, media_type="application/json")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Delivery:
+    """A request body with what its decoding and mapping need (picklable: it goes to a map worker)."""
+
+    data: bytes
+    content_type: str | None
+    content_encoding: str | None
+    limits: Limits
+    ctx: IngestContext
+    max_findings: int
+    max_events: int
+
+
+def decode_and_map(delivery: Delivery) -> tuple[Batch, int]:
+    """A request body decoded and mapped within the per-request caps: the batch and the findings accepted.
+    Pure: with ``map_workers`` it runs in a map worker process."""
+    limits, max_findings = delivery.limits, delivery.max_findings
+    body = decode_body(delivery.data, delivery.content_type, delivery.content_encoding, limits)
+    # an array's items are findings or events that hold them: refused here, before any is mapped
+    documents = sum(len(doc) if isinstance(doc, list) else 1 for _, doc in body.documents)
+    _cap("findings", documents, max_findings, "max_findings_per_request")
+    batch, accepted = map_body(body.documents, body.rejections, delivery.ctx)
+    _cap("findings", batch.findings, max_findings, "max_findings_per_request")
+    _cap("events", len(batch.events), delivery.max_events, "max_events_per_request")
+    return batch, accepted
 
 
 async def ingest(request: Request) -> Response:
