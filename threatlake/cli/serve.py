@@ -1,7 +1,9 @@
 """``threatlake serve [--data-dir DIR] [--host H] [--port P] [--no-samples]``: the HTTP service.
 
-Ingest and query API on http://127.0.0.1:8080 by default (see docs/api.md). The first start creates the
-admin user and an ingest token and prints them once, and stores the bundled samples unless ``--no-samples``.
+Ingest and query API on http://127.0.0.1:8080 by default (see docs/api.md). The port is bound first; then
+the first start creates the admin user and an ingest token and prints them once, and stores the demo data
+(the bundled samples, moved into the present) unless ``--no-samples``. A second ``serve`` on a data directory
+that a running service holds exits at once with one line (status 2).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", metavar="H", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", metavar="P", type=int, help="port to listen on (default 8080)")
     parser.add_argument(
-        "--no-samples", action="store_true", help="do not load the bundled sample findings on first start"
+        "--no-samples",
+        action="store_true",
+        help="do not load the demo data (the bundled samples) on first start",
     )
 
 
