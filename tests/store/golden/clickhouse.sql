@@ -95,3 +95,6 @@ LIMIT 1 BY "finding.id", "object.id", "vulnerability.id", "component.name";
 CREATE TABLE IF NOT EXISTS "threatlake".buckets (name String, retention_days UInt16, created DateTime64(6))
 ENGINE = ReplacingMergeTree ORDER BY name;
 
+CREATE TABLE IF NOT EXISTS "threatlake".triage ("finding.id" String, "triage.status" Nullable(String), "triage.assignee" Nullable(String), "triage.expires" Nullable(DateTime64(6)), "triage.modified" Nullable(DateTime64(6)), "triage.modified_by" Nullable(String))
+ENGINE = MergeTree ORDER BY "finding.id";
+
