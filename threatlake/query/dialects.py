@@ -18,6 +18,8 @@ from datetime import datetime
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 
+from threatlake.query import clickhouse_json
+
 __all__ = ["DIALECTS", "Dialect", "dialect_for", "param_type"]
 
 Emitter = Callable[[list[exp.Expression]], exp.Expression]
@@ -77,15 +79,8 @@ def _reduce(args: list[exp.Expression]) -> exp.Expression:
     return exp.Anonymous(this="arrayFold", expressions=[args[1], rest, first])
 
 
-def _struct(node: exp.Struct) -> exp.Expression:
-    """A record literal → a named tuple (``tuple(v AS name, …)``; reads run with named tuple columns)."""
-    parts: list[exp.Expression] = []
-    for item in node.expressions:
-        if isinstance(item, exp.PropertyEQ):
-            parts.append(exp.Alias(this=item.expression, alias=exp.to_identifier(item.name, quoted=True)))
-        else:
-            parts.append(item)
-    return exp.Anonymous(this="tuple", expressions=parts)
+def _length(args: list[exp.Expression]) -> exp.Expression:
+    return clickhouse_json.json_array_length(args) or exp.Anonymous(this="length", expressions=args)
 
 
 def _quantile(args: list[exp.Expression]) -> exp.Expression:
@@ -118,7 +113,7 @@ def _map_value(args: list[exp.Expression]) -> exp.Expression:
 
 #: DuckDB operation name → the ClickHouse expression for it.
 CLICKHOUSE_EMITTERS: dict[str, Emitter] = {
-    "len": _call("length"),
+    "len": _length,
     "length": _call("lengthUTF8"),
     "trunc": _call("trunc"),
     "contains": _contains,
@@ -128,13 +123,13 @@ CLICKHOUSE_EMITTERS: dict[str, Emitter] = {
     "strpos": _call("positionUTF8"),
     "substring": _call("substringUTF8"),
     "string_split": _split,
-    "concat": _call("concat"),
+    "concat": clickhouse_json.concat,
     "starts_with": _call("startsWith"),
     "ends_with": _call("endsWith"),
     "isodow": _call("toDayOfWeek"),
     "list_filter": _swap("arrayFilter"),
     "list_transform": _swap("arrayMap"),
-    "list_extract": _call("arrayElement"),
+    "list_extract": clickhouse_json.list_extract,
     "list_contains": _call("has"),
     "list_concat": _call("arrayConcat"),
     "list_distinct": _call("arrayDistinct"),
@@ -153,8 +148,8 @@ CLICKHOUSE_EMITTERS: dict[str, Emitter] = {
     "timezone": _timezone,
     "try_strptime": _strptime,
     "to_json": _call("toJSONString"),
-    "json_keys": _call("JSONExtractKeys"),
-    "json_merge_patch": _call("jsonMergePatch"),
+    "json_keys": clickhouse_json.json_keys,
+    "json_merge_patch": clickhouse_json.json_merge_patch,
     "map_extract_value": _map_value,
     "map_from_entries": _call("mapFromArrays"),
     "map": _call("mapFromArrays"),  # DuckDB's map(keys, values) of two lists
@@ -193,7 +188,15 @@ def _clickhouse_type(node: exp.DataType) -> exp.DataType:
 
 
 def _lower_clickhouse(tree: exp.Expression, values: Sequence[object]) -> exp.Expression:
+    json_casts = clickhouse_json.json_casts(tree)  # before the walk lowers their JSON types to String
+
     def rewrite(node: exp.Expr) -> exp.Expression:
+        assert isinstance(node, exp.Expression)
+        if id(node) in json_casts:
+            return json_casts[id(node)](node)
+        dynamic = clickhouse_json.lower_node(node)
+        if dynamic is not None:
+            return dynamic
         if isinstance(node, exp.Placeholder) and str(node.this).isdigit():
             number = int(node.this)
             kind = exp.DataType.build(param_type(values[number - 1]), dialect="clickhouse")
@@ -210,8 +213,6 @@ def _lower_clickhouse(tree: exp.Expression, values: Sequence[object]) -> exp.Exp
             return exp.Anonymous(
                 this="accurateCastOrNull", expressions=[node.this, exp.Literal.string(target)]
             )
-        if isinstance(node, exp.Struct):
-            return _struct(node)
         if isinstance(node, exp.Try):  # no TRY in ClickHouse: its arithmetic wraps or gives inf instead
             inner: exp.Expression = node.this
             return inner

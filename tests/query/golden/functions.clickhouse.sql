@@ -105,7 +105,7 @@ SELECT NOT ("finding.count" IS NULL) AS "x" FROM events WHERE "timestamp" >= CAS
 
 -- exists
 -- | fetch security.events | fields x = exists(service.count)
-SELECT NOT ((JSONExtractRaw("extra", {p1: String})) IS NULL) AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
+SELECT NOT ((nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p1: String}, 3))), '')) IS NULL) AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: ["$.\"service.count\"", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- isTrueOrNull
@@ -155,7 +155,7 @@ SELECT UPPER("event.provider") AS "x" FROM events WHERE "timestamp" >= CAST({p1:
 
 -- concat
 -- | fetch security.events | fields x = concat(event.id, "/", finding.count)
-SELECT concat("event.id", {p1: String}, accurateCastOrNull("finding.count", 'Nullable(String)')) AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
+SELECT concat(ifNull("event.id", ''), ifNull({p1: String}, ''), ifNull(accurateCastOrNull("finding.count", 'Nullable(String)'), '')) AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: ["/", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- substring
@@ -275,7 +275,7 @@ SELECT [{p1: String}, "event.id"] AS "x" FROM events WHERE "timestamp" >= CAST({
 
 -- record
 -- | fetch security.events | fields x = record(event.id, score = dt.security.risk.score)[score]
-SELECT tupleElement(tuple("event.id" AS "event.id", "dt.security.risk.score" AS "score"), 'score') AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT tupleElement(CAST(tuple("event.id", "dt.security.risk.score"), concat('Tuple(', '`event.id` ', toTypeName("event.id"), ', `score` ', toTypeName("dt.security.risk.score"), ')')), 'score') AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- arraySize
@@ -300,12 +300,12 @@ SELECT arrayFilter(__e -> NOT (__e IS NULL), ["aws.account.id", "event.id"]) AS 
 
 -- arrayFirst
 -- | fetch security.events | fields x = arrayFirst(actor.ips)
-SELECT arrayElement("actor.ips", 1) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT arrayElementOrNull("actor.ips", 1) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- arrayLast
 -- | fetch security.events | fields x = arrayLast(actor.ips)
-SELECT arrayElement("actor.ips", -1) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT arrayElementOrNull("actor.ips", -1) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- toArray
@@ -315,12 +315,12 @@ SELECT CASE WHEN "event.id" IS NULL THEN NULL ELSE ["event.id"] END AS "x" FROM 
 
 -- iAny
 -- | fetch security.events | fields x = iAny(actor.ips[] == "10.0.0.3")
-SELECT length(arrayFilter(__i2 -> arrayElement("actor.ips", __i2) = {p1: String}, range(1, length("actor.ips") + 1))) > 0 AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
+SELECT length(arrayFilter(__i2 -> arrayElementOrNull("actor.ips", __i2) = {p1: String}, range(1, length("actor.ips") + 1))) > 0 AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: ["10.0.0.3", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- iAll
 -- | fetch security.events | fields x = iAll(startsWith(actor.ips[], "10."))
-SELECT length(arrayFilter(__i2 -> NOT COALESCE(startsWith(arrayElement("actor.ips", __i2), {p1: String}), FALSE), range(1, length("actor.ips") + 1))) = 0 AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
+SELECT length(arrayFilter(__i2 -> NOT COALESCE(startsWith(arrayElementOrNull("actor.ips", __i2), {p1: String}), FALSE), range(1, length("actor.ips") + 1))) = 0 AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: ["10.", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- ip
@@ -330,7 +330,7 @@ SELECT CASE WHEN match({p1: String}, concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9
 
 -- toIp
 -- | fetch security.events | fields x = toIp(arrayFirst(actor.ips))
-SELECT CASE WHEN match(arrayElement("actor.ips", 1), concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', ')$')) OR positionUTF8(arrayElement("actor.ips", 1), ':') > 0 THEN arrayElement("actor.ips", 1) ELSE NULL END AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT CASE WHEN match(arrayElementOrNull("actor.ips", 1), concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', ')$')) OR positionUTF8(arrayElementOrNull("actor.ips", 1), ':') > 0 THEN arrayElementOrNull("actor.ips", 1) ELSE NULL END AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- ipIn
@@ -340,5 +340,5 @@ SELECT length(arrayFilter(__e -> CASE WHEN match(__e, concat('^(?:', '((25[0-5]|
 
 -- isIpv4
 -- | fetch security.events | fields x = isIpv4(arrayFirst(actor.ips))
-SELECT match(arrayElement("actor.ips", 1), concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', ')$')) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT match(arrayElementOrNull("actor.ips", 1), concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', ')$')) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
