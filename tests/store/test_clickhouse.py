@@ -55,6 +55,14 @@ def test_rows_past_retention_on_arrival_are_warned_about(
     assert "1 of 2 events arrived past their bucket's retention" in caplog.text
 
 
+def test_bound_strings_reach_chdb_unchanged(fresh_chdb: FreshStore) -> None:
+    store = fresh_chdb()
+    texts = ['quo"te \\" back\\slash', "tab\there", "new\nline", "end\\", "it's `x`", "\\N"]
+    for text in texts:
+        table = store.execute("SELECT {p1:String} AS v", (text,))
+        assert table.column("v").to_pylist() == [text]
+
+
 URL = os.environ.get("THREATLAKE_TEST_CLICKHOUSE_URL")
 
 

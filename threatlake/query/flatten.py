@@ -57,11 +57,11 @@ def fields_flatten(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
             )
         return frame.replace(cols=cols, dropped=frame.dropped - set(cols))
     flat = _flat_json(ctx, cast(value.sql, "JSON"), prefix, depth)
-    extra = (
-        flat
-        if frame.extra is None
-        else exp.Anonymous(this="json_merge_patch", expressions=[frame.extra, flat])
-    )
+    if frame.extra is None:
+        extra = flat
+    else:  # nothing to flatten (not an object) keeps the other fields: json_merge_patch of null is null
+        patch = exp.Coalesce(this=flat, expressions=[cast(sql_string("{}"), "JSON", safe=False)])
+        extra = exp.Anonymous(this="json_merge_patch", expressions=[frame.extra, patch])
     return frame.replace(extra=extra, hidden=frame.hidden if frame.extra is not None else frozenset())
 
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import pyarrow as pa
+from clickhouse_connect.driver.binding import escape_str
 
 from threatlake.errors import QueryTimeoutError, StoreError
 
@@ -70,6 +71,10 @@ def _text(value: Any) -> Any:
         return "\\N"
     if isinstance(value, list | tuple):
         return "[" + ",".join(_quoted(item) for item in value) + "]"
+    if isinstance(
+        value, str
+    ):  # read in ClickHouse's escaped form: a bare backslash, tab or newline breaks it
+        return escape_str(value)
     return value
 
 
