@@ -40,10 +40,13 @@ EVENTS = [
             "svc.num": 1.5,
             "svc.list": ["T1", "T2"],
             "svc.obj": {"a": {"b": 2}},
+            "svc.mixed": 9.5,
         },
     ),
-    _event(2, "not json {", **{"actor.ips": [], "svc.num": 7}),
-    _event(3, "[1, 2]", **{"actor.ips": ["10.0.0.3"], "svc.list": "not a list", "svc.text": ""}),
+    _event(2, "not json {", **{"actor.ips": [], "svc.num": 7, "svc.mixed": "high", "svc.list": ["T3"]}),
+    _event(
+        3, "[1, 2]", **{"actor.ips": ["10.0.0.3"], "svc.list": "not a list", "svc.text": "", "svc.mixed": 12}
+    ),
 ]
 
 
@@ -72,7 +75,7 @@ def column(pair: Pair, pipeline: str, name: str = "x") -> list[Any]:
 def test_a_missing_member_is_null_and_present_ones_keep_their_type(pair: Pair) -> None:
     assert column(pair, "fieldsAdd x = svc.text") == ["abc", None, ""]
     assert column(pair, "fieldsAdd x = svc.num") == [1.5, "7", None]  # a long, as text
-    assert column(pair, "fieldsAdd x = svc.list") == [["T1", "T2"], None, "not a list"]
+    assert column(pair, "fieldsAdd x = svc.list") == [["T1", "T2"], ["T3"], "not a list"]
     assert column(pair, "fieldsAdd x = svc.obj[a][b]") == ["2", None, None]
     assert column(pair, "fieldsAdd x = isNull(svc.missing)") == [True, True, True]
 
@@ -87,13 +90,33 @@ def test_members_compare_and_aggregate_as_numbers(pair: Pair) -> None:
     assert summary[0] == summary[1] == [{"lo": 1.5, "hi": "7", "n": "3"}]
 
 
+def test_mixed_types_compare_numbers_as_numbers_first(pair: Pair) -> None:
+    query = (
+        "fetch security.events | summarize hi = max(svc.mixed), lo = min(svc.mixed), top = takeMax(svc.mixed)"
+    )
+    duck, chdb = pair.answers(query, now=NOW, default_from=NOW - timedelta(days=1))
+    assert duck == chdb == [{"hi": "12", "lo": 9.5, "top": "12"}]
+    ordered, same = pair.answers(
+        "fetch security.events | sort svc.mixed desc | fields event.id",
+        now=NOW,
+        default_from=NOW - timedelta(days=1),
+    )
+    assert ordered == same == [{"event.id": "e3"}, {"event.id": "e1"}, {"event.id": "e2"}]
+
+
+def test_a_dynamic_array_compared_with_a_value_is_any_element(pair: Pair) -> None:
+    assert column(pair, 'filter svc.list == "T2" | fieldsAdd x = svc.list') == [["T1", "T2"]]
+    assert column(pair, 'filter svc.list == "not a list" | fieldsAdd x = svc.text') == [""]
+    assert column(pair, 'filter in(svc.list, {"T3", "T9"}) | fieldsAdd x = svc.num') == ["7"]
+
+
 def test_the_text_of_a_member(pair: Pair) -> None:
     assert column(pair, "fieldsAdd x = toString(svc.text)") == ["abc", None, ""]
     assert column(pair, 'fieldsAdd x = concat(svc.text, "-", svc.num)') == ["abc-1.5", "-7", "-"]
 
 
 def test_the_size_of_a_dynamic_array_is_null_when_it_holds_none(pair: Pair) -> None:
-    assert column(pair, "fieldsAdd x = arraySize(svc.list)") == ["2", None, None]
+    assert column(pair, "fieldsAdd x = arraySize(svc.list)") == ["2", "1", None]
     assert column(pair, "fieldsAdd x = svc.list[1]") == ["T2", None, None]
 
 
