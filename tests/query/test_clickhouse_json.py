@@ -118,6 +118,9 @@ def test_the_text_of_a_member(pair: Pair) -> None:
 def test_the_size_of_a_dynamic_array_is_null_when_it_holds_none(pair: Pair) -> None:
     assert column(pair, "fieldsAdd x = arraySize(svc.list)") == ["2", "1", None]
     assert column(pair, "fieldsAdd x = svc.list[1]") == ["T2", None, None]
+    holding = "filter isNotNull(arraySize(svc.list))"  # iterating no array: null on DuckDB, [] on ClickHouse
+    assert column(pair, f"{holding} | fieldsAdd x = svc.list[]") == [["T1", "T2"], ["T3"]]
+    assert column(pair, f'{holding} | fieldsAdd x = iAny(svc.list[] == "T3")') == [False, True]
 
 
 def test_parsed_json_members_and_text_that_is_not_json(pair: Pair) -> None:

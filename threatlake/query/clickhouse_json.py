@@ -25,6 +25,7 @@ __all__ = [
     "json_merge_patch",
     "list_extract",
     "lower_node",
+    "number_range",
     "record",
 ]
 
@@ -192,6 +193,14 @@ def json_merge_patch(args: list[exp.Expression]) -> exp.Expression:
     base = _f("ifNull", _f("nullIf", doc, _text("")), _text("{}"))
     merged = _f("jsonMergePatch", base, patch.copy())
     return _f("if", exp.Is(this=patch, expression=exp.Null()), exp.Null(), merged)
+
+
+def number_range(args: list[exp.Expression]) -> exp.Expression:
+    """``range(1, len(a) + 1)``, the indexes of an iteration: none when the length is null (a dynamic value
+    holding no array; ClickHouse's ``range`` refuses null)."""
+    if len(args) < 2 or args[1].find(exp.Null) is None:  # no null length: an array column's
+        return _f("range", *args)
+    return _f("range", args[0], _f("ifNull", args[1], args[0].copy()), *args[2:])
 
 
 def concat(args: list[exp.Expression]) -> exp.Expression:

@@ -130,6 +130,7 @@ CLICKHOUSE_EMITTERS: dict[str, Emitter] = {
     "list_filter": _swap("arrayFilter"),
     "list_transform": _swap("arrayMap"),
     "list_extract": clickhouse_json.list_extract,
+    "range": clickhouse_json.number_range,
     "list_contains": _call("has"),
     "list_concat": _call("arrayConcat"),
     "list_distinct": _call("arrayDistinct"),
