@@ -131,6 +131,7 @@ SYNTAX_CASES: dict[str, str] = {
     " | fields object.id] | fields event.id",
     "extra-field": F + " | filter service.count > 10 | fields event.id, service.action",
     "record-access": F + " | fields x = record(a = record(b = event.id))[a][b], y = actor.ips[0]",
+    "timestamp-shift": F + " | fields x = timestamp - 1h, y = now() - 90s",
     "iterate": F + " | fields x = actor.ips[]",
     "backtick": F + " | summarize `Open findings` = count()",
     "xor": _fields("finding.count > 1 xor finding.count < 3"),

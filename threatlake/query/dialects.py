@@ -145,6 +145,7 @@ CLICKHOUSE_EMITTERS: dict[str, Emitter] = {
     "epoch_us": _call("toUnixTimestamp64Micro"),
     "epoch_ns": _call("toUnixTimestamp64Nano"),
     "make_timestamp": _call("fromUnixTimestamp64Micro"),
+    "to_microseconds": _call("toIntervalMicrosecond"),  # timestamp ± duration
     "strftime": _strftime,
     "timezone": _timezone,
     "try_strptime": _strptime,

@@ -28,6 +28,11 @@ SELECT "event.id", nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p
 SELECT tupleElement(tupleElement(tuple(tuple("event.id" AS "b") AS "a"), 'a'), 'b') AS "x", arrayElementOrNull("actor.ips", CAST({p1: Int64} AS Nullable(Int64))) AS "y" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: [1, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
+-- timestamp-shift
+-- | fetch security.events | fields x = timestamp - 1h, y = now() - 90s
+SELECT "timestamp" - toIntervalMicrosecond(CAST(CAST({p1: Int64} AS Nullable(Int64)) / 1000 AS Nullable(Int64))) AS "x", CAST({p2: DateTime64(6)} AS DateTime64(6)) - toIntervalMicrosecond(CAST(CAST({p3: Int64} AS Nullable(Int64)) / 1000 AS Nullable(Int64))) AS "y" FROM events WHERE "timestamp" >= CAST({p4: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p5: Int64};
+-- params: [3600000000000, "2026-01-01 12:00:00", 90000000000, "2025-12-31 12:00:00", 1001]
+
 -- iterate
 -- | fetch security.events | fields x = actor.ips[]
 SELECT arrayMap(__i1 -> arrayElementOrNull("actor.ips", __i1), range(1, length("actor.ips") + 1)) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};

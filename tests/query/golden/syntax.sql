@@ -28,6 +28,11 @@ SELECT "event.id", "extra" -> $1 AS "service.action" FROM events WHERE "timestam
 SELECT STRUCT_EXTRACT(STRUCT_EXTRACT({'a': {'b': "event.id"}}, 'a'), 'b') AS "x", LIST_EXTRACT("actor.ips", CAST($1 AS BIGINT)) AS "y" FROM events WHERE "timestamp" >= CAST($2 AS TIMESTAMP) AND "timestamp" < CAST($3 AS TIMESTAMP) LIMIT $4;
 -- params: [1, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
+-- timestamp-shift
+-- | fetch security.events | fields x = timestamp - 1h, y = now() - 90s
+SELECT TRY("timestamp" - TO_MICROSECONDS(CAST($1 AS BIGINT) // 1000)) AS "x", TRY(CAST($2 AS TIMESTAMP) - TO_MICROSECONDS(CAST($3 AS BIGINT) // 1000)) AS "y" FROM events WHERE "timestamp" >= CAST($4 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $5;
+-- params: [3600000000000, "2026-01-01 12:00:00", 90000000000, "2025-12-31 12:00:00", 1001]
+
 -- iterate
 -- | fetch security.events | fields x = actor.ips[]
 SELECT LIST_TRANSFORM(RANGE(1, LEN("actor.ips") + 1), LAMBDA __i1 : LIST_EXTRACT("actor.ips", __i1)) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
