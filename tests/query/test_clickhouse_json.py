@@ -168,6 +168,15 @@ def test_text_of_arrays_and_records_is_json(pair: Pair) -> None:
     ]
 
 
+def test_text_of_a_record_with_dynamic_members_embeds_their_json(pair: Pair) -> None:
+    texts = column(pair, 'fieldsAdd x = toString(record(a = svc.num, `b.c` = svc.obj, s = "s"))')
+    assert texts == [
+        '{"a":1.5,"b.c":{"a":{"b":2}},"s":"s"}',
+        '{"a":7,"b.c":null,"s":"s"}',
+        '{"a":null,"b.c":null,"s":"s"}',
+    ]
+
+
 def test_elements_out_of_range_are_null(pair: Pair) -> None:
     assert column(pair, "fieldsAdd x = arrayFirst(actor.ips)") == ["10.0.0.1", None, "10.0.0.3"]
     assert column(pair, "fieldsAdd x = arrayLast(actor.ips)") == ["10.0.0.2", None, "10.0.0.3"]

@@ -12,6 +12,7 @@ Leaf module: imports sqlglot only.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -114,8 +115,7 @@ def _json_text(node: exp.Expression) -> exp.Expression:
     text (``toString`` of an array or a record) the value is serialized instead."""
     assert isinstance(node, exp.TryCast)
     value: exp.Expression = node.this
-    parent = node.parent
-    if isinstance(parent, exp.Cast) and parent.args["to"].is_type(*exp.DataType.TEXT_TYPES):
+    if _under_text(node):
         return _f("toJSONString", value)
     return _f("if", _f("isValidJSON", value.copy()), value, exp.Null())
 
@@ -146,7 +146,56 @@ def _kept(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _inner(node: exp.Expression) -> exp.Expression:
+    inner: exp.Expression = node.this
+    return inner
+
+
 Lowering = Callable[[exp.Expression], exp.Expression]
+
+
+def _holds_json(node: exp.Expression) -> bool:
+    """Whether a node, as the compiler built it (before lowering), gives JSON text."""
+    if isinstance(node, exp.Paren):
+        return _holds_json(node.this)
+    if isinstance(node, exp.JSONExtract):
+        return True
+    if isinstance(node, exp.Cast):  # TRY_CAST too
+        return bool(node.args["to"].is_type(_T.JSON))
+    if isinstance(node, exp.Case):
+        branches = [branch.args["true"] for branch in node.args.get("ifs") or []]
+        branches += [node.args["default"]] if node.args.get("default") is not None else []
+        return all(_holds_json(b) or isinstance(b, exp.Null) for b in branches) and any(
+            map(_holds_json, branches)
+        )
+    return False
+
+
+def _member_value(item: exp.Expression) -> exp.Expression:
+    value: exp.Expression = item.expression if isinstance(item, exp.PropertyEQ) else item
+    return value
+
+
+def _record_text(json_members: frozenset[int]) -> Lowering:
+    """``toString`` of a record with dynamic members: one JSON object, the members' JSON texts in it as
+    they are (``toJSONString`` of the tuple would quote them), the others serialized."""
+
+    def emit(node: exp.Expression) -> exp.Expression:
+        parts = [_text("{")]
+        for index, item in enumerate(node.expressions):
+            name = item.name if isinstance(item, exp.PropertyEQ) else item.alias_or_name
+            value = _member_value(item)
+            text = _f("ifNull", value, _text("null")) if index in json_members else _f("toJSONString", value)
+            parts += [_text(("," if index else "") + json.dumps(name, ensure_ascii=False) + ":"), text]
+        parts.append(_text("}"))
+        return _f("concat", *parts)
+
+    return emit
+
+
+def _under_text(node: exp.Expression) -> bool:
+    parent = node.parent
+    return isinstance(parent, exp.Cast) and bool(parent.args["to"].is_type(*exp.DataType.TEXT_TYPES))
 
 
 def json_casts(tree: exp.Expression) -> dict[int, Lowering]:
@@ -164,8 +213,18 @@ def json_casts(tree: exp.Expression) -> dict[int, Lowering]:
                 found[id(node)] = _json_object
                 found[id(inner)] = _kept  # read by its parent's emitter as it is
             continue
+        assert isinstance(node, exp.TryCast)
         to = node.args["to"]
-        if to.is_type(_T.JSON):
+        value = node.this
+        dynamic = (
+            [i for i, item in enumerate(value.expressions) if _holds_json(_member_value(item))]
+            if isinstance(value, exp.Struct) and _under_text(node)
+            else []
+        )
+        if to.is_type(_T.JSON) and dynamic:
+            found[id(value)] = _record_text(frozenset(dynamic))
+            found[id(node)] = _inner  # the record's text is JSON already
+        elif to.is_type(_T.JSON):
             found[id(node)] = _json_text
         elif to.is_type(_T.ARRAY) and len(to.expressions) == 1 and to.expressions[0].is_type(_T.JSON):
             found[id(node)] = _json_array
