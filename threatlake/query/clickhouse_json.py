@@ -224,6 +224,8 @@ def json_casts(tree: exp.Expression) -> dict[int, Lowering]:
         if to.is_type(_T.JSON) and dynamic:
             found[id(value)] = _record_text(frozenset(dynamic))
             found[id(node)] = _inner  # the record's text is JSON already
+        elif to.is_type(_T.JSON) and _holds_json(value) and not _under_text(node):
+            found[id(node)] = _inner  # JSON already: nothing to check
         elif to.is_type(_T.JSON):
             found[id(node)] = _json_text
         elif to.is_type(_T.ARRAY) and len(to.expressions) == 1 and to.expressions[0].is_type(_T.JSON):

@@ -111,7 +111,7 @@ SELECT tupleElement(tuple("event.id" AS "a", tuple("finding.count" AS "c") AS "b
 
 -- flatten-fields
 -- | fetch security.events | parse dt.raw_data, "JSON:raw" | fieldsFlatten raw, fields:{severity} | fields raw.severity
-SELECT nullIf(JSONExtractRaw(if(isValidJSON(CASE WHEN UPPER(toString(JSONType(if(isValidJSON("dt.raw_data"), "dt.raw_data", NULL)))) = 'OBJECT' THEN if(isValidJSON("dt.raw_data"), "dt.raw_data", NULL) END), CASE WHEN UPPER(toString(JSONType(if(isValidJSON("dt.raw_data"), "dt.raw_data", NULL)))) = 'OBJECT' THEN if(isValidJSON("dt.raw_data"), "dt.raw_data", NULL) END, NULL), JSONExtractString(substring({p1: String}, 3))), '') AS "raw.severity" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
+SELECT nullIf(JSONExtractRaw(CASE WHEN UPPER(toString(JSONType(if(isValidJSON("dt.raw_data"), "dt.raw_data", NULL)))) = 'OBJECT' THEN if(isValidJSON("dt.raw_data"), "dt.raw_data", NULL) END, JSONExtractString(substring({p1: String}, 3))), '') AS "raw.severity" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: ["$.\"severity\"", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- parse-json-flat
