@@ -153,6 +153,12 @@ def test_records_keep_names_that_are_not_identifiers(pair: Pair) -> None:
     }
     assert column(pair, f"fieldsAdd x = {built}[`a.b`]") == ["e1", "e2", "e3"]
     assert column(pair, f"fieldsAdd x = {built}[`e\\f`]") == [1.5, "7", None]
+    odd = "record(`new\nline.x` = 1, `'); DROP TABLE events; --` = event.id, `tab\t` = 2)"
+    assert column(pair, f"fieldsAdd x = {odd}")[0] == {
+        "new\nline.x": "1",
+        "'); DROP TABLE events; --": "e1",
+        "tab\t": "2",
+    }
 
 
 def test_text_of_arrays_and_records_is_json(pair: Pair) -> None:
