@@ -134,6 +134,13 @@ def test_parsed_json_members_and_text_that_is_not_json(pair: Pair) -> None:
     assert column(pair, value) == [RAW_OBJECT | {"dotted.key": "3"}, None, ["1", "2"]]
 
 
+def test_typed_json_arrays_convert_each_element(pair: Pair) -> None:
+    typed = 'parse toString(actor.ips), "JSON_ARRAY{STRING}(typed=true):x"'
+    assert column(pair, typed) == [["10.0.0.1", "10.0.0.2"], [], ["10.0.0.3"]]
+    numbers = 'filter event.id == "e3" | parse dt.raw_data, "JSON_ARRAY{DOUBLE}(typed=true):x"'
+    assert column(pair, numbers) == [[1.0, 2.0]]
+
+
 def test_flattened_members_reach_two_levels(pair: Pair) -> None:
     flat = 'parse dt.raw_data, "JSON:raw" | fieldsFlatten raw, depth:2, prefix:"f."'
     assert column(pair, flat, "`f.dotted.key`") == ["3", None, None]

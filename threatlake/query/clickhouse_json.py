@@ -32,6 +32,7 @@ __all__ = [
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _T = exp.DataType.Type
+Lowering = Callable[[exp.Expression], exp.Expression]
 
 
 def _f(name: str, *args: exp.Expression) -> exp.Expression:
@@ -127,6 +128,27 @@ def _json_array(node: exp.Expression) -> exp.Expression:
     return _f("JSONExtractArrayRaw", _f("ifNull", node.this, _text("")))
 
 
+#: Element types of a typed JSON array (``parse … "JSON_ARRAY{INT}(typed=true)"``) → ClickHouse's.
+_ELEMENTS = {
+    _T.VARCHAR: "String",
+    _T.TEXT: "String",
+    _T.BIGINT: "Int64",
+    _T.DOUBLE: "Float64",
+    _T.BOOLEAN: "Bool",
+}
+
+
+def _typed_json_array(element: str) -> Lowering:
+    """``TRY_CAST(json AS T[])``: each element converted, null where it is not one (as DuckDB's cast);
+    ``[]`` when the value holds no array."""
+
+    def emit(node: exp.Expression) -> exp.Expression:
+        target = _text(f"Array(Nullable({element}))")
+        return _f("JSONExtract", _f("ifNull", node.this, _text("")), target)
+
+    return emit
+
+
 def _json_object(node: exp.Expression) -> exp.Expression:
     """``to_json(map_from_entries(entries))`` of JSON values (what ``fieldsFlatten`` builds): one JSON
     object of each entry's key and its value's JSON text (a ClickHouse map would quote the texts)."""
@@ -149,9 +171,6 @@ def _kept(node: exp.Expression) -> exp.Expression:
 def _inner(node: exp.Expression) -> exp.Expression:
     inner: exp.Expression = node.this
     return inner
-
-
-Lowering = Callable[[exp.Expression], exp.Expression]
 
 
 def _holds_json(node: exp.Expression) -> bool:
@@ -230,6 +249,10 @@ def json_casts(tree: exp.Expression) -> dict[int, Lowering]:
             found[id(node)] = _json_text
         elif to.is_type(_T.ARRAY) and len(to.expressions) == 1 and to.expressions[0].is_type(_T.JSON):
             found[id(node)] = _json_array
+        elif to.is_type(_T.ARRAY) and len(to.expressions) == 1 and _holds_json(value):
+            element = _ELEMENTS.get(to.expressions[0].this)
+            if element is not None:
+                found[id(node)] = _typed_json_array(element)
     return found
 
 

@@ -126,7 +126,7 @@ SELECT tuple(if(JSONType(nullIf(JSONExtractRaw(if(isValidJSON("dt.raw_data"), "d
 
 -- parse-json-array
 -- | fetch security.events | parse toString(actor.ips), "JSON_ARRAY{STRING}(typed=true):ips" | fields ips
-SELECT CAST(if(isValidJSON(accurateCastOrNull(toJSONString("actor.ips"), 'Nullable(String)')), accurateCastOrNull(toJSONString("actor.ips"), 'Nullable(String)'), NULL) AS Array(Nullable(String))) AS "ips" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT JSONExtract(ifNull(if(isValidJSON(accurateCastOrNull(toJSONString("actor.ips"), 'Nullable(String)')), accurateCastOrNull(toJSONString("actor.ips"), 'Nullable(String)'), NULL), ''), 'Array(Nullable(String))') AS "ips" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- parse-sequence
