@@ -24,7 +24,7 @@ import pyarrow as pa
 from threatlake.errors import QueryError, QueryTimeoutError, ScopeError, StoreError
 from threatlake.query import CompiledQuery, compile_query, to_result
 from threatlake.query.failures import user_message
-from threatlake.store import Store
+from threatlake.store import Interrupt, Store
 
 __all__ = [
     "QUERY_SCOPES",
@@ -88,11 +88,13 @@ def authorize(compiled: CompiledQuery, scopes: tuple[str, ...] | frozenset[str])
         raise ScopeError(f"Fetching {tables} needs the scope {' and '.join(repr(s) for s in missing)}")
 
 
-def fetch(store: Store, compiled: CompiledQuery, *, timeout: float | None = None) -> tuple[pa.Table, float]:
-    """The result table and the seconds the engine took."""
+def fetch(
+    store: Store, compiled: CompiledQuery, *, timeout: float | None = None, interrupt: Interrupt | None = None
+) -> tuple[pa.Table, float]:
+    """The result table and the seconds the engine took (``interrupt``: how a cancel stops the engine)."""
     started = time.perf_counter()
     try:
-        table = store.execute(compiled.sql, compiled.params, timeout=timeout)
+        table = store.execute(compiled.sql, compiled.params, timeout=timeout, interrupt=interrupt)
     except QueryTimeoutError:
         raise
     except StoreError as error:
@@ -109,9 +111,10 @@ def execute(
     *,
     timeout: float | None = None,
     observe: Callable[[float], None] | None = None,
+    interrupt: Interrupt | None = None,
 ) -> Result:
     """Run ``compiled`` and shape the API's ``result``; ``observe`` gets the execution time in seconds."""
-    table, elapsed = fetch(store, compiled, timeout=timeout)
+    table, elapsed = fetch(store, compiled, timeout=timeout, interrupt=interrupt)
     if observe is not None:
         observe(elapsed)
     return to_result(compiled, table, scanned_records=table.num_rows, execution_ms=int(elapsed * 1000))

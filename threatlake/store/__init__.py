@@ -12,9 +12,9 @@ from pathlib import Path
 from threatlake.errors import StoreError
 from threatlake.store.clickhouse import open_chdb, open_clickhouse
 from threatlake.store.duckdb import DuckDBStore
-from threatlake.store.protocol import Bucket, Store, WriteResult
+from threatlake.store.protocol import Bucket, Interrupt, Store, WriteResult
 
-__all__ = ["BACKENDS", "Bucket", "Store", "WriteResult", "open_store"]
+__all__ = ["BACKENDS", "Bucket", "Interrupt", "Store", "WriteResult", "open_store"]
 
 
 def _open_duckdb(location: str) -> Store:

@@ -28,7 +28,7 @@ from threatlake.model import DEFAULT_BUCKET, Event
 from threatlake.store.arrow import dedupe, to_table, triage_arrow
 from threatlake.store.clickhouse.client import Client
 from threatlake.store.clickhouse.schema import PHYSICAL, RETENTION, ddl, quoted
-from threatlake.store.protocol import Bucket, Params, TriageRow, WriteResult
+from threatlake.store.protocol import Bucket, Interrupt, Params, TriageRow, WriteResult
 from threatlake.store.schema import BUCKETS, EVENTS, TRIAGE
 
 __all__ = ["DIALECT", "ClickHouseStore"]
@@ -137,7 +137,16 @@ class ClickHouseStore:
 
     # -- reading -----------------------------------------------------------------------------------------
 
-    def execute(self, sql: str, params: Params = None, *, timeout: float | None = None) -> pa.Table:
+    def execute(
+        self,
+        sql: str,
+        params: Params = None,
+        *,
+        timeout: float | None = None,
+        interrupt: Interrupt | None = None,
+    ) -> pa.Table:
+        """``interrupt`` is not honoured: chDB has no way to stop a running statement from another thread
+        (a cancelled query runs on to ``max_execution_time``, its answer dropped)."""
         self._check_open()
         return self._read(sql, params, timeout=timeout)
 

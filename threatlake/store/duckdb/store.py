@@ -32,7 +32,7 @@ from threatlake.store.duckdb import statements as sql
 from threatlake.store.duckdb.latest import DEFAULT_LAG, Folder, Pending, rewrite
 from threatlake.store.duckdb.schema import buckets_ddl, events_ddl, triage_ddl
 from threatlake.store.duckdb.statements import LOOKUP_IDS, ROW
-from threatlake.store.protocol import Bucket, Params, TriageRow, WriteResult
+from threatlake.store.protocol import Bucket, Interrupt, Params, TriageRow, WriteResult
 from threatlake.store.schema import EVENTS, LATEST
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "FILE_NAME", "DuckDBStore"]
@@ -263,7 +263,14 @@ class DuckDBStore:
 
     # -- reading -----------------------------------------------------------------------------------------
 
-    def execute(self, sql: str, params: Params = None, *, timeout: float | None = None) -> pa.Table:
+    def execute(
+        self,
+        sql: str,
+        params: Params = None,
+        *,
+        timeout: float | None = None,
+        interrupt: Interrupt | None = None,
+    ) -> pa.Table:
         self._check_open()
         sql = self._for_latest(sql, params)
         cursor = self._conn.cursor()
@@ -271,15 +278,21 @@ class DuckDBStore:
         timer = threading.Timer(timeout, cursor.interrupt) if timeout is not None else None
         if timer is not None:
             timer.start()
+        if interrupt is not None:  # query:cancel stops the engine too
+            interrupt.bind(cursor.interrupt)
         try:
             bound: Any = list(params) if isinstance(params, list | tuple) else params
             relation = cursor.sql(sql, params=bound)
             return relation.to_arrow_table() if relation is not None else pa.table({})
         except duckdb.InterruptException:
+            if interrupt is not None and interrupt.stopped:
+                raise QueryTimeoutError("query interrupted: it was cancelled") from None
             raise QueryTimeoutError(f"query interrupted after the timeout of {timeout:g} seconds") from None
         except duckdb.Error as error:
             raise StoreError(f"query failed: {error}") from None
         finally:
+            if interrupt is not None:
+                interrupt.unbind()
             if timer is not None:
                 timer.cancel()
             cursor.close()

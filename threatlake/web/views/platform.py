@@ -24,6 +24,7 @@ from threatlake.service import query as queries
 from threatlake.state import State
 from threatlake.state.connections import ConnectionRecord
 from threatlake.state.users import UserRecord
+from threatlake.store import Interrupt
 from threatlake.web.services import services
 from threatlake.web.views.session import Throttle, Viewer
 from threatlake.web.views.timeframe import Timeframe
@@ -180,9 +181,13 @@ async def run_query(
     async with _limiter(request):
         compiled = await run_in_threadpool(queries.compile, found.store, ask)
 
-        def run(timeout: float) -> bytes:
+        def run(timeout: float, interrupt: Interrupt) -> bytes:
             result = queries.execute(
-                found.store, compiled, timeout=timeout, observe=found.metrics.query_seconds.observe
+                found.store,
+                compiled,
+                timeout=timeout,
+                observe=found.metrics.query_seconds.observe,
+                interrupt=interrupt,
             )
             return orjson.dumps(result)
 
