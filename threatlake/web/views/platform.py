@@ -21,6 +21,7 @@ from threatlake.aws.setup import check_region, ingest_url, setup_commands, warni
 from threatlake.errors import QueryError
 from threatlake.service import access
 from threatlake.service import query as queries
+from threatlake.service.demo import DEMO_CONNECTION
 from threatlake.state import State
 from threatlake.state.connections import ConnectionRecord
 from threatlake.state.users import UserRecord
@@ -29,6 +30,7 @@ from threatlake.web.views.session import Throttle, Viewer
 from threatlake.web.views.timeframe import Timeframe
 
 __all__ = [
+    "DEMO_CONNECTION",
     "SESSION_TTL",
     "NewConnection",
     "QueryResult",
