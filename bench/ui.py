@@ -31,9 +31,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
 
 HERE = Path(__file__).resolve().parents[1]
 
+FINDING = "/threats/<a finding>"  # the newest detection finding's page
 PAGES = [
     "/",
     "/threats",
@@ -41,8 +43,10 @@ PAGES = [
     "/threats?risk=HIGH&sort=-risk",
     "/vulnerabilities",
     "/compliance",
+    "/settings/amazon-guardduty",
     "/settings/aws-security-hub",
     "/threats.csv",
+    FINDING,
 ]
 DASHBOARD = "dashboard (8 tiles)"
 TIMEFRAME = {"from": "now()-24h", "to": "now()"}
@@ -99,6 +103,12 @@ def _caught_up(store: Any, most: float = 600.0) -> None:
         time.sleep(0.2)
 
 
+def _split(path: str) -> tuple[str, dict[str, str]]:
+    """A page's path and its query parameters with the timeframe (httpx's ``params`` replaces a URL's own)."""
+    parts = urlsplit(path)
+    return parts.path, {**dict(parse_qsl(parts.query)), **TIMEFRAME}
+
+
 async def _timed(client: Any, method: str, path: str, **options: Any) -> float:
     started = time.perf_counter()
     response = await client.request(method, path, **options)
@@ -146,8 +156,11 @@ async def _run(app: object, repeat: int) -> dict[str, list[float]]:
         times: dict[str, list[float]] = {"/readyz": []}
         for _ in range(repeat):
             times["/readyz"].append(await _timed(client, "GET", "/readyz"))
-        for path in PAGES:
-            times[path] = [await _timed(client, "GET", path, params=TIMEFRAME) for _ in range(repeat)]
+        newest = await client.get("/threats.json", params={**TIMEFRAME, "size": "1"})
+        finding = "/threats/" + quote(newest.json()["records"][0]["finding.id"], safe="")
+        for name in PAGES:
+            path, params = _split(finding if name == FINDING else name)
+            times[name] = [await _timed(client, "GET", path, params=params) for _ in range(repeat)]
         times[DASHBOARD] = [await _dashboard(client, token.group(1), queries) for _ in range(repeat)]
         return times
 

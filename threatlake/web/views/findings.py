@@ -225,11 +225,15 @@ TRIAGE_LOOKUP = (
 )
 
 
-def list_query(kind: Kind, state: ListState, *, skip: str = "") -> str:
-    """The DQL of the list: newest version per finding, the status joined, the filters (but ``skip``'s)."""
+def list_query(kind: Kind, state: ListState, *, skip: str = "", reads: Sequence[str] | None = None) -> str:
+    """The DQL of the list: newest version per finding, the status joined, the filters (but ``skip``'s).
+
+    ``reads``: the event fields the query goes on to use (None: every field the list may read), so the
+    ranking carries only those and the filters' (each carried field costs the ranking time at 1M)."""
     lines = ["fetch security.events"]
     if not state.text:  # the fields a list reads, so the ranking below carries no raw finding
-        lines.append(f"| fields {', '.join(kind.fields())}")
+        carried = kind.fields() if reads is None else _carried(kind, state, reads)
+        lines.append(f"| fields {', '.join(carried)}")
     lines += [
         # the kind first: ranking only its events costs less than ranking every finding's newest version
         # (measured in docs/performance.md), though this way the store cannot answer from ``latest``
@@ -249,6 +253,15 @@ def list_query(kind: Kind, state: ListState, *, skip: str = "") -> str:
     return "\n".join(lines)
 
 
+def _carried(kind: Kind, state: ListState, reads: Sequence[str]) -> list[str]:
+    """What the ranking must carry: the key, the time, the kind, ``reads`` and the fields filtered on."""
+    filtered = [
+        facet.field for key in (*state.includes, *state.excludes) if (facet := kind.facet(key)) is not None
+    ]
+    named = ["finding.id", "timestamp", "event.type", *reads, *filtered]
+    return [field for field in dict.fromkeys(named) if field != STATUS.field]
+
+
 def facets_query(kind: Kind, state: ListState, facets: Sequence[Facet], *, skip: str = "") -> str:
     """One query counting the findings of the list (``skip``'s own filter left out) per combination of the
     values of ``facets``: each facet's counts are then sums over the combinations (``_facet_counts``).
@@ -256,7 +269,8 @@ def facets_query(kind: Kind, state: ListState, facets: Sequence[Facet], *, skip:
     per finding and facet and grouping those (measured in docs/performance.md)."""
     keys = ", ".join(f"f{kind.facets.index(facet)} = {facet.field}" for facet in facets)
     by = f", by:{{{keys}}}" if keys else ""
-    return list_query(kind, state, skip=skip) + f"\n| summarize n = count(){by}"
+    reads = [facet.field for facet in facets]
+    return list_query(kind, state, skip=skip, reads=reads) + f"\n| summarize n = count(){by}"
 
 
 def _expanded_query(kind: Kind, state: ListState, facets: Sequence[Facet], *, skip: str = "") -> str:
@@ -264,7 +278,7 @@ def _expanded_query(kind: Kind, state: ListState, facets: Sequence[Facet], *, sk
     more combinations of facet values than a result holds (``facets_query`` then comes back truncated)."""
     items = ['""'] + [f'concat("{kind.facets.index(facet)}:", {facet.field})' for facet in facets]
     return (
-        list_query(kind, state, skip=skip)
+        list_query(kind, state, skip=skip, reads=[facet.field for facet in facets])
         + f"\n| fields facet = array({', '.join(items)})"
         + "\n| expand facet\n| summarize n = count(), by:{facet}"
     )
@@ -342,12 +356,11 @@ async def _rows(request: Request, kind: Kind, state: ListState) -> tuple[list[di
     """The page's rows (or groups), how many groups there are (0 ungrouped: the facets count findings),
     and the DQL."""
     timeframe = request.state.timeframe
-    base = list_query(kind, state)
     order = "desc" if state.descending else "asc"
     if state.group:
         _, field = GROUPS[state.group]
         text = (
-            base
+            list_query(kind, state, reads=[field, "dt.security.risk.score", "object.name"])
             + "\n| summarize findings = count(), risk = max(dt.security.risk.score),"
             + f" latest = max(timestamp), name = takeAny(object.name), by:{{key = {field}}}"
         )
@@ -357,6 +370,7 @@ async def _rows(request: Request, kind: Kind, state: ListState) -> tuple[list[di
     end = state.page * state.size
     shown = ", ".join(dict.fromkeys(["finding.id", *kind.columns, "triage.status", SORTS[state.sort]]))
     # only the shown fields are sorted and read: a row of every field would carry each raw finding
+    base = list_query(kind, state, reads=[*kind.columns, SORTS[state.sort]])
     text = f"{base}\n| fields {shown}\n| sort {SORTS[state.sort]} {order}, finding.id asc\n| limit {end}"
     rows = await platform.run_query(request, text, timeframe, max_records=end)
     return rows.records[end - state.size :], 0, text
@@ -416,7 +430,7 @@ async def bulk(request: Request) -> Response:
     status = str(data.get("status") or "")
     if status not in STATUSES:
         raise RequestError(f"'status' must be one of {', '.join(STATUSES)}", {"field": "status"})
-    text = list_query(kind, state) + f"\n| fields finding.id\n| limit {MAX_BULK + 1}"
+    text = list_query(kind, state, reads=[]) + f"\n| fields finding.id\n| limit {MAX_BULK + 1}"
     result = await platform.run_query(request, text, request.state.timeframe, max_records=MAX_BULK + 1)
     ids = [str(record["finding.id"]) for record in result.records if record.get("finding.id")]
     if len(ids) > MAX_BULK:
