@@ -6,7 +6,8 @@
 The store holds the bundled sample events, each copied with fresh finding and event ids and spread over the
 last 24 hours until ``--events`` is reached (written once into ``--data-dir`` and reused by later runs; a
 temporary directory without it). Pages are requested in process (httpx's ASGI transport, signed in as an
-administrator) over the last 24 hours, so lists, facet counts and charts all read every event; "dashboard"
+administrator) over the last 24 hours, so lists, facet counts and charts all read every event (each
+page with its own query parameters; the finding page is the newest detection's); "dashboard"
 is the shipped "Security findings overview": its page, then its first 8 data tiles through the notebook
 query endpoint, 4 at a time as ``dashboards.js`` runs them. Prints milliseconds per page and the ratio to
 ``/readyz`` (the cost of the HTTP stack alone).
