@@ -23,12 +23,14 @@ import pyarrow as pa
 
 from threatlake.errors import QueryError, QueryTimeoutError, ScopeError, StoreError
 from threatlake.query import CompiledQuery, compile_query, to_result
+from threatlake.query.cache import CompileCache
 from threatlake.query.failures import user_message
 from threatlake.store import Interrupt, Store
 
 __all__ = [
     "QUERY_SCOPES",
     "TABLE_SCOPES",
+    "CompileCache",
     "QueryRequest",
     "authorize",
     "compile",
@@ -63,10 +65,11 @@ class QueryRequest:
     max_records: int = 1000
 
 
-def compile(store: Store, request: QueryRequest) -> CompiledQuery:
-    """The query compiled for ``store``'s dialect; ``QueryError`` with line and column when it cannot be."""
+def compile(store: Store, request: QueryRequest, cache: CompileCache | None = None) -> CompiledQuery:
+    """The query compiled for ``store``'s dialect; ``QueryError`` with line and column when it cannot be.
+    ``cache`` keeps recent texts compiled (the same answer, re-bound to ``request.now``)."""
     buckets = [bucket.name for bucket in store.list_buckets()]  # for the unknown-bucket notification
-    return compile_query(
+    return (cache.compile if cache is not None else compile_query)(
         request.text,
         dialect=store.dialect,
         now=request.now,

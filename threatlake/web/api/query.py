@@ -110,7 +110,7 @@ async def execute(request: Request) -> Response:
     )
     store = found.store
     ask = QueryRequest(text, datetime.now(UTC), start, end, records)
-    compiled = await run_in_threadpool(queries.compile, store, ask)
+    compiled = await run_in_threadpool(queries.compile, store, ask, found.compile_cache)
     queries.authorize(compiled, token.scopes)  # the scope of each data object fetched
     metrics = found.metrics
 
