@@ -150,7 +150,8 @@ def _compare(chosen: list[Engine], events: list[Event], batch: int, rounds: int,
             beside = f"  {versus:5.2f}x {first}" if engine.name != first else ""
             print(
                 f"  {engine.name:7} {kind:20}: {rate:10,.0f} events/s ({spread:>15})"
-                f"  {rate / raw:5.2f}x raw{beside}"
+                f"  {rate / raw:5.2f}x raw{beside}",
+                flush=True,
             )
 
 

@@ -162,6 +162,23 @@ def measure(engine: Engine, store: Store, query: Query, repeat: int) -> Figures:
     return Figures(dql_ms, sql_ms, p50(repeat * 5, compile_only), answer)
 
 
+def profile(chosen: list[Engine], stores: list[Store], repeat: int) -> None:
+    """Per store, the hand-written SQL through the store against the engine past the store's read settings."""
+    params = [FROM.replace(tzinfo=None), NOW.replace(tzinfo=None)]
+    print("\nprofile: hand-written SQL through the store vs the engine alone (chDB: without FINAL), p50 ms")
+    print(
+        f"{'query':24} " + " ".join(f"| {e.name + ' store':>13} {'engine':>8} {'ratio':>6}" for e in chosen)
+    )
+    for query in SUITE:
+        cells = [f"{query.name:24}"]
+        for engine, store in zip(chosen, stores, strict=True):
+            sql = query.sql[engine.name]
+            via_store = p50(repeat, lambda: store.execute(sql, params).to_pylist())  # noqa: B023
+            alone = p50(repeat, lambda: engine.plain(store, sql, params).to_pylist())  # noqa: B023
+            cells.append(f"| {via_store:13.1f} {alone:8.1f} {via_store / alone:6.2f}")
+        print(" ".join(cells), flush=True)
+
+
 def _header(names: list[str]) -> str:
     cells = [f"{'query':24}"]
     for name in names:
@@ -184,7 +201,7 @@ def _line(query: Query, figures: list[Figures]) -> str:
     return " ".join(cells)
 
 
-def bench(chosen: list[Engine], size: int, repeat: int) -> None:
+def bench(chosen: list[Engine], size: int, repeat: int, *, with_profile: bool = False) -> None:
     stores = []
     for engine in chosen:
         started = time.perf_counter()
@@ -197,6 +214,8 @@ def bench(chosen: list[Engine], size: int, repeat: int) -> None:
             measure(engine, store, query, repeat) for engine, store in zip(chosen, stores, strict=True)
         ]
         print(_line(query, figures), flush=True)
+    if with_profile:
+        profile(chosen, stores, repeat)
     for store in stores:
         store.close()
 
@@ -212,12 +231,13 @@ def main() -> None:
         default=None,
         help="keep the generated stores here, reuse them (default: temp)",
     )
+    parser.add_argument("--profile", action="store_true", help="also time the SQL past the store's settings")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         root = args.data_dir or Path(scratch)
         chosen = engines(args.store, root)
         for size in args.sizes:
-            bench(chosen, size, args.repeat)
+            bench(chosen, size, args.repeat, with_profile=args.profile)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Each module defines a class taking the benchmark's root directory, with the same
   stays flat whatever the size);
 - ``copy(name, size)``: a new store ``name`` holding the ``size`` generated events (0: empty), for runs that
   write; ``discard(name)`` removes it;
+- ``plain(store, sql, params)``: ``sql`` on the engine past the store's read settings (chDB: no ``FINAL``);
 - ``write_arrow(store, table)``: the store's write of an Arrow table past its dict → Arrow step;
 - ``raw_insert(name, size, tables)``: seconds the engine alone takes to insert ``tables`` (the store's rows,
   already Arrow) into the ``events`` table of a fresh copy: the reference a store write is measured against;
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -45,6 +46,8 @@ class Engine(Protocol):
     def copy(self, name: str, size: int) -> Store: ...
 
     def discard(self, name: str) -> None: ...
+
+    def plain(self, store: Store, sql: str, params: list[Any]) -> pa.Table: ...
 
     def write_arrow(self, store: Store, table: pa.Table) -> None: ...
 

@@ -20,6 +20,7 @@ from bench.stores.sizes import ColumnBytes, Disk
 from threatlake.store import Store
 from threatlake.store.clickhouse import ChdbClient, ClickHouseStore
 from threatlake.store.clickhouse.schema import PHYSICAL
+from threatlake.store.clickhouse.store import named
 from threatlake.store.schema import EVENTS
 
 __all__ = ["Chdb"]
@@ -75,6 +76,11 @@ class Chdb:
 
     def discard(self, name: str) -> None:
         ChdbClient(self.directory, "default").command(f"DROP DATABASE IF EXISTS `{name}` SYNC")
+
+    def plain(self, store: Store, sql: str, params: list[Any]) -> pa.Table:
+        """``sql`` on the engine past the store's read settings: without ``final = 1``."""
+        text, bound = named(sql, params)
+        return self._clients[str(getattr(store, "database", ""))].query(text, bound, {"final": 0})
 
     def write_arrow(self, store: Store, table: pa.Table) -> None:
         inner: Any = store  # the store's own steps, past ``to_table``

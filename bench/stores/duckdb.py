@@ -79,6 +79,10 @@ class DuckDB:
     def discard(self, name: str) -> None:
         shutil.rmtree(self.root / name, ignore_errors=True)
 
+    def plain(self, store: Store, sql: str, params: list[Any]) -> pa.Table:
+        """``sql`` as the store runs it: DuckDB reads have no settings of their own."""
+        return store.execute(sql, params)
+
     def write_arrow(self, store: Store, table: pa.Table) -> None:
         inner: Any = store  # the store's own steps, past ``to_table``
         with inner._lock:
