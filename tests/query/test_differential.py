@@ -38,7 +38,6 @@ KNOWN: dict[str, str] = {
     "commands:limit": _UNORDERED,
     "commands:dedup": "dedup keeps an arbitrary row per key on each engine (no sort)",
     "commands:parse": _JSON,
-    "commands:append": "UNION ALL BY NAME has no ClickHouse form; needs explicit column lists",
     "commands:lookup": "lookup keeps the first match per key: each engine picks a different one",
     "functions:collectArray": "groupArray keeps the engine's row order, not DuckDB's",
     "functions:concat": "ClickHouse concat of a NULL part gives NULL-free text differently from DuckDB",
