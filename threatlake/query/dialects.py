@@ -18,6 +18,8 @@ from datetime import datetime
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 
+from threatlake.query.absent import mark_absent
+
 __all__ = ["DIALECTS", "Dialect", "dialect_for", "param_type"]
 
 Emitter = Callable[[list[exp.Expression]], exp.Expression]
@@ -193,6 +195,8 @@ def _clickhouse_type(node: exp.DataType) -> exp.DataType:
 
 
 def _lower_clickhouse(tree: exp.Expression, values: Sequence[object]) -> exp.Expression:
+    tree = mark_absent(tree)  # absent arrays read as null (query/absent.py), before the emitters rename
+
     def rewrite(node: exp.Expr) -> exp.Expression:
         if isinstance(node, exp.Placeholder) and str(node.this).isdigit():
             number = int(node.this)
