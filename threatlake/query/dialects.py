@@ -61,10 +61,12 @@ def _pick(smallest: str, largest: str) -> Emitter:
         if not isinstance(order, exp.Order):
             return exp.Anonymous(this="any" if smallest == "argMin" else "anyLast", expressions=args)
         keys = list(order.expressions)
-        descending = {bool(key.args.get("desc")) for key in keys}
-        if len(descending) != 1:  # mixed directions: no single argMin/argMax; left for the engine to refuse
-            return exp.Anonymous(this="first" if smallest == "argMin" else "last", expressions=args)
-        name = largest if descending == {True} else smallest
+        first_desc = bool(keys[0].args.get("desc"))
+        same = [bool(key.args.get("desc")) == first_desc for key in keys]
+        # mixed directions (a sort's keys, then the fetch order's tiebreak): no single argMin/argMax
+        # orders both ways, so the keys up to the first change of direction decide (ties: any of them)
+        keys = keys[: same.index(False)] if False in same else keys
+        name = largest if first_desc else smallest
         values = [key.this for key in keys]
         key = values[0] if len(values) == 1 else exp.Tuple(expressions=values)
         return exp.Anonymous(this=name, expressions=[order.this, key])

@@ -8,6 +8,7 @@ from threatlake.query import nodes as n
 from threatlake.query.calls import constant
 from threatlake.query.dtypes import Typed
 from threatlake.query.expressions import ExprCompiler, common
+from threatlake.query.fetchorder import with_fetch_order
 from threatlake.query.frame import EXTRA, Ctx, Frame
 from threatlake.query.nodes import group_params
 
@@ -102,7 +103,8 @@ def lookup(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
         raise lookup_p.pos.error("lookupField: takes a field name{where}")
     right = right.plain_frame(ctx)
     key_right = ExprCompiler(ctx, right).compile(lookup_p.expr)
-    order = exp.Order(expressions=[o.copy() for o in right.order]) if right.order else None
+    keys = with_fetch_order(right, [o.copy() for o in right.order])  # the first match in the fetch order
+    order = exp.Order(expressions=keys) if keys else None
     first = exp.Window(this=exp.RowNumber(), partition_by=[key_right.sql.copy()], order=order)
     right = right.replace(qualify=exp.EQ(this=first, expression=exp.Literal.number(1)), order=[])
     names = _right_fields(cmd, right)

@@ -40,12 +40,12 @@ SELECT MAX("dt.security.risk.score") AS "x" FROM events WHERE "timestamp" >= CAS
 
 -- takeFirst
 -- | fetch security.events | sort timestamp | summarize x = takeFirst(event.id)
-SELECT FIRST("event.id" ORDER BY "timestamp" ASC) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+SELECT FIRST("event.id" ORDER BY "timestamp" ASC, "event.id" DESC) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- takeLast
 -- | fetch security.events | sort timestamp | summarize x = takeLast(event.id)
-SELECT LAST("event.id" ORDER BY "timestamp" ASC) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+SELECT LAST("event.id" ORDER BY "timestamp" ASC, "event.id" DESC) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- takeMin

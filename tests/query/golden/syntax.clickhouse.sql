@@ -146,7 +146,7 @@ SELECT tuple(CAST({p1: DateTime64(6)} AS DateTime64(6)) AS "start", CAST({p2: Da
 
 -- dynamic-sort
 -- | fetch security.events | sort service.count desc | fields event.id
-SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) ORDER BY accurateCastOrNull(JSONExtractString(JSONExtractRaw("extra", {p3: String})), 'Nullable(Float64)') DESC, (JSONExtractString(JSONExtractRaw("extra", {p3: String}))) DESC LIMIT {p4: Int64};
+SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) ORDER BY accurateCastOrNull(JSONExtractString(JSONExtractRaw("extra", {p3: String})), 'Nullable(Float64)') DESC, (JSONExtractString(JSONExtractRaw("extra", {p3: String}))) DESC, "timestamp" DESC, "event.id" DESC LIMIT {p4: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "$.\"service.count\"", 1001]
 
 -- matches-any-pattern
