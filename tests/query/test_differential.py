@@ -40,10 +40,8 @@ _NULLS = "three-valued logic over absent arrays: ClickHouse answers false/0 wher
 KNOWN: dict[str, str] = {
     "commands:fieldsFlatten": "flattened JSON arrays are cast to a Nullable(Array), which ClickHouse refuses",
     "commands:parse": _JSON,
-    "functions:collectArray": "groupArray keeps the engine's row order, not DuckDB's",
     "functions:concat": "ClickHouse concat of a NULL part gives NULL-free text differently from DuckDB",
     "functions:record": "a record with a dotted field name turns into an unnamed tuple in ClickHouse",
-    "functions:arrayDistinct": "arrayDistinct keeps a different element order than DuckDB's list_distinct",
     "functions:arrayFirst": "list_extract of an empty array: ClickHouse gives '' where DuckDB gives null",
     "functions:arrayLast": "list_extract of an empty array: ClickHouse gives '' where DuckDB gives null",
     "functions:isIpv4": "isIpv4(arrayFirst([])): arrayFirst of an empty array gives '' on ClickHouse",

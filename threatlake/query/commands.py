@@ -204,8 +204,9 @@ def _dedup(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     compiler = ExprCompiler(ctx, frame)
     keys = [compiler.compile(p.expr).sql for p in keys_p]
     sort_p = cmd.named("sort")
+    # no order given: the fetch order picks the row kept (query/fetchorder.py); a given order is used as is
     order = ordering(ctx, frame, [sort_p] if sort_p is not None else []) or [o.copy() for o in frame.order]
-    order = with_fetch_order(frame, order)  # ties: the fetch order picks the row kept
+    order = order or fetch_order(frame)
     window = exp.Window(
         this=exp.RowNumber(), partition_by=keys, order=exp.Order(expressions=order) if order else None
     )

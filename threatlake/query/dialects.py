@@ -34,6 +34,45 @@ def _swap(name: str) -> Emitter:
     return lambda args: exp.Anonymous(this=name, expressions=[args[1], args[0], *args[2:]])
 
 
+def _filter(args: list[exp.Expression]) -> exp.Expression:
+    """``list_filter(l, (e, i) -> …)`` (DuckDB's element and 1-based index) → ``arrayFilter((e, i) -> …, l,
+    arrayEnumerate(l))``; with a one-argument lambda, ``arrayFilter(f, l)``."""
+    lam = args[1]
+    if isinstance(lam, exp.Lambda) and len(lam.expressions) == 2:
+        index = exp.Anonymous(this="arrayEnumerate", expressions=[args[0].copy()])
+        return exp.Anonymous(this="arrayFilter", expressions=[lam, args[0], index])
+    return exp.Anonymous(this="arrayFilter", expressions=[lam, args[0], *args[2:]])
+
+
+def _sorted_agg(node: exp.Expression) -> exp.Expression | None:
+    """``ARRAY_AGG(x ORDER BY k…) [FILTER (WHERE c)]`` (no ClickHouse syntax) → ``arrayMap(t -> t.1,
+    arraySort(t -> (t.2, …), groupArray[If]((x, k…)[, c])))``; ``arrayReverseSort`` when the keys descend.
+    Mixed directions: the keys up to the first change of direction decide, as in ``_pick``."""
+    cond = node.expression.this if isinstance(node, exp.Filter) else None
+    agg = node.this if isinstance(node, exp.Filter) else node
+    if not isinstance(agg, exp.ArrayAgg) or not isinstance(agg.this, exp.Order):
+        return None
+    keys = list(agg.this.expressions)
+    desc = bool(keys[0].args.get("desc"))
+    same = [bool(key.args.get("desc")) == desc for key in keys]
+    keys = keys[: same.index(False)] if False in same else keys
+    row = exp.Tuple(expressions=[agg.this.this, *(key.this for key in keys)])
+    grouped = exp.Anonymous(this="groupArrayIf" if cond is not None else "groupArray", expressions=[row])
+    if cond is not None:
+        grouped.append("expressions", cond)
+    t = exp.to_identifier("__t")
+
+    def element(i: int) -> exp.Expression:
+        return exp.Anonymous(this="tupleElement", expressions=[exp.column("__t"), exp.Literal.number(i)])
+
+    by = exp.Tuple(expressions=[element(i + 2) for i in range(len(keys))])
+    order = exp.Lambda(this=by, expressions=[t.copy()])
+    ordered = exp.Anonymous(this="arrayReverseSort" if desc else "arraySort", expressions=[order, grouped])
+    return exp.Anonymous(
+        this="arrayMap", expressions=[exp.Lambda(this=element(1), expressions=[t.copy()]), ordered]
+    )
+
+
 def _contains(args: list[exp.Expression]) -> exp.Expression:
     return exp.GT(this=exp.Anonymous(this="positionUTF8", expressions=args), expression=exp.Literal.number(0))
 
@@ -136,7 +175,8 @@ CLICKHOUSE_EMITTERS: dict[str, Emitter] = {
     "starts_with": _call("startsWith"),
     "ends_with": _call("endsWith"),
     "isodow": _call("toDayOfWeek"),
-    "list_filter": _swap("arrayFilter"),
+    "list_filter": _filter,
+    "list_position": _call("indexOf"),
     "list_transform": _swap("arrayMap"),
     "list_extract": _call("arrayElement"),
     "list_contains": _call("has"),
@@ -216,6 +256,10 @@ def _lower_clickhouse(tree: exp.Expression, values: Sequence[object]) -> exp.Exp
             return exp.Anonymous(
                 this="accurateCastOrNull", expressions=[node.this, exp.Literal.string(target)]
             )
+        if isinstance(node, exp.Filter | exp.ArrayAgg) and not isinstance(node.parent, exp.Filter):
+            ordered = _sorted_agg(node)
+            if ordered is not None:
+                return ordered
         if isinstance(node, exp.Struct):
             return _struct(node)
         if isinstance(node, exp.Try):  # no TRY in ClickHouse: its arithmetic wraps or gives inf instead

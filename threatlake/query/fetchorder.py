@@ -2,8 +2,12 @@
 
 DQL leaves the order of records unspecified where a query does not sort (``docs/dql.md``), but a stage
 that keeps some rows and drops others by their order must not leave the choice to the engine, or DuckDB and
-ClickHouse keep different rows: ``limit`` without a sort before it, the row ``dedup`` keeps per key, the
-match ``lookup`` keeps per key, and the order of ties after ``sort`` (a stable sort over the fetch order).
+ClickHouse keep different rows: ``limit`` without a sort before it, the row ``dedup`` keeps per key and the
+match ``lookup`` keeps per key when no order is given, the order of ties after ``sort`` (a stable sort over
+the fetch order), and the element order of ``collectArray`` over unsorted records. A ``dedup`` or ``lookup``
+given an order keeps it as is: a string tiebreak in a window costs DuckDB 2-4x its sort (measured on 1M
+rows: 284 ms by ``timestamp``, 1,078 ms by ``timestamp, event.id``), and the latest-state idiom
+(``dedup {finding.id}, sort:{timestamp desc}``) must stay fast; ties in the given order stay the engine's.
 Each of them ends its order with ``fetch_order``: ``timestamp`` descending, then ``event.id`` descending
 (unique per stored event; the tiebreak ``latest`` uses, so ``dedup`` by the finding key keeps its row),
 nulls last, wherever both are in reach (output fields of the frame, or the

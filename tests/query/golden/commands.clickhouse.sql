@@ -65,7 +65,7 @@ SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS D
 
 -- dedup
 -- | fetch security.events | fields object.id, timestamp | dedup {object.id}, sort:{timestamp desc}
-SELECT "object.id", "timestamp" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) QUALIFY ROW_NUMBER() OVER (PARTITION BY "object.id" ORDER BY "timestamp" DESC, "event.id" DESC) = 1 LIMIT {p3: Int64};
+SELECT "object.id", "timestamp" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) QUALIFY ROW_NUMBER() OVER (PARTITION BY "object.id" ORDER BY "timestamp" DESC) = 1 LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- makeTimeseries

@@ -65,7 +65,7 @@ SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "ti
 
 -- dedup
 -- | fetch security.events | fields object.id, timestamp | dedup {object.id}, sort:{timestamp desc}
-SELECT "object.id", "timestamp" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) QUALIFY ROW_NUMBER() OVER (PARTITION BY "object.id" ORDER BY "timestamp" DESC, "event.id" DESC) = 1 LIMIT $3;
+SELECT "object.id", "timestamp" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) QUALIFY ROW_NUMBER() OVER (PARTITION BY "object.id" ORDER BY "timestamp" DESC) = 1 LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- makeTimeseries

@@ -70,7 +70,7 @@ SELECT arraySlice(ARRAY_AGG(DISTINCT "event.provider") FILTER(WHERE NOT ("event.
 
 -- collectArray
 -- | fetch security.events | summarize x = collectArray(event.id)
-SELECT ARRAY_AGG("event.id") FILTER(WHERE NOT ("event.id" IS NULL)) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT arrayMap(__t -> tupleElement(__t, 1), arrayReverseSort(__t -> (tupleElement(__t, 2), tupleElement(__t, 3)), groupArrayIf(("event.id", "timestamp", "event.id"), NOT ("event.id" IS NULL)))) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- median
@@ -290,7 +290,7 @@ SELECT arrayConcat("actor.ips", [{p1: String}]) AS "x" FROM events WHERE "timest
 
 -- arrayDistinct
 -- | fetch security.events | fields x = arrayDistinct(actor.ips)
-SELECT arrayDistinct("actor.ips") AS "x", has("absent_arrays", 'actor.ips') AS "__null__.x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT arrayFilter((__e, __i) -> NOT (__e IS NULL) AND indexOf("actor.ips", __e) = __i, "actor.ips", arrayEnumerate("actor.ips")) AS "x", has("absent_arrays", 'actor.ips') AS "__null__.x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- arrayRemoveNulls
