@@ -51,6 +51,17 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ('fields event.id, x = coalesce(actor.ips, array("none"))', {"a1": ["none"], "a2": [], "a3": IPS}),
     (THROUGH + "x = arraySize(y)", {"a1": None, "a2": "0", "a3": "2"}),
     (THROUGH + "x = y", {"a1": None, "a2": [], "a3": IPS}),
+    # a lookup's side passes its flags by alias; an unmatched row's array is null
+    (
+        "fields event.id | lookup [fetch security.events | fields event.id, actor.ips], sourceField:event.id,"
+        " lookupField:event.id | fields event.id, x = lookup.actor.ips",
+        {"a1": None, "a2": [], "a3": IPS},
+    ),
+    (
+        'fields event.id | lookup [fetch security.events | filter event.id == "a3" | fields event.id,'
+        " actor.ips], sourceField:event.id, lookupField:event.id | fields event.id, x = lookup.actor.ips",
+        {"a1": None, "a2": None, "a3": IPS},
+    ),
     # three-valued logic in a filter: an absent array's test is null, so its row is not kept
     ('filter actor.ips != "10.0.0.1" | fields event.id, x = 1', {"a2": "1"}),
     ("filter not(arraySize(actor.ips) > 0) | fields event.id, x = 1", {"a2": "1"}),
@@ -71,12 +82,16 @@ def test_raw_fetch_omits_an_absent_array_and_keeps_an_empty_one(pair: Pair) -> N
         assert records[1]["actor.ips"] == []
 
 
-def test_the_flag_is_read_only_where_the_marker_is_in_reach() -> None:
-    """A join's sides keep their own flags; the grouped ``SELECT`` of a summarize gets no companion."""
-    sql = compile_query(
-        "fetch security.events | summarize n = count(), by: {actor.ips}", now=NOW, dialect="clickhouse"
-    ).sql
-    assert "__null__" not in sql
+def test_an_absent_array_and_an_empty_one_are_two_groups(pair: Pair) -> None:
+    text = (
+        "fetch security.events | summarize n = count(), by:{actor.ips} | fieldsAdd k = arraySize(actor.ips)"
+    )
+    for records in pair.answers(text, now=NOW, default_from=SINCE):
+        groups = sorted((r.get("k") or "-", r["n"]) for r in records)
+        assert groups == [("-", "1"), ("0", "1"), ("2", "1")]
+
+
+def test_duckdb_sql_carries_no_marker() -> None:
     duckdb_sql = compile_query("fetch security.events | fields x = arraySize(actor.ips)", now=NOW).sql
     assert "absent_arrays" not in duckdb_sql  # DuckDB holds null arrays itself
 
@@ -92,4 +107,4 @@ def test_null_absent_applies_and_drops_the_flags() -> None:
     )
     shaped = null_absent(table)
     assert shaped.column_names == ["x"]
-    assert shaped.column("x").to_pylist() == [None, ["a"], []]
+    assert shaped.column("x").to_pylist() == [None, ["a"], None]  # a null flag: an unmatched join side

@@ -14,8 +14,9 @@ tree, before the dialect's emitters run, so that it gives DuckDB's answers:
   reading that sub-query takes its flag from the companion, and the store turns the top level's companions
   back into nulls (``ClickHouseStore.execute``) and drops them.
 
-Where the marker is out of reach (a join's sides, a union's sides, a grouped ``SELECT``), an absent array
-stays ``[]`` (``docs/scale-out.md``). Leaf module: sqlglot and the field catalogue only.
+A join's sides pass their companions by ``alias.name``; a grouped ``SELECT`` keys on the flag of an array it
+groups by. Where the marker is out of reach (a union's sides, an aggregate over an array), an absent array
+stays ``[]`` (``docs/store.md``). Leaf module: sqlglot and the field catalogue only.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _is_array(node: exp.Expression, env: Env) -> bool:
     if isinstance(node, exp.Paren):
         return _is_array(node.this, env)
     if isinstance(node, exp.Column):
-        return node.name in env
+        return _key(node) in env
     if isinstance(node, exp.Cast | exp.TryCast):
         return bool(node.args["to"].is_type(exp.DataType.Type.ARRAY))
     if type(node) is exp.Anonymous:
@@ -102,7 +103,7 @@ def _expr(node: exp.Expression, env: Env) -> exp.Expression | None:
         _query(node)
         return None
     if isinstance(node, exp.Column):
-        flag = env.get(node.name) if not node.table else None
+        flag = env.get(_key(node))
         return flag.copy() if flag is not None else None
     if isinstance(node, exp.Lambda):  # runs per element: an absent array has none
         _expr(node.this, {})
@@ -138,35 +139,91 @@ def _absent_tests(
         node.replace(exp.Anonymous(this="if", expressions=[flags[0], other, children[0].copy()]))
 
 
-def _env(select: exp.Select) -> Env:
-    """The flags a ``SELECT`` can read: the marker of a stored table, or a sub-query's companions."""
-    if select.args.get("joins"):
+def _key(col: exp.Column) -> str:
+    """A column's name in an ``Env``: ``name``, or ``alias.name`` where a join's side qualifies it."""
+    return f"{col.table}.{col.name}" if col.table else col.name
+
+
+def _companions(source: exp.Expression | None) -> dict[str, str]:
+    """name → companion column of a sub-query ``source`` (its ``__null__.<name>`` projections)."""
+    inner = source.this if isinstance(source, exp.Subquery) else None
+    if not isinstance(inner, exp.Select):
         return {}
+    names = [item.alias_or_name for item in inner.expressions]
+    return {name.removeprefix(NULL_MARK): name for name in names if name.startswith(NULL_MARK)}
+
+
+def _env(select: exp.Select) -> Env:
+    """The flags a ``SELECT`` can read: the marker of a stored table, a sub-query's companions, or the
+    companions of a join's sides (by ``alias.name``; a side's row that did not match has a null flag, and
+    its array is null too, as an outer join gives on DuckDB)."""
     source = select.args.get("from_") or select.args.get("from")
     this = source.this if source is not None else None
+    joins = select.args.get("joins") or []
+    if joins:
+        env: Env = {}
+        for side in [this, *(join.this for join in joins)]:
+            alias = side.alias if isinstance(side, exp.Subquery) else ""
+            for name, mark in _companions(side).items() if alias else ():
+                flag = exp.column(mark, table=alias, quoted=True)
+                env[f"{alias}.{name}"] = exp.Anonymous(this="ifNull", expressions=[flag, exp.true()])
+        return env
     if isinstance(this, exp.Table) and this.name in MARKED_TABLES:
         marker = exp.column(ABSENT_ARRAYS, quoted=True)
         return {
             name: exp.Anonymous(this="has", expressions=[marker.copy(), exp.Literal.string(name)])
             for name in ARRAY_FIELDS
         }
-    if isinstance(this, exp.Subquery) and isinstance(this.this, exp.Select):
-        env: Env = {}
-        for item in this.this.expressions:
-            if item.alias_or_name.startswith(NULL_MARK):
-                name = item.alias_or_name.removeprefix(NULL_MARK)
-                env[name] = exp.column(item.alias_or_name, quoted=True)
-        return env
-    return {}
+    return {name: exp.column(mark, quoted=True) for name, mark in _companions(this).items()}
 
 
 def _companions_allowed(select: exp.Select) -> bool:
-    grouped = select.args.get("group") is not None or select.args.get("distinct") is not None
-    return not grouped and not isinstance(select.parent, exp.Union)
+    return select.args.get("distinct") is None and not isinstance(select.parent, exp.Union)
+
+
+def _grouped(select: exp.Select, target: exp.Expression) -> bool:
+    """In a grouped ``SELECT``, a flagged array has its companion only when it is a group key (the flag
+    then becomes a key too, ``_group_by_flags``)."""
+    group = select.args.get("group")
+    if group is None:
+        return True
+    return target.sql() in {key.sql() for key in group.expressions}
 
 
 def _companion(flag: exp.Expression, name: str) -> exp.Expression:
-    return exp.Alias(this=flag, alias=exp.to_identifier(NULL_MARK + name, quoted=True))
+    """``flag AS "__null__.name"``, nullable: a join's side that did not match reads it as null."""
+    nullable = exp.Anonymous(this="toNullable", expressions=[flag])
+    return exp.Alias(this=nullable, alias=exp.to_identifier(NULL_MARK + name, quoted=True))
+
+
+_AGGREGATES = frozenset({"list", "first", "last", "any_value", "quantile_cont", "arg_min", "arg_max"})
+
+
+def _in_aggregate(node: exp.Expression, root: exp.Expression) -> bool:
+    parent = node.parent
+    while parent is not None and parent is not root.parent:
+        if isinstance(parent, exp.AggFunc) or (
+            type(parent) is exp.Anonymous and str(parent.this).lower() in _AGGREGATES
+        ):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _group_by_flags(select: exp.Select, env: Env) -> None:
+    """A grouped ``SELECT`` reading a flag outside its aggregates (an array it groups by): the flag is
+    a group key too, so an absent array and ``[]`` form two groups, as on DuckDB."""
+    group = select.args.get("group")
+    if group is None or not env:
+        return
+    flags = {flag.sql() for flag in env.values()}
+    keys = {key.sql() for key in group.expressions}
+    for item in select.expressions:
+        for node in list(item.walk()):
+            text = node.sql() if isinstance(node, exp.Anonymous | exp.Column) else ""
+            if text in flags and text not in keys and not _in_aggregate(node, item):
+                group.append("expressions", node.copy())
+                keys.add(text)
 
 
 def _select(select: exp.Select) -> None:
@@ -186,7 +243,8 @@ def _select(select: exp.Select) -> None:
         if flag is None:
             continue
         if _is_array(target, env):
-            companions.append(_companion(flag, item.alias_or_name))
+            if _grouped(select, target):
+                companions.append(_companion(flag, item.alias_or_name))
         else:
             target.replace(_nulled(target.copy(), flag))
     for key, value in select.args.items():  # WHERE, QUALIFY, ORDER BY…: scalars become if(flag, NULL, v)
@@ -194,6 +252,7 @@ def _select(select: exp.Select) -> None:
             _expr(value, env)
     if companions and _companions_allowed(select):
         select.set("expressions", [*select.expressions, *companions])
+    _group_by_flags(select, env)
 
 
 def _query(node: exp.Expression) -> None:

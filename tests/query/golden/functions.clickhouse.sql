@@ -290,7 +290,7 @@ SELECT arrayConcat("actor.ips", [{p1: String}]) AS "x" FROM events WHERE "timest
 
 -- arrayDistinct
 -- | fetch security.events | fields x = arrayDistinct(actor.ips)
-SELECT arrayFilter((__e, __i) -> NOT (__e IS NULL) AND indexOf("actor.ips", __e) = __i, "actor.ips", arrayEnumerate("actor.ips")) AS "x", has("absent_arrays", 'actor.ips') AS "__null__.x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT arrayFilter((__e, __i) -> NOT (__e IS NULL) AND indexOf("actor.ips", __e) = __i, "actor.ips", arrayEnumerate("actor.ips")) AS "x", toNullable(has("absent_arrays", 'actor.ips')) AS "__null__.x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- arrayRemoveNulls

@@ -30,7 +30,7 @@ SELECT tupleElement(tupleElement(tuple(tuple("event.id" AS "b") AS "a"), 'a'), '
 
 -- iterate
 -- | fetch security.events | fields x = actor.ips[]
-SELECT arrayMap(__i1 -> arrayElement("actor.ips", __i1), range(1, length("actor.ips") + 1)) AS "x", has("absent_arrays", 'actor.ips') AS "__null__.x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT arrayMap(__i1 -> arrayElement("actor.ips", __i1), range(1, length("actor.ips") + 1)) AS "x", toNullable(has("absent_arrays", 'actor.ips')) AS "__null__.x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- backtick
@@ -121,7 +121,7 @@ SELECT tuple(JSONExtractString(JSONExtractRaw(accurateCastOrNull("dt.raw_data", 
 
 -- parse-json-array
 -- | fetch security.events | parse toString(actor.ips), "JSON_ARRAY{STRING}(typed=true):ips" | fields ips
-SELECT CAST(accurateCastOrNull(accurateCastOrNull(accurateCastOrNull("actor.ips", 'String'), 'Nullable(String)'), 'String') AS Array(Nullable(String))) AS "ips", has("absent_arrays", 'actor.ips') AS "__null__.ips" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT CAST(accurateCastOrNull(accurateCastOrNull(accurateCastOrNull("actor.ips", 'String'), 'Nullable(String)'), 'String') AS Array(Nullable(String))) AS "ips", toNullable(has("absent_arrays", 'actor.ips')) AS "__null__.ips" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- parse-sequence

@@ -76,10 +76,11 @@ def absent_marker(table: pa.Table) -> pa.Array:
 
 def null_absent(table: pa.Table) -> pa.Table:
     """A read's ``__null__.<name>`` columns (compiled DQL's flags, ``query/absent.py``) applied: ``name``
-    is null where its flag is true; the flag columns are dropped."""
+    is null where its flag is true or null (an outer join's side that did not match); the flags are
+    dropped."""
     for flag_name in [name for name in table.column_names if name.startswith(NULL_MARK)]:
         target = flag_name.removeprefix(NULL_MARK)
-        flags = pc.fill_null(pc.cast(table.column(flag_name), pa.bool_()), False)
+        flags = pc.fill_null(pc.cast(table.column(flag_name), pa.bool_()), True)  # null: no row matched
         table = table.drop_columns([flag_name])
         if target in table.column_names:
             index = table.column_names.index(target)
