@@ -25,12 +25,12 @@ SELECT "event.id", JSONExtractRaw("extra", {p1: String}) AS "service.action" FRO
 
 -- record-access
 -- | fetch security.events | fields x = record(a = record(b = event.id))[a][b], y = actor.ips[0]
-SELECT tupleElement(tupleElement(tuple(tuple("event.id" AS "b") AS "a"), 'a'), 'b') AS "x", arrayElement("actor.ips", CAST({p1: Int64} AS Nullable(Int64))) AS "y" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
+SELECT tupleElement(tupleElement(tuple(tuple("event.id" AS "b") AS "a"), 'a'), 'b') AS "x", if(has("absent_arrays", 'actor.ips'), NULL, arrayElement("actor.ips", CAST({p1: Int64} AS Nullable(Int64)))) AS "y" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: [1, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- iterate
 -- | fetch security.events | fields x = actor.ips[]
-SELECT arrayMap(__i1 -> arrayElement("actor.ips", __i1), range(1, length("actor.ips") + 1)) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT arrayMap(__i1 -> arrayElement("actor.ips", __i1), range(1, length("actor.ips") + 1)) AS "x", toNullable(has("absent_arrays", 'actor.ips')) AS "__null__.x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- backtick
@@ -51,17 +51,17 @@ SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS D
 
 -- array-equals-value
 -- | fetch security.events | filter actor.ips == "10.0.0.3" | fields event.id
-SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND length(arrayFilter(__e -> __e = {p3: String}, "actor.ips")) > 0 LIMIT {p4: Int64};
+SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND if(has("absent_arrays", 'actor.ips'), NULL, length(arrayFilter(__e -> __e = {p3: String}, "actor.ips")) > 0) LIMIT {p4: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "10.0.0.3", 1001]
 
 -- array-not-equal
 -- | fetch security.events | filter actor.ips != "10.0.0.3" | fields event.id
-SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND NOT (length(arrayFilter(__e -> __e = {p3: String}, "actor.ips")) > 0) LIMIT {p4: Int64};
+SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND if(has("absent_arrays", 'actor.ips'), NULL, NOT (length(arrayFilter(__e -> __e = {p3: String}, "actor.ips")) > 0)) LIMIT {p4: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "10.0.0.3", 1001]
 
 -- array-in-list
 -- | fetch security.events | filter in(actor.ips, {"10.0.0.3", "10.0.0.6"}) | fields event.id
-SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND (length(arrayFilter(__e -> __e = {p3: String}, "actor.ips")) > 0 OR length(arrayFilter(__e -> __e = {p4: String}, "actor.ips")) > 0) LIMIT {p5: Int64};
+SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND (if(has("absent_arrays", 'actor.ips'), NULL, length(arrayFilter(__e -> __e = {p3: String}, "actor.ips")) > 0) OR if(has("absent_arrays", 'actor.ips'), NULL, length(arrayFilter(__e -> __e = {p4: String}, "actor.ips")) > 0)) LIMIT {p5: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "10.0.0.3", "10.0.0.6", 1001]
 
 -- extra-equals-value
@@ -121,7 +121,7 @@ SELECT tuple(JSONExtractString(JSONExtractRaw(accurateCastOrNull("dt.raw_data", 
 
 -- parse-json-array
 -- | fetch security.events | parse toString(actor.ips), "JSON_ARRAY{STRING}(typed=true):ips" | fields ips
-SELECT CAST(accurateCastOrNull(accurateCastOrNull(accurateCastOrNull("actor.ips", 'String'), 'Nullable(String)'), 'String') AS Array(Nullable(String))) AS "ips" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT CAST(accurateCastOrNull(accurateCastOrNull(accurateCastOrNull("actor.ips", 'String'), 'Nullable(String)'), 'String') AS Array(Nullable(String))) AS "ips", toNullable(has("absent_arrays", 'actor.ips')) AS "__null__.ips" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- parse-sequence
@@ -146,7 +146,7 @@ SELECT tuple(CAST({p1: DateTime64(6)} AS DateTime64(6)) AS "start", CAST({p2: Da
 
 -- dynamic-sort
 -- | fetch security.events | sort service.count desc | fields event.id
-SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) ORDER BY accurateCastOrNull(JSONExtractString(JSONExtractRaw("extra", {p3: String})), 'Nullable(Float64)') DESC, (JSONExtractString(JSONExtractRaw("extra", {p3: String}))) DESC LIMIT {p4: Int64};
+SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) ORDER BY accurateCastOrNull(JSONExtractString(JSONExtractRaw("extra", {p3: String})), 'Nullable(Float64)') DESC, (JSONExtractString(JSONExtractRaw("extra", {p3: String}))) DESC, "timestamp" DESC, "event.id" DESC LIMIT {p4: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "$.\"service.count\"", 1001]
 
 -- matches-any-pattern

@@ -80,6 +80,7 @@ CREATE TABLE IF NOT EXISTS "threatlake".events (
   "compliance.status" Nullable(String),
   "extra" Nullable(String) CODEC(ZSTD(3)),
   "retention_days" UInt16 DEFAULT 365,
+  "absent_arrays" Array(LowCardinality(String)),
   INDEX id_bloom "event.id" TYPE bloom_filter(0.01) GRANULARITY 4
 ) ENGINE = ReplacingMergeTree
 PARTITION BY ("retention_days", toYYYYMM(coalesce("dt.ingest.time", "timestamp", toDateTime64('2105-12-31 00:00:00', 6))))

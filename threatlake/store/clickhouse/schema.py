@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from threatlake.model.fields import CLICKHOUSE_STORAGE_TYPES, FieldType
+from threatlake.model.fields import ABSENT_ARRAYS, CLICKHOUSE_STORAGE_TYPES, FieldType
 from threatlake.store.schema import (
     BUCKETS,
     COLUMNS,
@@ -28,11 +28,15 @@ from threatlake.store.schema import (
     ZSTD_COLUMNS,
 )
 
-__all__ = ["PHYSICAL", "RETENTION", "ddl", "quoted"]
+__all__ = ["ABSENT_ARRAYS", "ARRAY_COLUMNS", "PHYSICAL", "RETENTION", "ddl", "quoted"]
 
 #: The column holding each row's bucket retention (filled on insert; the TTL and partition key read it).
 RETENTION = "retention_days"
 _NEVER = "toDateTime64('2105-12-31 00:00:00', 6)"  # a row with no time at all is never expired by TTL
+
+
+#: The array columns (ClickHouse stores an absent one as ``[]``; ``ABSENT_ARRAYS`` names them per row).
+ARRAY_COLUMNS = tuple(col.name for col in COLUMNS if col.type is FieldType.STRING_ARRAY)
 
 
 def _nested_clashes() -> dict[str, str]:
@@ -85,6 +89,7 @@ def _events(database: str) -> str:
     columns += [
         f"{quoted(EXTRA)} Nullable(String) CODEC(ZSTD(3))",
         f"{quoted(RETENTION)} UInt16 DEFAULT 365",
+        f"{quoted(ABSENT_ARRAYS)} Array(LowCardinality(String))",
         f"INDEX id_bloom {quoted('event.id')} TYPE bloom_filter(0.01) GRANULARITY 4",
     ]
     day = f"toStartOfDay(ifNull({quoted('timestamp')}, toDateTime64(0, 6)))"

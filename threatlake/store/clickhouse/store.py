@@ -25,9 +25,17 @@ import pyarrow.compute as pc
 
 from threatlake.errors import StoreError
 from threatlake.model import DEFAULT_BUCKET, Event
+from threatlake.model.fields import NULL_MARK
 from threatlake.store.arrow import dedupe, to_table, triage_arrow
 from threatlake.store.clickhouse.client import Client
-from threatlake.store.clickhouse.schema import PHYSICAL, RETENTION, ddl, quoted
+from threatlake.store.clickhouse.schema import (
+    ABSENT_ARRAYS,
+    ARRAY_COLUMNS,
+    PHYSICAL,
+    RETENTION,
+    ddl,
+    quoted,
+)
 from threatlake.store.protocol import Bucket, Interrupt, Params, TriageRow, WriteResult
 from threatlake.store.schema import BUCKETS, EVENTS, TRIAGE
 
@@ -48,6 +56,38 @@ _ARRIVED = f"coalesce({quoted('dt.ingest.time')}, {quoted('timestamp')})"
 
 def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def absent_marker(table: pa.Table) -> pa.Array:
+    """Per row, the names of the array fields it lacks (ClickHouse keeps no null array: they read ``[]``).
+
+    Vectorised: each row's set of absent fields as a bit code, one list built per distinct code, and the
+    rows take theirs (a batch holds few shapes)."""
+    codes = pa.array([0] * table.num_rows, pa.int64())
+    for bit, name in enumerate(ARRAY_COLUMNS):
+        nulls = pc.cast(table.column(name).is_null(), pa.int64())
+        codes = pc.add(codes, pc.multiply(nulls, 1 << bit))
+    distinct = pc.unique(codes)
+    lists = [
+        [name for bit, name in enumerate(ARRAY_COLUMNS) if code >> bit & 1] for code in distinct.to_pylist()
+    ]
+    return pa.array(lists, pa.list_(pa.string())).take(pc.index_in(codes, value_set=distinct))
+
+
+def null_absent(table: pa.Table) -> pa.Table:
+    """A read's ``__null__.<name>`` columns (compiled DQL's flags, ``query/absent.py``) applied: ``name``
+    is null where its flag is true or null (an outer join's side that did not match); the flags are
+    dropped."""
+    for flag_name in [name for name in table.column_names if name.startswith(NULL_MARK)]:
+        target = flag_name.removeprefix(NULL_MARK)
+        flags = pc.fill_null(pc.cast(table.column(flag_name), pa.bool_()), True)  # null: no row matched
+        table = table.drop_columns([flag_name])
+        if target in table.column_names:
+            index = table.column_names.index(target)
+            column = table.column(index)
+            nulled = pc.if_else(flags, pa.nulls(len(column), column.type), column)
+            table = table.set_column(index, target, nulled)
+    return table
 
 
 def named(sql: str, params: Params) -> tuple[str, dict[str, Any]]:
@@ -113,6 +153,7 @@ class ClickHouseStore:
         days = [retention.get(name, DEFAULT_RETENTION_DAYS) for name in buckets]
         self._warn_expired(table, days)
         staged = table.append_column(RETENTION, pa.array(days, type=pa.uint16()))
+        staged = staged.append_column(ABSENT_ARRAYS, absent_marker(table))
         staged = staged.rename_columns([PHYSICAL.get(name, name) for name in staged.column_names])
         token = hashlib.sha256("\n".join(sorted(staged.column("event.id").to_pylist())).encode()).hexdigest()
         try:
@@ -148,7 +189,7 @@ class ClickHouseStore:
         """``interrupt`` is not honoured: chDB has no way to stop a running statement from another thread
         (a cancelled query runs on to ``max_execution_time``, its answer dropped)."""
         self._check_open()
-        return self._read(sql, params, timeout=timeout)
+        return null_absent(self._read(sql, params, timeout=timeout))
 
     def _read(self, sql: str, params: Params, *, timeout: float | None = None) -> pa.Table:
         text, bound = named(sql.rstrip().rstrip(";"), params)
