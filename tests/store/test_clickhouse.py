@@ -59,8 +59,10 @@ URL = os.environ.get("THREATLAKE_TEST_CLICKHOUSE_URL")
 def test_clickhouse_server_over_http() -> None:
     assert URL is not None
     base, _, _ = URL.rpartition("/")
-    store = open_store(f"{base}/threatlake_test_{uuid.uuid4().hex[:8]}")
+    store = open_store(f"{base}/threatlake_test_{uuid.uuid4().hex[:8]}", migrate=False)
     try:
+        assert [m.version for m in store.migrate().applied] == [1, 2, 3, 4]
+        assert not store.migrate().applied  # recorded in threatlake_migrations on the server
         now = datetime.now(UTC)
         event = make_event("http", now.isoformat(), {"dt.ingest.time": now.isoformat()})
         assert store.write([event]).stored == 1

@@ -5,17 +5,23 @@ of an existing ClickHouse store)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 import sqlglot
 
+from tests.store.conftest import make_event
 from tests.store.engines import chdb_root
 from tests.store.regen import CLUSTER, FLAVOURS, render
 from threatlake.errors import StoreError
 from threatlake.store import Store, open_store, store_plan
 from threatlake.store.clickhouse import ChdbClient, ClickHouseStore
+from threatlake.store.clickhouse.schema import Target, plan
 from threatlake.store.migrations import MIGRATIONS, Migration, report
 
 __all__ = ["chdb_root"]  # the session fixture, used here
@@ -171,3 +177,51 @@ def test_a_changed_migration_is_reported_not_rerun() -> None:
     outcome = report([new, later], {1: old.checksum})
     assert outcome.applied == (later,) and outcome.skipped == (new,) and outcome.changed == (new,)
     assert report([new, later], {1: new.checksum, 2: later.checksum}).changed == ()
+
+
+class _ClusterEngine:
+    """A ClickHouse ``Client`` whose ``events`` is a ``Distributed`` table over cluster ``prod``: it answers
+    the catalogue, migration and bucket reads as a migrated cluster would and records what is sent."""
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+        self.inserts: list[tuple[str, dict[str, object]]] = []
+
+    def query(self, sql: str, params: Mapping[str, Any], settings: Mapping[str, Any]) -> pa.Table:
+        if "system.tables" in sql:
+            return pa.table({"engine_full": ["Distributed('prod', 'db', 'events_local', cityHash64(x))"]})
+        if MIGRATIONS in sql:
+            done = plan(Target("db", "prod"))
+            return pa.table({"version": [m.version for m in done], "checksum": [m.checksum for m in done]})
+        if "FROM buckets" in sql:
+            created = datetime(2026, 1, 1)
+            return pa.table(
+                {"name": ["default_securityevents"], "retention_days": [365], "created": [created]}
+            )
+        if "count()" in sql:
+            return pa.table({"n": [3]})
+        return pa.table({"id": pa.array([], type=pa.string())})
+
+    def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        self.commands.append(sql)
+
+    def insert(self, table: str, data: pa.Table, settings: Mapping[str, Any]) -> None:
+        self.inserts.append((table, dict(settings)))
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_cluster_store_writes_synchronously_and_deletes_on_each_shard() -> None:
+    engine = _ClusterEngine()
+    store = ClickHouseStore(engine, "db")
+    assert store.cluster == "prod"
+    assert not store.migrate().applied  # the cluster form, recorded: nothing to do, no second form
+    store.write([make_event("f-1")])
+    assert engine.inserts[0][0] == "events" and engine.inserts[0][1]["insert_distributed_sync"] == 1
+    store.sweep_retention(datetime.now(UTC))
+    deletes = [sql for sql in engine.commands if sql.startswith("DELETE FROM events")]
+    assert deletes and all(
+        sql.startswith('DELETE FROM events_local ON CLUSTER "prod" WHERE') for sql in deletes
+    )
+    store.close()
