@@ -220,8 +220,8 @@ def test_a_cluster_store_writes_synchronously_and_deletes_on_each_shard() -> Non
     store.write([make_event("f-1")])
     assert engine.inserts[0][0] == "events" and engine.inserts[0][1]["insert_distributed_sync"] == 1
     store.sweep_retention(datetime.now(UTC))
-    deletes = [sql for sql in engine.commands if sql.startswith("DELETE FROM events")]
+    deletes = [sql for sql in engine.commands if sql.startswith("DELETE FROM")]
     assert deletes and all(
-        sql.startswith('DELETE FROM events_local ON CLUSTER "prod" WHERE') for sql in deletes
+        sql.startswith('DELETE FROM "db".events_local ON CLUSTER "prod" WHERE') for sql in deletes
     )
     store.close()

@@ -210,7 +210,9 @@ class ClickHouseStore:
 
     def _sharded(self, table: str) -> str:
         """Where a mutation of ``table`` goes: itself, or on a cluster each shard's part ``ON CLUSTER``."""
-        return f"{table}{LOCAL} ON CLUSTER {quoted(self.cluster)}" if self.cluster else table
+        if self.cluster is None:
+            return table
+        return f"{quoted(self.database)}.{table}{LOCAL} ON CLUSTER {quoted(self.cluster)}"
 
     def _count(self, where: str, params: Mapping[str, Any]) -> int:
         result = self._read(f"SELECT count() AS n FROM {EVENTS} WHERE {where}", params)
