@@ -130,14 +130,20 @@ class Target:
         return f"Replicated{kind}('/clickhouse/tables/{shard}{{database}}/{table}', '{{replica}}')"
 
 
+def _event_columns(*, codecs: bool) -> list[str]:
+    """The columns of ``events`` (the ``Distributed`` table of a cluster has the same, without codecs)."""
+    columns = [text for col in COLUMNS if col.name != EXTRA for text in _columns(col.name, codecs=codecs)]
+    return [
+        *columns,
+        f"{quoted(EXTRA)} Nullable(String){' CODEC(ZSTD(3))' if codecs else ''}",
+        f"{quoted(RETENTION)} UInt16 DEFAULT 365",
+    ]
+
+
 def _events(target: Target) -> str:
     table = EVENTS + LOCAL if target.cluster else EVENTS
-    columns = [text for col in COLUMNS if col.name != EXTRA for text in _columns(col.name)]
-    columns += [
-        f"{quoted(EXTRA)} Nullable(String) CODEC(ZSTD(3))",
-        f"{quoted(RETENTION)} UInt16 DEFAULT 365",
-        f"INDEX id_bloom {quoted('event.id')} TYPE bloom_filter(0.01) GRANULARITY 4",
-    ]
+    columns = _event_columns(codecs=True)
+    columns.append(f"INDEX id_bloom {quoted('event.id')} TYPE bloom_filter(0.01) GRANULARITY 4")
     day = f"toStartOfDay(ifNull({quoted('timestamp')}, toDateTime64(0, 6)))"
     order = ", ".join([_key("dt.system.bucket"), _key("event.type"), day, _key("event.id")])
     # replicated tables deduplicate inserts by themselves (replicated_deduplication_window)
@@ -157,11 +163,9 @@ def _distributed_events(target: Target) -> str:
     """The cluster's ``events``: the same columns (no codecs or indexes: it stores nothing) over every
     shard's ``events_local``."""
     assert target.cluster is not None
-    columns = [text for col in COLUMNS if col.name != EXTRA for text in _columns(col.name, codecs=False)]
-    columns += [f"{quoted(EXTRA)} Nullable(String)", f"{quoted(RETENTION)} UInt16 DEFAULT 365"]
     return (
         f"CREATE TABLE IF NOT EXISTS {target.table(EVENTS)}{target.on} (\n  "
-        + ",\n  ".join(columns)
+        + ",\n  ".join(_event_columns(codecs=False))
         + f"\n) ENGINE = Distributed('{target.cluster}', '{target.database}', '{EVENTS}{LOCAL}', "
         f"{SHARDING_KEY})"
     )
