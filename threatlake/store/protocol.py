@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 import pyarrow as pa
 
 from threatlake.model import Event
+from threatlake.store.migrations import MigrationReport
 
 __all__ = ["Bucket", "Interrupt", "Params", "Store", "TriageRow", "WriteResult"]
 
@@ -142,6 +143,15 @@ class Store(Protocol):
         """Mirror triage state: upsert ``rows`` by finding id (``replace``: the rows become the whole
         mirror). The settings state is the source of truth; ``threatlake.service.triage`` keeps this in
         step."""
+        ...
+
+    def migrate(self, cluster: str | None = None) -> MigrationReport:
+        """Create or complete the schema: apply the migrations the store does not record, in order, and
+        record them (``store/migrations.py``). ``cluster`` names a ClickHouse cluster to build the cluster
+        form on (``ON CLUSTER``, replicated and distributed tables); None keeps the form the store has
+        (single-node for a new store). A backend without a cluster form refuses a ``cluster``. Opening a
+        store migrates it (``serve`` and every command share this path); ``threatlake migrate`` runs it
+        on its own."""
         ...
 
     def close(self) -> None: ...
