@@ -85,6 +85,7 @@ CREATE TABLE IF NOT EXISTS "threatlake".events_local ON CLUSTER "threatlake" (
   "compliance.status" Nullable(String),
   "extra" Nullable(String) CODEC(ZSTD(3)),
   "retention_days" UInt16 DEFAULT 365,
+  "absent_arrays" Array(LowCardinality(String)),
   INDEX id_bloom "event.id" TYPE bloom_filter(0.01) GRANULARITY 4
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/events_local', '{replica}')
 PARTITION BY ("retention_days", toYYYYMM(coalesce("dt.ingest.time", "timestamp", toDateTime64('2105-12-31 00:00:00', 6))))
@@ -171,7 +172,8 @@ CREATE TABLE IF NOT EXISTS "threatlake".events ON CLUSTER "threatlake" (
   "compliance.requirements" Array(String) ALIAS "compliance__requirements",
   "compliance.status" Nullable(String),
   "extra" Nullable(String),
-  "retention_days" UInt16 DEFAULT 365
+  "retention_days" UInt16 DEFAULT 365,
+  "absent_arrays" Array(LowCardinality(String))
 ) ENGINE = Distributed('threatlake', 'threatlake', 'events_local', cityHash64(ifNull("finding.id", ifNull("event.id", ''))));
 
 -- migration 2: latest view
