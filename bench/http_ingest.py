@@ -31,7 +31,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.query import generate
+from bench.stores.duckdb import generate
 from threatlake.service.access import create_token
 from threatlake.state import open_state
 from threatlake.store import open_store

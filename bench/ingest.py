@@ -1,19 +1,25 @@
-"""Ingest throughput: store writes against a raw DuckDB insert of the same rows, and ``threatlake ingest``.
+"""Ingest throughput: store writes against the raw insert of each engine, DuckDB and chDB side by side.
 
-    python bench/ingest.py [--findings 30000] [--files 6] [--batch 50000 500] [--rounds 3] [--stored 0]
+    python bench/ingest.py [--store duckdb,chdb] [--findings 30000] [--files 6] [--batch 50000 500]
+                           [--rounds 3] [--stored 0 1000000 5000000] [--data-dir DIR]
 
 The corpus is every shared sample and fixture finding that maps to GuardDuty or Security Hub, copied with a
 fresh id and version time for each copy, written as NDJSON files of EventBridge events (as the forwarder
-delivers them) into a temporary directory, and mapped once. Then, alternating the two in rounds on fresh
-databases (``--stored N`` first fills each with N generated events, as ``bench/query.py`` makes them):
+delivers them) into a temporary directory, and mapped once. Then, per number of events stored before
+(``--stored``: each store a copy of ``bench/query.py``'s generated corpus of that size, made once and kept
+in ``--data-dir`` if given) and per batch size, alternating stores and kinds in rounds on fresh copies:
 
 - store write: events/s of ``Store.write`` for the mapped events (dicts → Arrow, duplicate check, insert,
-  commit; ``latest`` is folded after the write, off its path) in batches of ``--batch`` events;
-- raw insert: events/s of DuckDB alone for the same rows, already in Arrow, into the same ``events`` table
-  (``INSERT ... SELECT`` + ``COMMIT`` per batch); ``store write (Arrow)`` is the store's share of it without
-  the dict → Arrow conversion, so the ratios say where the rest goes;
+  commit; DuckDB folds ``latest`` after the write, off its path) in batches of ``--batch`` events;
+- store write (Arrow): the store's share without the dict → Arrow conversion, so the ratios say where the
+  rest goes;
+- raw insert: events/s of the engine alone for the same rows, already in Arrow, into the same ``events``
+  table: DuckDB ``INSERT ... SELECT`` + ``COMMIT`` per batch; chDB one Arrow insert per batch (no id lookup,
+  no deduplication token);
 - end to end: findings/s of the ingest command's own loop (read, decode, map, store) on a fresh store, and
   re-ingest: findings/s when every event is already stored (the idempotent path).
+
+Each line gives the rate, its ratio to that engine's raw insert and, for the second store, to the first's.
 """
 
 from __future__ import annotations
@@ -29,14 +35,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import orjson
 import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.mapping import WRAPPED_SOURCES, eventbridge
-from bench.query import generate
+from bench.stores import Engine, engines
 from threatlake.cli import GC_THRESHOLDS
 from threatlake.cli.inputs import read_inputs
 from threatlake.model import Event
@@ -45,10 +50,7 @@ from threatlake.service.ingest import BATCH_SIZE, ingest_inputs, local_ingest
 from threatlake.sources import source_for
 from threatlake.sources.envelope import unwrap
 from threatlake.state import memory_state
-from threatlake.store import open_store
 from threatlake.store.arrow import dedupe, to_table
-from threatlake.store.duckdb import FILE_NAME
-from threatlake.store.schema import EVENTS
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_DIRS = (ROOT.parent / "shared" / "samples", ROOT / "tests" / "fixtures" / "findings")
@@ -96,20 +98,9 @@ def corpus(count: int, files: int, directory: Path) -> None:
         (directory / f"part-{number:03d}.ndjson").write_bytes(b"\n".join(lines))
 
 
-def _prepared(root: Path, name: str, stored: int, template: Path | None) -> Path:
-    """A fresh store directory, holding a copy of ``template`` (``stored`` generated events) if any."""
-    directory = root / name
-    directory.mkdir()
-    if template is not None:
-        (directory / FILE_NAME).write_bytes((template / FILE_NAME).read_bytes())
-    elif stored:
-        generate(directory, stored)
-    return directory
-
-
-def _store_write(directory: Path, batches: list[list[Event]]) -> float:
-    """``Store.write`` per batch; the time includes ``close``, which folds what ``latest`` still lacks."""
-    store = open_store(directory)
+def _store_write(engine: Engine, name: str, stored: int, batches: list[list[Event]]) -> float:
+    """``Store.write`` per batch; the time includes ``close`` (DuckDB folds what ``latest`` still lacks)."""
+    store = engine.copy(name, stored)
     started = time.perf_counter()
     for batch in batches:
         store.write(batch)
@@ -117,70 +108,93 @@ def _store_write(directory: Path, batches: list[list[Event]]) -> float:
     return time.perf_counter() - started
 
 
-def _store_write_arrow(directory: Path, tables: list[pa.Table]) -> float:
+def _store_write_arrow(engine: Engine, name: str, stored: int, tables: list[pa.Table]) -> float:
     """``Store.write`` past its dict → Arrow step (the same statements, from prebuilt tables)."""
-    store: Any = open_store(directory)
+    store = engine.copy(name, stored)
     started = time.perf_counter()
     for table in tables:
-        with store._lock:
-            store._pending.add(store._insert(table))
-        store._folder.poke()
+        engine.write_arrow(store, table)
     store.close()
     return time.perf_counter() - started
 
 
-def _raw_insert(directory: Path, tables: list[pa.Table]) -> float:
-    """DuckDB alone: the same Arrow rows into the store's ``events`` table, one transaction per batch."""
-    open_store(directory).close()  # the schema exactly as the store makes it
-    connection = duckdb.connect(str(directory / FILE_NAME))
-    statement = f"INSERT INTO {EVENTS} SELECT * FROM staging"
-    started = time.perf_counter()
-    for table in tables:
-        connection.begin()
-        connection.register("staging", table)
-        connection.execute(statement).fetchall()
-        connection.unregister("staging")
-        connection.commit()
-    elapsed = time.perf_counter() - started
-    connection.close()
-    return elapsed
+KINDS = ("store write", "store write (Arrow)", "raw insert")
 
 
-def _compare(root: Path, events: list[Event], batch: int, rounds: int, stored: int) -> None:
+def _compare(chosen: list[Engine], events: list[Event], batch: int, rounds: int, stored: int) -> None:
     batches = [events[offset : offset + batch] for offset in range(0, len(events), batch)]
     tables = [to_table(dedupe(part)[0]) for part in batches]
-    template = _prepared(root, f"template-{batch}", stored, None) if stored else None
-    runs: dict[str, list[float]] = {"store write": [], "store write (Arrow)": [], "raw insert": []}
-    work: dict[str, Callable[[Path], float]] = {
-        "store write": lambda directory: _store_write(directory, batches),
-        "store write (Arrow)": lambda directory: _store_write_arrow(directory, tables),
-        "raw insert": lambda directory: _raw_insert(directory, tables),
+    for engine in chosen:
+        engine.generated(stored).close()  # made before the clock starts
+    work: dict[str, Callable[[Engine, str], float]] = {
+        "store write": lambda engine, name: _store_write(engine, name, stored, batches),
+        "store write (Arrow)": lambda engine, name: _store_write_arrow(engine, name, stored, tables),
+        "raw insert": lambda engine, name: engine.raw_insert(name, stored, tables),
     }
+    runs: dict[tuple[str, str], list[float]] = {}
     for number in range(rounds):
-        for name, run in work.items():  # alternated, so load on the machine hits all of them alike
-            directory = _prepared(root, f"{name.replace(' ', '-')}-{batch}-{number}", stored, template)
-            runs[name].append(len(events) / run(directory))
-    raw = statistics.median(runs["raw insert"])
+        for engine in chosen:  # alternated, so load on the machine hits every store and kind alike
+            for index, (kind, run) in enumerate(work.items()):
+                name = f"bench_{index}_{batch}_{stored}_{number}"
+                runs.setdefault((engine.name, kind), []).append(len(events) / run(engine, name))
+                engine.discard(name)
+    first = chosen[0].name
     print(f"batches of {batch:,} events, {stored:,} stored before, {rounds} rounds (median, min-max):")
-    for name, rates in runs.items():
-        ratio = statistics.median(rates) / raw
-        spread = f"{min(rates):,.0f}-{max(rates):,.0f}"
-        print(f"  {name:20}: {statistics.median(rates):10,.0f} events/s ({spread})  {ratio:5.2f}x raw")
+    for engine in chosen:
+        raw = statistics.median(runs[(engine.name, "raw insert")])
+        for kind in KINDS:
+            rates = runs[(engine.name, kind)]
+            rate = statistics.median(rates)
+            spread = f"{min(rates):,.0f}-{max(rates):,.0f}"
+            versus = rate / statistics.median(runs[(first, kind)])
+            beside = f"  {versus:5.2f}x {first}" if engine.name != first else ""
+            print(
+                f"  {engine.name:7} {kind:20}: {rate:10,.0f} events/s ({spread:>15})"
+                f"  {rate / raw:5.2f}x raw{beside}",
+                flush=True,
+            )
+
+
+def _end_to_end(engine: Engine, inputs: Path, ctx: IngestContext, batch: int) -> None:
+    store = engine.copy("bench_end_to_end", 0)
+    with local_ingest(store, memory_state(), connection=None, now=RECEIVED_AT) as ingest:
+        started = time.perf_counter()
+        summary = ingest_inputs(ingest, read_inputs([str(inputs)]), ctx, batch)
+        end_to_end = time.perf_counter() - started
+        started = time.perf_counter()
+        again = ingest_inputs(ingest, read_inputs([str(inputs)]), ctx, batch)
+        reingest = time.perf_counter() - started
+    store.close()
+    engine.discard("bench_end_to_end")
+    n, stored = summary.received, summary.stored
+    assert not summary.rejections, summary.rejections[:3]
+    assert again.stored == 0
+    rate = f"{n / end_to_end:10,.0f} findings/s  ({stored / end_to_end:,.0f} events/s stored)"
+    print(f"{engine.name:7} end to end : {rate}")
+    print(f"{engine.name:7} re-ingest  : {n / reingest:10,.0f} findings/s  (everything already stored)")
 
 
 def main() -> None:
     gc.set_threshold(*GC_THRESHOLDS)  # as `threatlake ingest` runs (cli.main sets it)
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--store", default="duckdb", help="stores to compare, comma-separated: duckdb,chdb")
     parser.add_argument("--findings", type=int, default=30_000)
     parser.add_argument("--files", type=int, default=6)
     parser.add_argument("--batch", type=int, nargs="+", default=[BATCH_SIZE, 500], help="events per write")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--stored", type=int, default=0, help="events in each store before the writes")
+    parser.add_argument("--stored", type=int, nargs="+", default=[0], help="events in each store before")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="keep the generated stores here, reuse them (default: temp)",
+    )
     parser.add_argument("--no-end-to-end", action="store_true", help="only compare the writes")
     args = parser.parse_args()
     ctx = IngestContext(received_at=RECEIVED_AT, source="bench")
     with tempfile.TemporaryDirectory(prefix="threatlake-bench-") as tmp:
         root = Path(tmp)
+        chosen = engines(args.store, args.data_dir or root)
         inputs = root / "inputs"
         inputs.mkdir()
         corpus(args.findings, args.files, inputs)
@@ -191,24 +205,12 @@ def main() -> None:
             f"corpus: {args.findings:,} findings → {len(events):,} events, "
             f"{size / 1e6:.1f} MB NDJSON in {args.files} files"
         )
-        for batch in args.batch:
-            _compare(root, events, batch, args.rounds, args.stored)
-        if args.no_end_to_end:
-            return
-        store = open_store(root / "end-to-end")
-        with local_ingest(store, memory_state(), connection=None, now=RECEIVED_AT) as ingest:
-            started = time.perf_counter()
-            summary = ingest_inputs(ingest, read_inputs([str(inputs)]), ctx, args.batch[0])
-            end_to_end = time.perf_counter() - started
-            started = time.perf_counter()
-            again = ingest_inputs(ingest, read_inputs([str(inputs)]), ctx, args.batch[0])
-            reingest = time.perf_counter() - started
-        store.close()
-    n, stored = summary.received, summary.stored
-    assert not summary.rejections, summary.rejections[:3]
-    assert again.stored == 0
-    print(f"end to end : {n / end_to_end:10,.0f} findings/s  ({stored / end_to_end:,.0f} events/s stored)")
-    print(f"re-ingest  : {n / reingest:10,.0f} findings/s  (everything already stored)")
+        for stored in args.stored:
+            for batch in args.batch:
+                _compare(chosen, events, batch, args.rounds, stored)
+        if not args.no_end_to_end:
+            for engine in chosen:
+                _end_to_end(engine, inputs, ctx, args.batch[0])
 
 
 if __name__ == "__main__":

@@ -130,6 +130,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "result_records_limit", _positive_int, 100_000, "most records a query may ask for (maxResultRecords)"
     ),
+    Setting(
+        "compiled_query_cache",
+        _non_negative_int,
+        256,
+        "compiled queries kept for reuse (0: compile every time)",
+    ),
     Setting("query_workers", _positive_int, 4, "long queries that run at the same time (slow lane threads)"),
     Setting("fast_query_workers", _positive_int, 2, "threads of the fast lane every query starts in"),
     Setting(
@@ -205,6 +211,7 @@ class Config:
     query_timeout_seconds: float = 60.0
     max_result_records: int = 1000
     result_records_limit: int = 100_000
+    compiled_query_cache: int = 256
     query_workers: int = 4
     fast_query_workers: int = 2
     fast_query_seconds: float = 1.0

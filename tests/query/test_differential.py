@@ -1,7 +1,9 @@
 """Differential: every golden DQL case answers the same on DuckDB and on chDB over the same stored corpus.
 
 The corpus is the query tests' hand-shaped events plus the bundled samples mapped by the pipeline, written
-through each store's ``write``. Records compare in order where the query sorts, as multisets otherwise.
+through each store's ``write``. Records compare in order where the query has a ``sort`` command, as
+multisets otherwise (DQL leaves the order unspecified there; which rows a ``limit``, ``dedup`` or ``lookup``
+keeps is not left open: both engines take them in the fetch order, ``query/fetchorder.py``).
 Cases that still differ are listed in ``KNOWN`` with the reason (strict xfail: one that starts agreeing
 must leave the list).
 """
@@ -9,6 +11,7 @@ must leave the list).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,27 +30,12 @@ __all__ = ["chdb_root", "fresh_chdb"]  # the session fixtures, used here
 CASES = [(table, name, text) for table, cases in TABLES.items() for name, text in cases.items()]
 IDS = [f"{table}:{name}" for table, name, _ in CASES]
 SINCE = datetime(2000, 1, 1)
+#: A ``sort`` command orders the records; ``dedup …, sort:`` only picks the row kept (the records that
+#: come out are then compared as a multiset, the order DQL leaves unspecified).
+SORTED = re.compile(r"\|\s*sort\b")
 
 _ARRAYS = "ClickHouse arrays are never NULL: an absent array reads as [] where DuckDB gives null"
-_UNORDERED = "no sort before the limit: each engine keeps different rows"
-_NULLS = "three-valued logic over absent arrays: ClickHouse answers false/0 where DuckDB answers null"
-KNOWN: dict[str, str] = {
-    "commands:fetch": _ARRAYS,
-    "commands:limit": _UNORDERED,
-    "commands:dedup": "dedup keeps an arbitrary row per key on each engine (no sort)",
-    "commands:append": "UNION ALL BY NAME has no ClickHouse form; needs explicit column lists",
-    "commands:lookup": "lookup keeps the first match per key: each engine picks a different one",
-    "functions:collectArray": "groupArray keeps the engine's row order, not DuckDB's",
-    "functions:arraySize": _NULLS,
-    "functions:arrayDistinct": "arrayDistinct keeps a different element order than DuckDB's list_distinct",
-    "functions:iAny": _NULLS,
-    "functions:iAll": _NULLS,
-    "functions:ipIn": _NULLS,
-    "syntax:iterate": _ARRAYS,
-    "syntax:array-not-equal": _NULLS,
-    "syntax:parse-json-array": _ARRAYS,
-    "syntax:dynamic-sort": "ties in the sort key: each engine orders equal keys differently",
-}
+KNOWN: dict[str, str] = {}
 
 
 def corpus(received: datetime) -> list[dict[str, Any]]:
@@ -98,5 +86,5 @@ def _case(table: str, name: str, text: str) -> Any:
 @pytest.mark.parametrize(("table", "name", "text"), [_case(*case) for case in CASES])
 def test_same_answer_on_duckdb_and_chdb(pair: Pair, table: str, name: str, text: str) -> None:
     duck, chdb = pair.answers(text, now=NOW, default_from=SINCE)
-    ordered = "sort" in text
+    ordered = SORTED.search(text) is not None
     assert _canonical(chdb, ordered) == _canonical(duck, ordered)

@@ -281,3 +281,41 @@ def test_the_triage_mirror_upserts_and_replaces() -> None:
         assert rows[1]["triage.modified"] == datetime(2026, 1, 2, 3, 4, 5)  # naive UTC, as every time
         store.put_triage([TriageRow("c", "FALSE_POSITIVE")], replace=True)
         assert store.execute('select "finding.id" from triage').column(0).to_pylist() == ["c"]
+
+
+#: Minutes of engine work on any machine (the engine stops it long before).
+_ENDLESS = "SELECT count(*) AS n FROM range(100000000000) a WHERE a.range % 7 = 3"
+
+
+def test_an_interrupt_stops_a_running_query_in_the_engine(tmp_path: Path) -> None:
+    import threading
+
+    from threatlake.errors import QueryTimeoutError
+    from threatlake.store import Interrupt
+
+    store = open_store(tmp_path / "s")
+    interrupt = Interrupt()
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            store.execute(_ENDLESS, timeout=600, interrupt=interrupt)
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(0.3)  # running by now (if not, the stop before the bind stops it at once)
+    interrupt.stop()
+    thread.join(60)  # the engine's own timeout is 600 s: returning now means the stop reached it
+    try:
+        assert not thread.is_alive()
+        assert len(outcome) == 1 and isinstance(outcome[0], QueryTimeoutError)
+        assert "cancelled" in str(outcome[0])
+        already = Interrupt()
+        already.stop()
+        with pytest.raises(QueryTimeoutError, match="cancelled"):
+            store.execute(_ENDLESS, timeout=600, interrupt=already)  # stopped before it started
+        assert store.execute("SELECT 1 AS one", interrupt=Interrupt()).to_pylist() == [{"one": 1}]
+    finally:
+        store.close()

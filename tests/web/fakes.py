@@ -35,7 +35,9 @@ class GatedStore:
         self.ids |= new
         return WriteResult(len(new), len(batch) - len(new), frozenset(new))
 
-    def execute(self, sql: str, params: Any = None, *, timeout: float | None = None) -> pa.Table:
+    def execute(
+        self, sql: str, params: Any = None, *, timeout: float | None = None, interrupt: object = None
+    ) -> pa.Table:
         if not self.gate.wait(10 if timeout is None else timeout):
             raise QueryTimeoutError(f"query interrupted after the timeout of {timeout:g} seconds")
         self.executed += 1

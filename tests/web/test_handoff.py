@@ -84,7 +84,9 @@ def test_an_unknown_token_is_gone_on_every_node(nodes: Nodes) -> None:
 
 
 class _FailingStore(GatedStore):
-    def execute(self, sql: str, params: object = None, *, timeout: float | None = None) -> object:
+    def execute(
+        self, sql: str, params: object = None, *, timeout: float | None = None, interrupt: object = None
+    ) -> object:
         self.gate.wait(10)
         raise QueryError("the engine refused it", line=1, column=7)
 

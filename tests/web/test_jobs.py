@@ -53,7 +53,7 @@ def test_running_then_poll_then_succeeded(api: tuple[AppClient, dict[str, str]],
     assert client.get(poll, params={"request-token": token}, headers=auth).json()["state"] == "RUNNING"
     store.gate.set()
     done = client.get(
-        poll, params={"request-token": token, "request-timeout-milliseconds": 2000}, headers=auth
+        poll, params={"request-token": token, "request-timeout-milliseconds": 20_000}, headers=auth
     )
     assert done.status_code == 200
     body = done.json()
@@ -120,7 +120,9 @@ class _LaneStore(GatedStore):
         super().__init__()
         self.rows = rows
 
-    def execute(self, sql: str, params: Any = None, *, timeout: float | None = None) -> pa.Table:
+    def execute(
+        self, sql: str, params: Any = None, *, timeout: float | None = None, interrupt: object = None
+    ) -> pa.Table:
         if "heavy" in (params or ()):
             super().execute(sql, params, timeout=timeout)
         self.executed += 1
@@ -229,3 +231,45 @@ def test_a_result_far_over_its_byte_bound_is_cut_before_it_is_shaped(tmp_path: P
         assert result["metadata"]["grail"]["scannedRecords"] == 100_000
         notes = result["metadata"]["grail"]["notifications"]
         assert [note["notificationType"] for note in notes] == ["RESULT_TRUNCATED"]
+
+
+class _EngineStore(GatedStore):
+    """Heavy queries run endless SQL in a real DuckDB engine (so only an interrupt ends them early)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        from threatlake.store import open_store
+
+        self.engine = open_store(path)
+
+    def execute(
+        self, sql: str, params: Any = None, *, timeout: float | None = None, interrupt: Any = None
+    ) -> pa.Table:
+        if "heavy" in (params or ()):
+            endless = "SELECT count(*) AS n FROM range(100000000000) a WHERE a.range % 7 = 3"
+            return self.engine.execute(endless, timeout=timeout, interrupt=interrupt)
+        return pa.table({"n": pa.array([7], pa.int64())})
+
+
+def test_cancel_stops_the_engine_and_frees_its_thread(tmp_path: Path) -> None:
+    store = _EngineStore(tmp_path / "engine")
+    lanes = {
+        "query_workers": 1,
+        "fast_query_workers": 1,
+        "fast_query_seconds": 600,
+        "query_timeout_seconds": 600,
+    }
+    try:
+        for client, (auth,) in _lanes(tmp_path, store, **lanes):
+            heavy = client.post(EXECUTE, json={**HEAVY, "requestTimeoutMilliseconds": 300}, headers=auth)
+            assert heavy.json()["state"] == "RUNNING"  # holds the fast lane's only thread
+            token = heavy.json()["requestToken"]
+            assert (
+                client.post(f"{BASE}/query:cancel", params={"request-token": token}, headers=auth).status_code
+                == 202
+            )
+            # without the interrupt this one would wait behind the heavy query for 600 s
+            quick = client.post(EXECUTE, json={**QUERY, "requestTimeoutMilliseconds": 30_000}, headers=auth)
+            assert quick.json()["state"] == "SUCCEEDED", quick.text
+    finally:
+        store.engine.close()

@@ -21,6 +21,7 @@ from threatlake.cli import dashboards as dashboards_command
 from threatlake.cli import demo as demo_command
 from threatlake.cli import ingest as ingest_command
 from threatlake.cli import map as map_command
+from threatlake.cli import migrate as migrate_command
 from threatlake.cli import notebooks as notebooks_command
 from threatlake.cli import query as query_command
 from threatlake.cli import serve
@@ -46,6 +47,7 @@ COMMANDS: dict[str, ModuleType] = {
     "dashboards": dashboards_command,
     "notebooks": notebooks_command,
     "demo": demo_command,
+    "migrate": migrate_command,
 }
 
 

@@ -9,7 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["CLICKHOUSE_STORAGE_TYPES", "FIELDS", "STORAGE_TYPES", "Field", "FieldType"]
+__all__ = [
+    "ABSENT_ARRAYS",
+    "CLICKHOUSE_STORAGE_TYPES",
+    "FIELDS",
+    "NULL_MARK",
+    "STORAGE_TYPES",
+    "Field",
+    "FieldType",
+]
+
+
+#: ClickHouse stores no null array: each row lists the array fields it lacks in this column (the store
+#: writes it, compiled DQL reads it), and a result's ``NULL_MARK + name`` column says where ``name`` is null.
+ABSENT_ARRAYS = "absent_arrays"
+NULL_MARK = "__null__."
 
 
 class FieldType(StrEnum):

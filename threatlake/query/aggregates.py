@@ -10,6 +10,7 @@ from threatlake.query import nodes as n
 from threatlake.query.calls import Spec, constant
 from threatlake.query.dtypes import DOUBLE, LONG, NULL, Typed, array_of
 from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, paren
+from threatlake.query.fetchorder import fetch_order
 
 __all__ = ["AGGREGATES", "ORDER_SENSITIVE"]
 
@@ -24,10 +25,12 @@ def _value(c: ExprCompiler, param: n.Param) -> Typed:
     return coerce(value, "string") if value.kind == "json" else value
 
 
-def _ordered(c: ExprCompiler, value: exp.Expression) -> exp.Expression:
-    if not c.frame.order:
+def _ordered(c: ExprCompiler, value: exp.Expression, default: bool = False) -> exp.Expression:
+    """``value`` in the frame's order; with ``default``, unsorted frames take the fetch order."""
+    order = c.frame.order or (fetch_order(c.frame) if default else [])
+    if not order:
         return value
-    return exp.Order(this=value, expressions=[o.copy() for o in c.frame.order])
+    return exp.Order(this=value, expressions=[o.copy() for o in order])
 
 
 def _not_null(value: exp.Expression) -> exp.Where:
@@ -107,7 +110,9 @@ def _collect(distinct: bool) -> Emit:
         value = c.expr(args[0].expr)
         if value.kind == "json" and distinct:  # distinct by the value's text
             value = coerce(value, "string")
-        inner: exp.Expression = exp.Distinct(expressions=[value.sql]) if distinct else _ordered(c, value.sql)
+        inner: exp.Expression = (
+            exp.Distinct(expressions=[value.sql]) if distinct else _ordered(c, value.sql, True)
+        )
         agg: exp.Expression = exp.Filter(this=exp.ArrayAgg(this=inner), expression=_not_null(value.sql))
         limit = named.get("maxLength")
         if limit is not None:

@@ -69,10 +69,21 @@ def _array_fn(name: str, item: bool = False) -> Emit:
             var = exp.to_identifier("__e")
             keep = exp.Not(this=exp.Is(this=exp.column("__e"), expression=exp.Null()))
             return Typed(fn("list_filter", first.sql, exp.Lambda(this=keep, expressions=[var])), first.type)
+        if name == "list_distinct":
+            return Typed(_first_occurrences(first.sql), first.type)
         return Typed(fn(name, first.sql), first.type)
 
     del item
     return emit
+
+
+def _first_occurrences(array: exp.Expression) -> exp.Expression:
+    """The distinct non-null elements in the order they first occur (``list_distinct`` keeps none)."""
+    element, index = exp.column("__e"), exp.column("__i")
+    first = exp.EQ(this=fn("list_position", array.copy(), element.copy()), expression=index)
+    keep = exp.and_(exp.Not(this=exp.Is(this=element, expression=exp.Null())), first)
+    lam = exp.Lambda(this=keep, expressions=[exp.to_identifier("__e"), exp.to_identifier("__i")])
+    return fn("list_filter", array, lam)
 
 
 def _iterative(any_: bool) -> Emit:

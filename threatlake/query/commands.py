@@ -13,6 +13,7 @@ from threatlake.query.calls import constant
 from threatlake.query.dtypes import JSON, Typed
 from threatlake.query.expressions import ExprCompiler, cast, coerce, fn, paren
 from threatlake.query.fetch import wildcard_regex
+from threatlake.query.fetchorder import fetch_order, with_fetch_order
 from threatlake.query.frame import Ctx, Frame
 from threatlake.query.nodes import group_params, output_name, positional_items
 from threatlake.query.parser import ASSIGN_HINT
@@ -179,7 +180,8 @@ def _sort(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     if not cmd.positional():
         raise cmd.pos.error("sort needs at least one expression{where}")
     order = ordering(ctx, frame, cmd.positional())
-    return frame.replace(order=order + frame.order)  # earlier order breaks ties: a stable sort
+    # earlier order breaks ties (a stable sort), then the fetch order (query/fetchorder.py)
+    return frame.replace(order=with_fetch_order(frame, order + frame.order))
 
 
 def _limit(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
@@ -190,7 +192,8 @@ def _limit(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     assert isinstance(value, int)
     if value < 0:
         raise params[0].pos.error("limit must not be negative{where}")
-    return frame.replace(limit=value if frame.limit is None else min(frame.limit, value))
+    order = frame.order or fetch_order(frame)  # which rows a limit keeps: the first in the fetch order
+    return frame.replace(limit=value if frame.limit is None else min(frame.limit, value), order=order)
 
 
 def _dedup(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
@@ -201,7 +204,9 @@ def _dedup(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
     compiler = ExprCompiler(ctx, frame)
     keys = [compiler.compile(p.expr).sql for p in keys_p]
     sort_p = cmd.named("sort")
+    # no order given: the fetch order picks the row kept (query/fetchorder.py); a given order is used as is
     order = ordering(ctx, frame, [sort_p] if sort_p is not None else []) or [o.copy() for o in frame.order]
+    order = order or fetch_order(frame)
     window = exp.Window(
         this=exp.RowNumber(), partition_by=keys, order=exp.Order(expressions=order) if order else None
     )

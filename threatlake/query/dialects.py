@@ -19,6 +19,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 
 from threatlake.query import clickhouse_json
+from threatlake.query.absent import mark_absent
 
 __all__ = ["DIALECTS", "Dialect", "dialect_for", "param_type"]
 
@@ -32,6 +33,45 @@ def _call(name: str) -> Emitter:
 def _swap(name: str) -> Emitter:
     """``f(list, lambda)`` → ``g(lambda, list)`` (ClickHouse's higher-order functions take lambdas first)."""
     return lambda args: exp.Anonymous(this=name, expressions=[args[1], args[0], *args[2:]])
+
+
+def _filter(args: list[exp.Expression]) -> exp.Expression:
+    """``list_filter(l, (e, i) -> …)`` (DuckDB's element and 1-based index) → ``arrayFilter((e, i) -> …, l,
+    arrayEnumerate(l))``; with a one-argument lambda, ``arrayFilter(f, l)``."""
+    lam = args[1]
+    if isinstance(lam, exp.Lambda) and len(lam.expressions) == 2:
+        index = exp.Anonymous(this="arrayEnumerate", expressions=[args[0].copy()])
+        return exp.Anonymous(this="arrayFilter", expressions=[lam, args[0], index])
+    return exp.Anonymous(this="arrayFilter", expressions=[lam, args[0], *args[2:]])
+
+
+def _sorted_agg(node: exp.Expression) -> exp.Expression | None:
+    """``ARRAY_AGG(x ORDER BY k…) [FILTER (WHERE c)]`` (no ClickHouse syntax) → ``arrayMap(t -> t.1,
+    arraySort(t -> (t.2, …), groupArray[If]((x, k…)[, c])))``; ``arrayReverseSort`` when the keys descend.
+    Mixed directions: the keys up to the first change of direction decide, as in ``_pick``."""
+    cond = node.expression.this if isinstance(node, exp.Filter) else None
+    agg = node.this if isinstance(node, exp.Filter) else node
+    if not isinstance(agg, exp.ArrayAgg) or not isinstance(agg.this, exp.Order):
+        return None
+    keys = list(agg.this.expressions)
+    desc = bool(keys[0].args.get("desc"))
+    same = [bool(key.args.get("desc")) == desc for key in keys]
+    keys = keys[: same.index(False)] if False in same else keys
+    row = exp.Tuple(expressions=[agg.this.this, *(key.this for key in keys)])
+    grouped = exp.Anonymous(this="groupArrayIf" if cond is not None else "groupArray", expressions=[row])
+    if cond is not None:
+        grouped.append("expressions", cond)
+    t = exp.to_identifier("__t")
+
+    def element(i: int) -> exp.Expression:
+        return exp.Anonymous(this="tupleElement", expressions=[exp.column("__t"), exp.Literal.number(i)])
+
+    by = exp.Tuple(expressions=[element(i + 2) for i in range(len(keys))])
+    order = exp.Lambda(this=by, expressions=[t.copy()])
+    ordered = exp.Anonymous(this="arrayReverseSort" if desc else "arraySort", expressions=[order, grouped])
+    return exp.Anonymous(
+        this="arrayMap", expressions=[exp.Lambda(this=element(1), expressions=[t.copy()]), ordered]
+    )
 
 
 def _contains(args: list[exp.Expression]) -> exp.Expression:
@@ -61,10 +101,12 @@ def _pick(smallest: str, largest: str) -> Emitter:
         if not isinstance(order, exp.Order):
             return exp.Anonymous(this="any" if smallest == "argMin" else "anyLast", expressions=args)
         keys = list(order.expressions)
-        descending = {bool(key.args.get("desc")) for key in keys}
-        if len(descending) != 1:  # mixed directions: no single argMin/argMax; left for the engine to refuse
-            return exp.Anonymous(this="first" if smallest == "argMin" else "last", expressions=args)
-        name = largest if descending == {True} else smallest
+        first_desc = bool(keys[0].args.get("desc"))
+        same = [bool(key.args.get("desc")) == first_desc for key in keys]
+        # mixed directions (a sort's keys, then the fetch order's tiebreak): no single argMin/argMax
+        # orders both ways, so the keys up to the first change of direction decide (ties: any of them)
+        keys = keys[: same.index(False)] if False in same else keys
+        name = largest if first_desc else smallest
         values = [key.this for key in keys]
         key = values[0] if len(values) == 1 else exp.Tuple(expressions=values)
         return exp.Anonymous(this=name, expressions=[order.this, key])
@@ -127,7 +169,8 @@ CLICKHOUSE_EMITTERS: dict[str, Emitter] = {
     "starts_with": _call("startsWith"),
     "ends_with": _call("endsWith"),
     "isodow": _call("toDayOfWeek"),
-    "list_filter": _swap("arrayFilter"),
+    "list_filter": _filter,
+    "list_position": _call("indexOf"),
     "list_transform": _swap("arrayMap"),
     "list_extract": clickhouse_json.list_extract,
     "range": clickhouse_json.number_range,
@@ -190,6 +233,7 @@ def _clickhouse_type(node: exp.DataType) -> exp.DataType:
 
 
 def _lower_clickhouse(tree: exp.Expression, values: Sequence[object]) -> exp.Expression:
+    tree = mark_absent(tree)  # absent arrays read as null (query/absent.py), before the emitters rename
     json_casts = clickhouse_json.json_casts(tree)  # before the walk lowers their JSON types to String
 
     def rewrite(node: exp.Expr) -> exp.Expression:
@@ -215,6 +259,10 @@ def _lower_clickhouse(tree: exp.Expression, values: Sequence[object]) -> exp.Exp
             return exp.Anonymous(
                 this="accurateCastOrNull", expressions=[node.this, exp.Literal.string(target)]
             )
+        if isinstance(node, exp.Filter | exp.ArrayAgg) and not isinstance(node.parent, exp.Filter):
+            ordered = _sorted_agg(node)
+            if ordered is not None:
+                return ordered
         if isinstance(node, exp.Try):  # no TRY in ClickHouse: its arithmetic wraps or gives inf instead
             inner: exp.Expression = node.this
             return inner

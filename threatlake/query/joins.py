@@ -8,6 +8,7 @@ from threatlake.query import nodes as n
 from threatlake.query.calls import constant
 from threatlake.query.dtypes import Typed
 from threatlake.query.expressions import ExprCompiler, common
+from threatlake.query.fetchorder import with_fetch_order
 from threatlake.query.frame import EXTRA, Ctx, Frame
 from threatlake.query.nodes import group_params
 
@@ -27,14 +28,31 @@ def _aliased(select: exp.Expression, name: str) -> exp.Subquery:
     return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(name)))
 
 
+def _side(ctx: Ctx, frame: Frame, names: list[str] | None) -> exp.Select:
+    """One side of the union: all its columns (``BY NAME``), or ``names`` in order, absent ones as NULL."""
+    source = _aliased(frame.select(ctx.params), ctx.alias())
+    if names is None:
+        return exp.Select(expressions=[exp.Star()]).from_(source)
+    have = set(frame.cols) | ({EXTRA} if frame.extra is not None else set())
+    items = [
+        exp.column(k, quoted=True)
+        if k in have
+        else exp.Alias(this=exp.Null(), alias=exp.to_identifier(k, quoted=True))
+        for k in names
+    ]
+    return exp.Select(expressions=items).from_(source)
+
+
 def append(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
+    """``UNION ALL BY NAME`` where the dialect has it (DuckDB); elsewhere both sides list every column."""
     right = ctx.subquery(_sub(cmd).query)
-    left_sql = exp.Select(expressions=[exp.Star()]).from_(_aliased(frame.select(ctx.params), ctx.alias()))
-    right_sql = exp.Select(expressions=[exp.Star()]).from_(_aliased(right.select(ctx.params), ctx.alias()))
-    union = exp.Union(this=left_sql, expression=right_sql, distinct=False, by_name=True)
-    cols = {k: Typed(exp.column(k, quoted=True), v.type) for k, v in {**right.cols, **frame.cols}.items()}
     order = list(frame.cols) + [k for k in right.cols if k not in frame.cols]
     has_extra = frame.extra is not None or right.extra is not None
+    by_name = ctx.dialect == "duckdb"
+    names = None if by_name else order + ([EXTRA] if has_extra else [])
+    left_sql, right_sql = _side(ctx, frame, names), _side(ctx, right, names)
+    union = exp.Union(this=left_sql, expression=right_sql, distinct=False, by_name=by_name)
+    cols = {k: Typed(exp.column(k, quoted=True), v.type) for k, v in {**right.cols, **frame.cols}.items()}
     return Frame(
         _aliased(union, ctx.alias()),
         {k: cols[k] for k in order},
@@ -85,7 +103,8 @@ def lookup(ctx: Ctx, frame: Frame, cmd: n.Command) -> Frame:
         raise lookup_p.pos.error("lookupField: takes a field name{where}")
     right = right.plain_frame(ctx)
     key_right = ExprCompiler(ctx, right).compile(lookup_p.expr)
-    order = exp.Order(expressions=[o.copy() for o in right.order]) if right.order else None
+    keys = with_fetch_order(right, [o.copy() for o in right.order])  # the first match in the fetch order
+    order = exp.Order(expressions=keys) if keys else None
     first = exp.Window(this=exp.RowNumber(), partition_by=[key_right.sql.copy()], order=order)
     right = right.replace(qualify=exp.EQ(this=first, expression=exp.Literal.number(1)), order=[])
     names = _right_fields(cmd, right)

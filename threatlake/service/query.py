@@ -23,12 +23,14 @@ import pyarrow as pa
 
 from threatlake.errors import QueryError, QueryTimeoutError, ScopeError, StoreError
 from threatlake.query import CompiledQuery, compile_query, to_result
+from threatlake.query.cache import CompileCache
 from threatlake.query.failures import user_message
-from threatlake.store import Store
+from threatlake.store import Interrupt, Store
 
 __all__ = [
     "QUERY_SCOPES",
     "TABLE_SCOPES",
+    "CompileCache",
     "QueryRequest",
     "authorize",
     "compile",
@@ -63,10 +65,11 @@ class QueryRequest:
     max_records: int = 1000
 
 
-def compile(store: Store, request: QueryRequest) -> CompiledQuery:
-    """The query compiled for ``store``'s dialect; ``QueryError`` with line and column when it cannot be."""
+def compile(store: Store, request: QueryRequest, cache: CompileCache | None = None) -> CompiledQuery:
+    """The query compiled for ``store``'s dialect; ``QueryError`` with line and column when it cannot be.
+    ``cache`` keeps recent texts compiled (the same answer, re-bound to ``request.now``)."""
     buckets = [bucket.name for bucket in store.list_buckets()]  # for the unknown-bucket notification
-    return compile_query(
+    return (cache.compile if cache is not None else compile_query)(
         request.text,
         dialect=store.dialect,
         now=request.now,
@@ -88,11 +91,13 @@ def authorize(compiled: CompiledQuery, scopes: tuple[str, ...] | frozenset[str])
         raise ScopeError(f"Fetching {tables} needs the scope {' and '.join(repr(s) for s in missing)}")
 
 
-def fetch(store: Store, compiled: CompiledQuery, *, timeout: float | None = None) -> tuple[pa.Table, float]:
-    """The result table and the seconds the engine took."""
+def fetch(
+    store: Store, compiled: CompiledQuery, *, timeout: float | None = None, interrupt: Interrupt | None = None
+) -> tuple[pa.Table, float]:
+    """The result table and the seconds the engine took (``interrupt``: how a cancel stops the engine)."""
     started = time.perf_counter()
     try:
-        table = store.execute(compiled.sql, compiled.params, timeout=timeout)
+        table = store.execute(compiled.sql, compiled.params, timeout=timeout, interrupt=interrupt)
     except QueryTimeoutError:
         raise
     except StoreError as error:
@@ -109,9 +114,10 @@ def execute(
     *,
     timeout: float | None = None,
     observe: Callable[[float], None] | None = None,
+    interrupt: Interrupt | None = None,
 ) -> Result:
     """Run ``compiled`` and shape the API's ``result``; ``observe`` gets the execution time in seconds."""
-    table, elapsed = fetch(store, compiled, timeout=timeout)
+    table, elapsed = fetch(store, compiled, timeout=timeout, interrupt=interrupt)
     if observe is not None:
         observe(elapsed)
     return to_result(compiled, table, scanned_records=table.num_rows, execution_ms=int(elapsed * 1000))

@@ -21,10 +21,11 @@ STORE_HELP = (
 )
 
 
-def open_configured_store(config: Config) -> Store:
+def open_configured_store(config: Config, *, migrate: bool = True) -> Store:
+    """The configured store, its schema migrated (``migrate=False``: left for ``Store.migrate``)."""
     if config.store == "duckdb":
-        return DuckDBStore.in_dir(config.data_dir, memory_limit=config.store_memory_limit)
-    return open_store(config.store)
+        return DuckDBStore.in_dir(config.data_dir, memory_limit=config.store_memory_limit, migrate=migrate)
+    return open_store(config.store, migrate=migrate)
 
 
 def open_configured_state(config: Config) -> State:

@@ -7,7 +7,8 @@ buckets and sweep retention. ``dialect`` names the SQL dialect the query compile
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -15,10 +16,41 @@ from typing import Any, Protocol, runtime_checkable
 import pyarrow as pa
 
 from threatlake.model import Event
+from threatlake.store.migrations import MigrationReport
 
-__all__ = ["Bucket", "Params", "Store", "TriageRow", "WriteResult"]
+__all__ = ["Bucket", "Interrupt", "Params", "Store", "TriageRow", "WriteResult"]
 
 Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+class Interrupt:
+    """Stops a running query from another thread (``query:cancel``). The store ``bind``s how to stop the
+    statement it runs (DuckDB: the cursor's ``interrupt``); ``stop()`` calls it, or, before the statement
+    started, makes ``bind`` stop it at once. A backend that cannot stop a statement ignores it: the query
+    then runs on to its timeout, its answer dropped."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._how: Callable[[], object] | None = None
+        self.stopped = False
+
+    def bind(self, how: Callable[[], object]) -> None:
+        with self._lock:
+            self._how = how
+            stopped = self.stopped
+        if stopped:
+            how()
+
+    def unbind(self) -> None:
+        with self._lock:
+            self._how = None
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            how = self._how
+        if how is not None:
+            how()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +113,17 @@ class Store(Protocol):
         """
         ...
 
-    def execute(self, sql: str, params: Params = None, *, timeout: float | None = None) -> pa.Table:
+    def execute(
+        self,
+        sql: str,
+        params: Params = None,
+        *,
+        timeout: float | None = None,
+        interrupt: Interrupt | None = None,
+    ) -> pa.Table:
         """Run one read-only statement with bound parameters on a connection of its own; past ``timeout``
-        seconds the engine is interrupted and ``StoreError`` says so."""
+        seconds, or when ``interrupt`` is stopped, the engine is interrupted and ``QueryTimeoutError`` says
+        so."""
         ...
 
     def list_buckets(self) -> list[Bucket]: ...
@@ -103,6 +143,15 @@ class Store(Protocol):
         """Mirror triage state: upsert ``rows`` by finding id (``replace``: the rows become the whole
         mirror). The settings state is the source of truth; ``threatlake.service.triage`` keeps this in
         step."""
+        ...
+
+    def migrate(self, cluster: str | None = None) -> MigrationReport:
+        """Create or complete the schema: apply the migrations the store does not record, in order, and
+        record them (``store/migrations.py``). ``cluster`` names a ClickHouse cluster to build the cluster
+        form on (``ON CLUSTER``, replicated and distributed tables); None keeps the form the store has
+        (single-node for a new store). A backend without a cluster form refuses a ``cluster``. Opening a
+        store migrates it (``serve`` and every command share this path); ``threatlake migrate`` runs it
+        on its own."""
         ...
 
     def close(self) -> None: ...

@@ -23,6 +23,7 @@ from threatlake.pipeline.registry import load_pipelines
 from threatlake.service import triage
 from threatlake.service.counters import ConnectionCounters
 from threatlake.service.ingest import AfterWrite, Ingest
+from threatlake.service.query import CompileCache
 from threatlake.state import State
 from threatlake.store import Store
 from threatlake.store.batch import BatchExecutor
@@ -132,6 +133,7 @@ def create_app(
         pipelines=load_pipelines(state.pipelines.list()),
         openapi=orjson.dumps(openapi.document(endpoints.ENDPOINTS)),
         workflows=host,
+        compile_cache=CompileCache(config.compiled_query_cache),
     )
     app.state.services = found
     return app

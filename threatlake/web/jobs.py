@@ -27,11 +27,13 @@ from dataclasses import dataclass, field
 import orjson
 
 from threatlake.errors import OverloadedError, QueryTimeoutError, ResultGoneError
+from threatlake.store import Interrupt
 
 __all__ = ["Job", "Lanes", "QueryJobs"]
 
-#: ``run(timeout)`` executes the query with an engine timeout and returns the serialized ``result``.
-Run = Callable[[float], bytes]
+#: ``run(timeout, interrupt)`` executes the query with an engine timeout (``interrupt`` stops the engine
+#: when the job is cancelled) and returns the serialized ``result``.
+Run = Callable[[float, Interrupt], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class Job:
     started: float
     deadline: float
     finished: float | None = field(default=None)
+    interrupt: Interrupt = field(default_factory=Interrupt)
 
     def done(self) -> bool:
         return self.future.done()
@@ -132,7 +135,7 @@ class QueryJobs:
             return
         budget = min(remaining, self.lanes.fast_seconds) if fast else remaining
         try:
-            result = run(budget)
+            result = run(budget, job.interrupt)
         except QueryTimeoutError:
             if fast and budget < remaining:
                 self._slow.submit(self._attempt, job, run, fast=False)
@@ -186,6 +189,7 @@ class QueryJobs:
         """Forget the job; returns it (a finished job's result can still be answered once)."""
         job = self.get(token)
         job.future.cancel()
+        job.interrupt.stop()  # the engine stops too, freeing its thread (where the store can)
         self._jobs.pop(token, None)
         return job
 

@@ -18,6 +18,7 @@ from threatlake.config import Config
 from threatlake.pipeline.registry import Pipelines
 from threatlake.service.counters import ConnectionCounters
 from threatlake.service.ingest import Ingest
+from threatlake.service.query import CompileCache
 from threatlake.state import State
 from threatlake.store import Store
 from threatlake.store.batch import BatchExecutor
@@ -51,6 +52,8 @@ class Services:
     openapi: bytes = b"{}"
     #: renders an error as an HTML page for a page request: (request, status, message) -> response
     error_page: Callable[[Request, int, str], Response] = field(default=plain_page)
+    #: compiled queries kept by text, re-bound to each request's time (``threatlake.query.cache``)
+    compile_cache: CompileCache = field(default_factory=lambda: CompileCache(0))
     #: the workflow engine, its background runs and its scheduler (``threatlake.workflows.hosting``)
     workflows: WorkflowHost | None = None
 

@@ -60,7 +60,7 @@ SELECT "event.id", "dt.security.risk.score" FROM events WHERE "timestamp" >= CAS
 
 -- limit
 -- | fetch security.events | fields event.id | limit 5
-SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) ORDER BY "timestamp" DESC, "event.id" DESC LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 5]
 
 -- dedup
@@ -85,12 +85,12 @@ SELECT "event.id", TRY_CAST(CASE WHEN JSON_TYPE(TRY_CAST("dt.raw_data" AS JSON))
 
 -- append
 -- | fetch security.events | fields event.id | limit 1 | append [fetch dt.system.buckets | fields name]
-SELECT "event.id", "name" FROM (SELECT * FROM (SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3) AS t2 UNION ALL BY NAME SELECT * FROM (SELECT "name" FROM (SELECT "b"."name" AS "name", "b"."name" AS "display_name", 'security.events' AS "table", 'active' AS "status", CAST("b"."retention_days" AS BIGINT) AS "retention_days", CASE WHEN "b"."name" = 'default_securityevents' THEN 'default' ELSE 'custom' END AS "type", NOT ("b"."name" = 'default_securityevents') AS "updatable", 1 AS "version", COALESCE("r"."n", 0) AS "records", "b"."created" AS "created" FROM buckets AS b LEFT JOIN (SELECT "dt.system.bucket" AS "bucket", COUNT(*) AS "n" FROM events GROUP BY "dt.system.bucket") AS r ON "r"."bucket" = "b"."name") AS t1) AS t3) AS t4 LIMIT $4;
+SELECT "event.id", "name" FROM (SELECT * FROM (SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) ORDER BY "timestamp" DESC, "event.id" DESC LIMIT $3) AS t2 UNION ALL BY NAME SELECT * FROM (SELECT "name" FROM (SELECT "b"."name" AS "name", "b"."name" AS "display_name", 'security.events' AS "table", 'active' AS "status", CAST("b"."retention_days" AS BIGINT) AS "retention_days", CASE WHEN "b"."name" = 'default_securityevents' THEN 'default' ELSE 'custom' END AS "type", NOT ("b"."name" = 'default_securityevents') AS "updatable", 1 AS "version", COALESCE("r"."n", 0) AS "records", "b"."created" AS "created" FROM buckets AS b LEFT JOIN (SELECT "dt.system.bucket" AS "bucket", COUNT(*) AS "n" FROM events GROUP BY "dt.system.bucket") AS r ON "r"."bucket" = "b"."name") AS t1) AS t3) AS t4 LIMIT $4;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1, 1001]
 
 -- lookup
 -- | fetch security.events | fields event.id, object.id | lookup [fetch security.events | fields object.id, vulnerability.id], sourceField:object.id, lookupField:object.id
-SELECT "t1"."event.id", "t1"."object.id", "t2"."object.id" AS "lookup.object.id", "t2"."vulnerability.id" AS "lookup.vulnerability.id" FROM (SELECT "event.id", "object.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP)) AS t1 LEFT JOIN (SELECT "object.id", "vulnerability.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) QUALIFY ROW_NUMBER() OVER (PARTITION BY "object.id") = 1) AS t2 ON t1."object.id" = "t2"."object.id" LIMIT $3;
+SELECT "t1"."event.id", "t1"."object.id", "t2"."object.id" AS "lookup.object.id", "t2"."vulnerability.id" AS "lookup.vulnerability.id" FROM (SELECT "event.id", "object.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP)) AS t1 LEFT JOIN (SELECT "object.id", "vulnerability.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) QUALIFY ROW_NUMBER() OVER (PARTITION BY "object.id" ORDER BY "timestamp" DESC, "event.id" DESC) = 1) AS t2 ON t1."object.id" = "t2"."object.id" LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- join

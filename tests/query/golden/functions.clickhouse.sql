@@ -70,7 +70,7 @@ SELECT arraySlice(ARRAY_AGG(DISTINCT "event.provider") FILTER(WHERE NOT ("event.
 
 -- collectArray
 -- | fetch security.events | summarize x = collectArray(event.id)
-SELECT ARRAY_AGG("event.id") FILTER(WHERE NOT ("event.id" IS NULL)) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT arrayMap(__t -> tupleElement(__t, 1), arrayReverseSort(__t -> (tupleElement(__t, 2), tupleElement(__t, 3)), groupArrayIf(("event.id", "timestamp", "event.id"), NOT ("event.id" IS NULL)))) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- median
@@ -280,7 +280,7 @@ SELECT tupleElement(CAST(tuple("event.id", "dt.security.risk.score"), concat('Tu
 
 -- arraySize
 -- | fetch security.events | fields x = arraySize(actor.ips)
-SELECT CAST(length("actor.ips") AS Nullable(Int64)) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT if(has("absent_arrays", 'actor.ips'), NULL, CAST(length("actor.ips") AS Nullable(Int64))) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- arrayConcat
@@ -290,7 +290,7 @@ SELECT arrayConcat("actor.ips", [{p1: String}]) AS "x" FROM events WHERE "timest
 
 -- arrayDistinct
 -- | fetch security.events | fields x = arrayDistinct(actor.ips)
-SELECT arrayDistinct("actor.ips") AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT arrayFilter((__e, __i) -> NOT (__e IS NULL) AND indexOf("actor.ips", __e) = __i, "actor.ips", arrayEnumerate("actor.ips")) AS "x", toNullable(has("absent_arrays", 'actor.ips')) AS "__null__.x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- arrayRemoveNulls
@@ -300,12 +300,12 @@ SELECT arrayFilter(__e -> NOT (__e IS NULL), ["aws.account.id", "event.id"]) AS 
 
 -- arrayFirst
 -- | fetch security.events | fields x = arrayFirst(actor.ips)
-SELECT arrayElementOrNull("actor.ips", 1) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT if(has("absent_arrays", 'actor.ips'), NULL, arrayElementOrNull("actor.ips", 1)) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- arrayLast
 -- | fetch security.events | fields x = arrayLast(actor.ips)
-SELECT arrayElementOrNull("actor.ips", -1) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT if(has("absent_arrays", 'actor.ips'), NULL, arrayElementOrNull("actor.ips", -1)) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- toArray
@@ -315,12 +315,12 @@ SELECT CASE WHEN "event.id" IS NULL THEN NULL ELSE ["event.id"] END AS "x" FROM 
 
 -- iAny
 -- | fetch security.events | fields x = iAny(actor.ips[] == "10.0.0.3")
-SELECT length(arrayFilter(__i2 -> arrayElementOrNull("actor.ips", __i2) = {p1: String}, range(1, length("actor.ips") + 1))) > 0 AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
+SELECT if(has("absent_arrays", 'actor.ips'), NULL, length(arrayFilter(__i2 -> arrayElementOrNull("actor.ips", __i2) = {p1: String}, range(1, length("actor.ips") + 1))) > 0) AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: ["10.0.0.3", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- iAll
 -- | fetch security.events | fields x = iAll(startsWith(actor.ips[], "10."))
-SELECT length(arrayFilter(__i2 -> NOT COALESCE(startsWith(arrayElementOrNull("actor.ips", __i2), {p1: String}), FALSE), range(1, length("actor.ips") + 1))) = 0 AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
+SELECT if(has("absent_arrays", 'actor.ips'), NULL, length(arrayFilter(__i2 -> NOT COALESCE(startsWith(arrayElementOrNull("actor.ips", __i2), {p1: String}), FALSE), range(1, length("actor.ips") + 1))) = 0) AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: ["10.", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- ip
@@ -330,15 +330,15 @@ SELECT CASE WHEN match({p1: String}, concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9
 
 -- toIp
 -- | fetch security.events | fields x = toIp(arrayFirst(actor.ips))
-SELECT CASE WHEN match(arrayElementOrNull("actor.ips", 1), concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', ')$')) OR positionUTF8(arrayElementOrNull("actor.ips", 1), ':') > 0 THEN arrayElementOrNull("actor.ips", 1) ELSE NULL END AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT CASE WHEN if(has("absent_arrays", 'actor.ips'), NULL, match(arrayElementOrNull("actor.ips", 1), concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', ')$'))) OR if(has("absent_arrays", 'actor.ips'), NULL, positionUTF8(arrayElementOrNull("actor.ips", 1), ':') > 0) THEN if(has("absent_arrays", 'actor.ips'), NULL, arrayElementOrNull("actor.ips", 1)) ELSE NULL END AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- ipIn
 -- | fetch security.events | fields x = ipIn(actor.ips, "10.0.0.0/8", "192.168.0.0/16")
-SELECT length(arrayFilter(__e -> CASE WHEN match(__e, concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', ')$')) THEN (arrayFold((__a, __b) -> __a * 256 + __b, arraySlice(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), 2), arrayElement(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), 1)) BETWEEN CAST({p1: Int64} AS Nullable(Int64)) AND CAST({p2: Int64} AS Nullable(Int64)) OR arrayFold((__a, __b) -> __a * 256 + __b, arraySlice(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), 2), arrayElement(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), 1)) BETWEEN CAST({p3: Int64} AS Nullable(Int64)) AND CAST({p4: Int64} AS Nullable(Int64))) ELSE FALSE END, "actor.ips")) > 0 AS "x" FROM events WHERE "timestamp" >= CAST({p5: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p6: DateTime64(6)} AS DateTime64(6)) LIMIT {p7: Int64};
+SELECT if(has("absent_arrays", 'actor.ips'), NULL, length(arrayFilter(__e -> CASE WHEN match(__e, concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', ')$')) THEN (arrayFold((__a, __b) -> __a * 256 + __b, arraySlice(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), 2), arrayElement(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), 1)) BETWEEN CAST({p1: Int64} AS Nullable(Int64)) AND CAST({p2: Int64} AS Nullable(Int64)) OR arrayFold((__a, __b) -> __a * 256 + __b, arraySlice(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), 2), arrayElement(arrayMap(__o -> accurateCastOrNull(__o, 'Nullable(Int64)'), splitByString('.', __e)), 1)) BETWEEN CAST({p3: Int64} AS Nullable(Int64)) AND CAST({p4: Int64} AS Nullable(Int64))) ELSE FALSE END, "actor.ips")) > 0) AS "x" FROM events WHERE "timestamp" >= CAST({p5: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p6: DateTime64(6)} AS DateTime64(6)) LIMIT {p7: Int64};
 -- params: [167772160, 184549375, 3232235520, 3232301055, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- isIpv4
 -- | fetch security.events | fields x = isIpv4(arrayFirst(actor.ips))
-SELECT match(arrayElementOrNull("actor.ips", 1), concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', ')$')) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT if(has("absent_arrays", 'actor.ips'), NULL, match(arrayElementOrNull("actor.ips", 1), concat('^(?:', '((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', ')$'))) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]

@@ -40,12 +40,12 @@ SELECT MAX("dt.security.risk.score") AS "x" FROM events WHERE "timestamp" >= CAS
 
 -- takeFirst
 -- | fetch security.events | sort timestamp | summarize x = takeFirst(event.id)
-SELECT FIRST("event.id" ORDER BY "timestamp" ASC) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+SELECT FIRST("event.id" ORDER BY "timestamp" ASC, "event.id" DESC) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- takeLast
 -- | fetch security.events | sort timestamp | summarize x = takeLast(event.id)
-SELECT LAST("event.id" ORDER BY "timestamp" ASC) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+SELECT LAST("event.id" ORDER BY "timestamp" ASC, "event.id" DESC) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- takeMin
@@ -70,7 +70,7 @@ SELECT LIST_SLICE(ARRAY_AGG(DISTINCT "event.provider") FILTER(WHERE NOT "event.p
 
 -- collectArray
 -- | fetch security.events | summarize x = collectArray(event.id)
-SELECT ARRAY_AGG("event.id") FILTER(WHERE NOT "event.id" IS NULL) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+SELECT ARRAY_AGG("event.id" ORDER BY "timestamp" DESC, "event.id" DESC) FILTER(WHERE NOT "event.id" IS NULL) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- median
@@ -290,7 +290,7 @@ SELECT LIST_CONCAT("actor.ips", [$1]) AS "x" FROM events WHERE "timestamp" >= CA
 
 -- arrayDistinct
 -- | fetch security.events | fields x = arrayDistinct(actor.ips)
-SELECT LIST_DISTINCT("actor.ips") AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+SELECT LIST_FILTER("actor.ips", LAMBDA __e, __i : NOT __e IS NULL AND LIST_POSITION("actor.ips", __e) = __i) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- arrayRemoveNulls

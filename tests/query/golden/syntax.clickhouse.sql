@@ -25,7 +25,7 @@ SELECT "event.id", nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p
 
 -- record-access
 -- | fetch security.events | fields x = record(a = record(b = event.id))[a][b], y = actor.ips[0]
-SELECT tupleElement(tupleElement(tuple(tuple("event.id" AS "b") AS "a"), 'a'), 'b') AS "x", arrayElementOrNull("actor.ips", CAST({p1: Int64} AS Nullable(Int64))) AS "y" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
+SELECT tupleElement(tupleElement(tuple(tuple("event.id" AS "b") AS "a"), 'a'), 'b') AS "x", if(has("absent_arrays", 'actor.ips'), NULL, arrayElementOrNull("actor.ips", CAST({p1: Int64} AS Nullable(Int64)))) AS "y" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: [1, "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- timestamp-shift
@@ -35,7 +35,7 @@ SELECT "timestamp" - toIntervalMicrosecond(CAST(CAST({p1: Int64} AS Nullable(Int
 
 -- iterate
 -- | fetch security.events | fields x = actor.ips[]
-SELECT arrayMap(__i1 -> arrayElementOrNull("actor.ips", __i1), range(1, length("actor.ips") + 1)) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT arrayMap(__i1 -> arrayElementOrNull("actor.ips", __i1), range(1, length("actor.ips") + 1)) AS "x", toNullable(has("absent_arrays", 'actor.ips')) AS "__null__.x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- backtick
@@ -56,17 +56,17 @@ SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS D
 
 -- array-equals-value
 -- | fetch security.events | filter actor.ips == "10.0.0.3" | fields event.id
-SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND length(arrayFilter(__e -> __e = {p3: String}, "actor.ips")) > 0 LIMIT {p4: Int64};
+SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND if(has("absent_arrays", 'actor.ips'), NULL, length(arrayFilter(__e -> __e = {p3: String}, "actor.ips")) > 0) LIMIT {p4: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "10.0.0.3", 1001]
 
 -- array-not-equal
 -- | fetch security.events | filter actor.ips != "10.0.0.3" | fields event.id
-SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND NOT (length(arrayFilter(__e -> __e = {p3: String}, "actor.ips")) > 0) LIMIT {p4: Int64};
+SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND if(has("absent_arrays", 'actor.ips'), NULL, NOT (length(arrayFilter(__e -> __e = {p3: String}, "actor.ips")) > 0)) LIMIT {p4: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "10.0.0.3", 1001]
 
 -- array-in-list
 -- | fetch security.events | filter in(actor.ips, {"10.0.0.3", "10.0.0.6"}) | fields event.id
-SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND (length(arrayFilter(__e -> __e = {p3: String}, "actor.ips")) > 0 OR length(arrayFilter(__e -> __e = {p4: String}, "actor.ips")) > 0) LIMIT {p5: Int64};
+SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND (if(has("absent_arrays", 'actor.ips'), NULL, length(arrayFilter(__e -> __e = {p3: String}, "actor.ips")) > 0) OR if(has("absent_arrays", 'actor.ips'), NULL, length(arrayFilter(__e -> __e = {p4: String}, "actor.ips")) > 0)) LIMIT {p5: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "10.0.0.3", "10.0.0.6", 1001]
 
 -- extra-equals-value
@@ -126,7 +126,7 @@ SELECT tuple(if(JSONType(nullIf(JSONExtractRaw(if(isValidJSON("dt.raw_data"), "d
 
 -- parse-json-array
 -- | fetch security.events | parse toString(actor.ips), "JSON_ARRAY{STRING}(typed=true):ips" | fields ips
-SELECT JSONExtract(ifNull(if(isValidJSON(accurateCastOrNull(toJSONString("actor.ips"), 'Nullable(String)')), accurateCastOrNull(toJSONString("actor.ips"), 'Nullable(String)'), NULL), ''), 'Array(Nullable(String))') AS "ips" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+SELECT JSONExtract(ifNull(if(isValidJSON(accurateCastOrNull(toJSONString("actor.ips"), 'Nullable(String)')), accurateCastOrNull(toJSONString("actor.ips"), 'Nullable(String)'), NULL), ''), 'Array(Nullable(String))') AS "ips", toNullable(has("absent_arrays", 'actor.ips')) AS "__null__.ips" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- parse-sequence
@@ -151,7 +151,7 @@ SELECT tuple(CAST({p1: DateTime64(6)} AS DateTime64(6)) AS "start", CAST({p2: Da
 
 -- dynamic-sort
 -- | fetch security.events | sort service.count desc | fields event.id
-SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) ORDER BY accurateCastOrNull(if(JSONType(nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p3: String}, 3))), '')) = 'String', JSONExtractString(nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p3: String}, 3))), '')), nullIf(nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p3: String}, 3))), ''), 'null')), 'Nullable(Float64)') DESC, (if(JSONType(nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p3: String}, 3))), '')) = 'String', JSONExtractString(nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p3: String}, 3))), '')), nullIf(nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p3: String}, 3))), ''), 'null'))) DESC LIMIT {p4: Int64};
+SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) ORDER BY accurateCastOrNull(if(JSONType(nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p3: String}, 3))), '')) = 'String', JSONExtractString(nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p3: String}, 3))), '')), nullIf(nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p3: String}, 3))), ''), 'null')), 'Nullable(Float64)') DESC, (if(JSONType(nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p3: String}, 3))), '')) = 'String', JSONExtractString(nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p3: String}, 3))), '')), nullIf(nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p3: String}, 3))), ''), 'null'))) DESC, "timestamp" DESC, "event.id" DESC LIMIT {p4: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "$.\"service.count\"", 1001]
 
 -- matches-any-pattern

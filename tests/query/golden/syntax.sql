@@ -151,7 +151,7 @@ SELECT {'start': CAST($1 AS TIMESTAMP), 'end': CAST($2 AS TIMESTAMP)} AS "timefr
 
 -- dynamic-sort
 -- | fetch security.events | sort service.count desc | fields event.id
-SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) ORDER BY TRY_CAST(("extra" -> $3) ->> '$' AS DOUBLE) DESC, (("extra" -> $3) ->> '$') DESC LIMIT $4;
+SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) ORDER BY TRY_CAST(("extra" -> $3) ->> '$' AS DOUBLE) DESC, (("extra" -> $3) ->> '$') DESC, "timestamp" DESC, "event.id" DESC LIMIT $4;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "$.\"service.count\"", 1001]
 
 -- matches-any-pattern

@@ -1,5 +1,10 @@
+-- bootstrap (every run): the database and the migrations table
 CREATE DATABASE IF NOT EXISTS "threatlake";
 
+CREATE TABLE IF NOT EXISTS "threatlake".threatlake_migrations (version UInt32, name String, applied_at DateTime64(6), checksum String)
+ENGINE = ReplacingMergeTree ORDER BY version;
+
+-- migration 1: events
 CREATE TABLE IF NOT EXISTS "threatlake".events (
   "timestamp" Nullable(DateTime64(6)),
   "event.id" Nullable(String),
@@ -80,6 +85,7 @@ CREATE TABLE IF NOT EXISTS "threatlake".events (
   "compliance.status" Nullable(String),
   "extra" Nullable(String) CODEC(ZSTD(3)),
   "retention_days" UInt16 DEFAULT 365,
+  "absent_arrays" Array(LowCardinality(String)),
   INDEX id_bloom "event.id" TYPE bloom_filter(0.01) GRANULARITY 4
 ) ENGINE = ReplacingMergeTree
 PARTITION BY ("retention_days", toYYYYMM(coalesce("dt.ingest.time", "timestamp", toDateTime64('2105-12-31 00:00:00', 6))))
@@ -87,14 +93,17 @@ ORDER BY (ifNull("dt.system.bucket", ''), ifNull("event.type", ''), toStartOfDay
 TTL toDateTime(coalesce("dt.ingest.time", "timestamp", toDateTime64('2105-12-31 00:00:00', 6))) + toIntervalDay("retention_days")
 SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
 
+-- migration 2: latest view
 CREATE VIEW IF NOT EXISTS "threatlake".latest AS
 SELECT "timestamp", "event.id", "event.kind", "event.type", "event.provider", "event.name", "event.description", "product.vendor", "product.name", "finding.id", "finding.title", "finding.description", "finding.type", "finding.types", "finding.severity", "finding.score", "finding.time.created", "finding.time.updated", "finding.status", "finding.record_state", "finding.count", "finding.url", "finding.result", "dt.security.risk.level", "dt.security.risk.score", "object.id", "object.name", "object.type", "aws.account.id", "aws.region", "aws.availability_zone", "aws.resource.id", "aws.resource.type", "aws.resource.name", "cloud.provider", "dt.system.bucket", "dt.openpipeline.source", "dt.ingest.connection", "dt.ingest.time", "dt.raw_data", "container.id", "container.name", "container.image.name", "container.image.version", "k8s.cluster.name", "k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "detection.type", "actor.ips", "actor.geo.country.name", "threat.purpose", "network.direction", "network.port", "network.protocol", "vulnerability.id", "vulnerability.title", "vulnerability.description", "vulnerability.references.cve", "vulnerability.cvss.base_score", "vulnerability.cvss.version", "vulnerability.exploit_available", "vulnerability.fix_available", "component.name", "component.version", "component.fixed_version", "container_image.repository", "container_image.digest", "container_image.tags", "rule.id", "rule.name", "compliance.control", "compliance.standards", "compliance.requirements", "compliance.status", "extra" FROM "threatlake".events FINAL
 ORDER BY "timestamp" DESC NULLS LAST, "event.id" DESC
 LIMIT 1 BY "finding.id", "object.id", "vulnerability.id", "component.name";
 
+-- migration 3: buckets
 CREATE TABLE IF NOT EXISTS "threatlake".buckets (name String, retention_days UInt16, created DateTime64(6))
 ENGINE = ReplacingMergeTree ORDER BY name;
 
+-- migration 4: triage mirror
 CREATE TABLE IF NOT EXISTS "threatlake".triage ("finding.id" String, "triage.status" Nullable(String), "triage.assignee" Nullable(String), "triage.expires" Nullable(DateTime64(6)), "triage.modified" Nullable(DateTime64(6)), "triage.modified_by" Nullable(String))
 ENGINE = MergeTree ORDER BY "finding.id";
 

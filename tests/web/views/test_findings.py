@@ -194,3 +194,61 @@ def test_every_list_renders_its_facets(admin: Site, path: str) -> None:
     tree = admin.html(path, **ALL_TIME)
     assert tree.css("[data-facet]")
     assert tree.css_first("#search[data-search]") is not None
+
+
+def test_a_list_page_again_reuses_its_compiled_queries(admin: Site) -> None:
+    cache = admin.client.app.state.services.compile_cache
+    first = admin.client.get("/threats", params={**ALL_TIME, "risk": "HIGH"})
+    before = cache.stats()
+    again = admin.client.get("/threats", params={**ALL_TIME, "risk": "HIGH"})
+    after = cache.stats()
+    assert first.status_code == again.status_code == 200
+    assert after.hits - before.hits == 3  # the rows, the shared facets, the chosen facet's own counts
+    assert after.misses == before.misses
+    rows = [HTMLParser(page.text).css("tbody tr") for page in (first, again)]
+    assert [row.text() for row in rows[0]] == [row.text() for row in rows[1]]
+
+
+NEWEST_OF_KIND = (
+    'select "finding.id", "finding.title", "dt.security.risk.level" from events'
+    ' where "event.type" = $1'
+    ' qualify row_number() over (partition by "finding.id" order by "timestamp" desc) = 1'
+)
+
+
+@pytest.mark.parametrize("key", ["threats", "vulnerabilities", "compliance"])
+def test_a_list_holds_the_rows_of_the_raw_dedup_idiom(admin: Site, key: str) -> None:
+    from threatlake.web.views.findings import KINDS
+
+    kind = KINDS[key]
+    newest = admin.store.execute(NEWEST_OF_KIND, [kind.event_type]).to_pylist()
+    response = admin.client.get(f"{kind.path}.json", params={**ALL_TIME, "size": "1000"})
+    listed = orjson.loads(response.content)["records"]
+    fields = ("finding.id", "finding.title", "dt.security.risk.level")
+    assert sorted(tuple(row[f] for f in fields) for row in listed) == sorted(
+        tuple(row[f] for f in fields) for row in newest
+    )
+    tree = admin.html(kind.path, **ALL_TIME)
+    risks = {row["dt.security.risk.level"] for row in newest}
+    assert _facet(tree, "risk") == {
+        risk: sum(1 for row in newest if row["dt.security.risk.level"] == risk) for risk in risks if risk
+    }
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"risk": "HIGH"}, {"provider": "Amazon GuardDuty", "not_region": "x"}]
+)
+def test_facets_are_the_same_counted_by_combination_or_by_value(
+    admin: Site, monkeypatch: pytest.MonkeyPatch, params: dict[str, str]
+) -> None:
+    from threatlake.web.views import findings
+
+    def facets() -> list[str]:
+        tree = admin.html("/vulnerabilities", **ALL_TIME, **params)
+        return [node.html or "" for node in tree.css("[data-facet]")] + [
+            tree.css_first("[data-total]").text()
+        ]
+
+    combined = facets()
+    monkeypatch.setattr(findings, "_COMBINATIONS", 1)  # every combination query is "truncated": by value
+    assert facets() == combined

@@ -33,3 +33,17 @@ def test_home_counts_each_finding_once_at_its_newest_risk(admin: Site) -> None:
     shown = [unquote(node.attributes["href"] or "") for node in tree.css("#newest-critical a")]
     assert len(shown) == min(10, len(critical)) > 0
     assert {href.removeprefix("/threats/") for href in shown} <= critical
+
+
+def test_ingest_health_shows_the_demo_connection_from_its_stored_events(admin: Site) -> None:
+    stored = (
+        admin.store.execute("select count(*) from events where \"dt.ingest.connection\" = 'samples'")
+        .column(0)[0]
+        .as_py()
+    )
+    tree = admin.html("/", **ALL_TIME)
+    row = next(row for row in tree.css("#ingest-health tbody tr") if row.css_first("th").text() == "samples")
+    integration, last_seen, _, received = (cell.text(strip=True) for cell in row.css("td"))
+    assert integration == "demo data"
+    assert last_seen not in ("", "never", "—")
+    assert int(received.replace(",", "")) == stored > 0

@@ -29,6 +29,7 @@ READ_SETTINGS: dict[str, Any] = {
     "output_format_arrow_string_as_string": 1,
     "output_format_arrow_low_cardinality_as_dictionary": 0,
     "enable_named_columns_in_function_tuple": 1,  # ``tuple(v AS name)``: DQL records
+    "prefer_column_name_to_alias": 1,  # ``WHERE "a"`` reads column a, not a projection named a (SQL's rule)
 }
 _TIMEOUT_CODE = "Code: 159."
 

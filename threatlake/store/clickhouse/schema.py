@@ -9,13 +9,26 @@ a view keeping the newest row per finding key (``LIMIT 1 BY``: exact, whatever t
 ``buckets`` names the buckets. Every column keeps the catalogue's name and its type from
 ``CLICKHOUSE_STORAGE_TYPES``, so compiled DQL reads both stores alike. Names are quoted by sqlglot; the
 engine clauses, which sqlglot has no nodes for, are fixed text over names we own.
+
+``plan(Target(database, cluster))`` renders it all as migrations (``store/migrations.py``), single-node or,
+with a cluster name, as cluster DDL: every statement ``ON CLUSTER``; ``events`` becomes a
+``ReplicatedReplacingMergeTree`` table ``events_local`` on every shard under a ``Distributed`` table
+``events`` sharded by a hash of the finding id (a finding's versions, and every copy of an event, share a
+shard, so ``FINAL`` and ``LIMIT 1 BY`` stay exact per shard); the small tables (``buckets``, ``triage``,
+``threatlake_migrations``) are replicated whole to every node (one Keeper path without ``{shard}``), so a
+query on any node reads and joins them locally; ``latest`` stays a view, over the ``Distributed`` table.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from sqlglot import exp
 
-from threatlake.model.fields import CLICKHOUSE_STORAGE_TYPES, FieldType
+from threatlake.errors import StoreError
+from threatlake.model.fields import ABSENT_ARRAYS, CLICKHOUSE_STORAGE_TYPES, FieldType
+from threatlake.store.migrations import MIGRATIONS, Migration, check_plan
 from threatlake.store.schema import (
     BUCKETS,
     COLUMNS,
@@ -28,11 +41,25 @@ from threatlake.store.schema import (
     ZSTD_COLUMNS,
 )
 
-__all__ = ["PHYSICAL", "RETENTION", "ddl", "quoted"]
+__all__ = [
+    "ABSENT_ARRAYS",
+    "ARRAY_COLUMNS",
+    "LOCAL",
+    "PHYSICAL",
+    "RETENTION",
+    "Target",
+    "bootstrap",
+    "plan",
+    "quoted",
+]
 
 #: The column holding each row's bucket retention (filled on insert; the TTL and partition key read it).
 RETENTION = "retention_days"
 _NEVER = "toDateTime64('2105-12-31 00:00:00', 6)"  # a row with no time at all is never expired by TTL
+
+
+#: The array columns (ClickHouse stores an absent one as ``[]``; ``ABSENT_ARRAYS`` names them per row).
+ARRAY_COLUMNS = tuple(col.name for col in COLUMNS if col.type is FieldType.STRING_ARRAY)
 
 
 def _nested_clashes() -> dict[str, str]:
@@ -64,8 +91,8 @@ def _type(name: str) -> str:
     raise KeyError(name)
 
 
-def _columns(name: str) -> list[str]:
-    codec = " CODEC(ZSTD(3))" if name in ZSTD_COLUMNS else ""
+def _columns(name: str, *, codecs: bool = True) -> list[str]:
+    codec = " CODEC(ZSTD(3))" if codecs and name in ZSTD_COLUMNS else ""
     stored = PHYSICAL.get(name)
     if stored is None:
         return [f"{quoted(name)} {_type(name)}{codec}"]
@@ -80,44 +107,104 @@ def _arrival() -> str:
     return f"coalesce({quoted('dt.ingest.time')}, {quoted('timestamp')}, {_NEVER})"
 
 
-def _events(database: str) -> str:
-    columns = [text for col in COLUMNS if col.name != EXTRA for text in _columns(col.name)]
-    columns += [
-        f"{quoted(EXTRA)} Nullable(String) CODEC(ZSTD(3))",
+#: The suffix of a sharded table's part on each shard (``events_local`` under ``events``).
+LOCAL = "_local"
+_CLUSTER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
+#: The sharding key of ``events``: every version of a finding (and every copy of an event) on one shard.
+SHARDING_KEY = f"cityHash64(ifNull({quoted('finding.id')}, ifNull({quoted('event.id')}, '')))"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where the DDL goes: a database, on one server (``cluster`` None) or ``ON CLUSTER`` a named cluster."""
+
+    database: str
+    cluster: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.cluster is not None and not _CLUSTER.match(self.cluster):
+            raise StoreError(
+                f"cluster {self.cluster[:100]!r}: a cluster name (as in the servers' remote_servers) is 1 to "
+                "100 letters, digits, '_', '.' or '-'"
+            )
+
+    def table(self, name: str) -> str:
+        return f"{quoted(self.database)}.{name}"
+
+    @property
+    def on(self) -> str:
+        return f" ON CLUSTER {quoted(self.cluster)}" if self.cluster else ""
+
+    def engine(self, kind: str, table: str, *, sharded: bool) -> str:
+        """``kind`` (``MergeTree``, ``ReplacingMergeTree``) here; on a cluster its replicated form, one Keeper
+        path per shard (``sharded``) or one for the whole cluster (every node holds every row)."""
+        if self.cluster is None:
+            return kind
+        shard = "{shard}/" if sharded else ""
+        return f"Replicated{kind}('/clickhouse/tables/{shard}{{database}}/{table}', '{{replica}}')"
+
+
+def _event_columns(*, codecs: bool) -> list[str]:
+    """The columns of ``events`` (the ``Distributed`` table of a cluster has the same, without codecs)."""
+    columns = [text for col in COLUMNS if col.name != EXTRA for text in _columns(col.name, codecs=codecs)]
+    return [
+        *columns,
+        f"{quoted(EXTRA)} Nullable(String){' CODEC(ZSTD(3))' if codecs else ''}",
         f"{quoted(RETENTION)} UInt16 DEFAULT 365",
-        f"INDEX id_bloom {quoted('event.id')} TYPE bloom_filter(0.01) GRANULARITY 4",
+        f"{quoted(ABSENT_ARRAYS)} Array(LowCardinality(String))",
     ]
+
+
+def _events(target: Target) -> str:
+    table = EVENTS + LOCAL if target.cluster else EVENTS
+    columns = _event_columns(codecs=True)
+    columns.append(f"INDEX id_bloom {quoted('event.id')} TYPE bloom_filter(0.01) GRANULARITY 4")
     day = f"toStartOfDay(ifNull({quoted('timestamp')}, toDateTime64(0, 6)))"
     order = ", ".join([_key("dt.system.bucket"), _key("event.type"), day, _key("event.id")])
+    # replicated tables deduplicate inserts by themselves (replicated_deduplication_window)
+    window = "" if target.cluster else ", non_replicated_deduplication_window = 1000"
     return (
-        f"CREATE TABLE IF NOT EXISTS {quoted(database)}.{EVENTS} (\n  "
+        f"CREATE TABLE IF NOT EXISTS {target.table(table)}{target.on} (\n  "
         + ",\n  ".join(columns)
-        + f"\n) ENGINE = ReplacingMergeTree\nPARTITION BY ({quoted(RETENTION)}, toYYYYMM({_arrival()}))"
+        + f"\n) ENGINE = {target.engine('ReplacingMergeTree', table, sharded=True)}"
+        f"\nPARTITION BY ({quoted(RETENTION)}, toYYYYMM({_arrival()}))"
         f"\nORDER BY ({order})"
         f"\nTTL toDateTime({_arrival()}) + toIntervalDay({quoted(RETENTION)})"
-        "\nSETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000"
+        f"\nSETTINGS ttl_only_drop_parts = 1{window}"
     )
 
 
-def _latest(database: str) -> str:
+def _distributed_events(target: Target) -> str:
+    """The cluster's ``events``: the same columns (no codecs or indexes: it stores nothing) over every
+    shard's ``events_local``."""
+    assert target.cluster is not None
+    return (
+        f"CREATE TABLE IF NOT EXISTS {target.table(EVENTS)}{target.on} (\n  "
+        + ",\n  ".join(_event_columns(codecs=False))
+        + f"\n) ENGINE = Distributed('{target.cluster}', '{target.database}', '{EVENTS}{LOCAL}', "
+        f"{SHARDING_KEY})"
+    )
+
+
+def _latest(target: Target) -> str:
     key = ", ".join(quoted(name) for name in LATEST_KEY)
     return (
-        f"CREATE VIEW IF NOT EXISTS {quoted(database)}.{LATEST} AS\n"
-        f"SELECT {', '.join(quoted(col.name) for col in COLUMNS)} FROM {quoted(database)}.{EVENTS} FINAL\n"
+        f"CREATE VIEW IF NOT EXISTS {target.table(LATEST)}{target.on} AS\n"
+        f"SELECT {', '.join(quoted(col.name) for col in COLUMNS)} FROM {target.table(EVENTS)} FINAL\n"
         f"ORDER BY {quoted('timestamp')} DESC NULLS LAST, {quoted('event.id')} DESC\n"
         f"LIMIT 1 BY {key}"
     )
 
 
-def _buckets(database: str) -> str:
+def _buckets(target: Target) -> str:
     return (
-        f"CREATE TABLE IF NOT EXISTS {quoted(database)}.{BUCKETS} "
+        f"CREATE TABLE IF NOT EXISTS {target.table(BUCKETS)}{target.on} "
         "(name String, retention_days UInt16, created DateTime64(6))\n"
-        "ENGINE = ReplacingMergeTree ORDER BY name"
+        f"ENGINE = {target.engine('ReplacingMergeTree', BUCKETS, sharded=False)} ORDER BY name"
     )
 
 
-def _triage(database: str) -> str:
+def _triage(target: Target) -> str:
     """The triage mirror (``fetch security.triage``): rewritten per finding by ``put_triage``."""
     types = {"VARCHAR": "String", "TIMESTAMP": "DateTime64(6)"}
     columns = ", ".join(
@@ -125,17 +212,31 @@ def _triage(database: str) -> str:
         for name, kind in TRIAGE_COLUMNS.items()
     )
     return (
-        f"CREATE TABLE IF NOT EXISTS {quoted(database)}.{TRIAGE} ({columns})\n"
-        f"ENGINE = MergeTree ORDER BY {quoted('finding.id')}"
+        f"CREATE TABLE IF NOT EXISTS {target.table(TRIAGE)}{target.on} ({columns})\n"
+        f"ENGINE = {target.engine('MergeTree', TRIAGE, sharded=False)} ORDER BY {quoted('finding.id')}"
     )
 
 
-def ddl(database: str) -> list[str]:
-    """Every statement creating the store in ``database`` (idempotent, in order)."""
+def bootstrap(target: Target) -> list[str]:
+    """The database and the table recording migrations: created before any migration runs."""
     return [
-        f"CREATE DATABASE IF NOT EXISTS {quoted(database)}",
-        _events(database),
-        _latest(database),
-        _buckets(database),
-        _triage(database),
+        f"CREATE DATABASE IF NOT EXISTS {quoted(target.database)}{target.on}",
+        f"CREATE TABLE IF NOT EXISTS {target.table(MIGRATIONS)}{target.on} "
+        "(version UInt32, name String, applied_at DateTime64(6), checksum String)\n"
+        f"ENGINE = {target.engine('ReplacingMergeTree', MIGRATIONS, sharded=False)} ORDER BY version",
     ]
+
+
+def plan(target: Target) -> list[Migration]:
+    """Every migration of the store in ``target``, in order (each statement idempotent)."""
+    events = (_events(target), _distributed_events(target)) if target.cluster else (_events(target),)
+    return list(
+        check_plan(
+            [
+                Migration(1, "events", events),
+                Migration(2, "latest view", (_latest(target),)),
+                Migration(3, "buckets", (_buckets(target),)),
+                Migration(4, "triage mirror", (_triage(target),)),
+            ]
+        )
+    )

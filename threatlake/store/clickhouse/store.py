@@ -7,6 +7,11 @@ writer; with several writers at once they are best effort, and ``ReplacingMergeT
 that slips through (reads run with ``final = 1``, so no answer counts it). Each row carries its bucket's
 ``retention_days``; the row TTL expires it, and ``sweep_retention`` deletes expired rows at once as well
 (lightweight ``DELETE``), counting them. ``latest`` is a view (``schema.py``), exact on every read.
+
+``migrate`` applies ``schema.plan`` and records it in ``threatlake_migrations``. On a cluster (``events`` a
+``Distributed`` table, made by ``threatlake migrate --cluster NAME``) the store finds the cluster's name in
+``events``' engine: inserts wait until every shard has its rows (``insert_distributed_sync``) and deletes go
+to each shard's ``events_local`` ``ON CLUSTER``.
 """
 
 from __future__ import annotations
@@ -25,10 +30,21 @@ import pyarrow.compute as pc
 
 from threatlake.errors import StoreError
 from threatlake.model import DEFAULT_BUCKET, Event
+from threatlake.model.fields import NULL_MARK
 from threatlake.store.arrow import dedupe, to_table, triage_arrow
 from threatlake.store.clickhouse.client import Client
-from threatlake.store.clickhouse.schema import PHYSICAL, RETENTION, ddl, quoted
-from threatlake.store.protocol import Bucket, Params, TriageRow, WriteResult
+from threatlake.store.clickhouse.migrate import apply, events_engine, found_cluster
+from threatlake.store.clickhouse.schema import (
+    ABSENT_ARRAYS,
+    ARRAY_COLUMNS,
+    LOCAL,
+    PHYSICAL,
+    RETENTION,
+    Target,
+    quoted,
+)
+from threatlake.store.migrations import MigrationReport
+from threatlake.store.protocol import Bucket, Interrupt, Params, TriageRow, WriteResult
 from threatlake.store.schema import BUCKETS, EVENTS, TRIAGE
 
 __all__ = ["DIALECT", "ClickHouseStore"]
@@ -50,6 +66,38 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def absent_marker(table: pa.Table) -> pa.Array:
+    """Per row, the names of the array fields it lacks (ClickHouse keeps no null array: they read ``[]``).
+
+    Vectorised: each row's set of absent fields as a bit code, one list built per distinct code, and the
+    rows take theirs (a batch holds few shapes)."""
+    codes = pa.array([0] * table.num_rows, pa.int64())
+    for bit, name in enumerate(ARRAY_COLUMNS):
+        nulls = pc.cast(table.column(name).is_null(), pa.int64())
+        codes = pc.add(codes, pc.multiply(nulls, 1 << bit))
+    distinct = pc.unique(codes)
+    lists = [
+        [name for bit, name in enumerate(ARRAY_COLUMNS) if code >> bit & 1] for code in distinct.to_pylist()
+    ]
+    return pa.array(lists, pa.list_(pa.string())).take(pc.index_in(codes, value_set=distinct))
+
+
+def null_absent(table: pa.Table) -> pa.Table:
+    """A read's ``__null__.<name>`` columns (compiled DQL's flags, ``query/absent.py``) applied: ``name``
+    is null where its flag is true or null (an outer join's side that did not match); the flags are
+    dropped."""
+    for flag_name in [name for name in table.column_names if name.startswith(NULL_MARK)]:
+        target = flag_name.removeprefix(NULL_MARK)
+        flags = pc.fill_null(pc.cast(table.column(flag_name), pa.bool_()), True)  # null: no row matched
+        table = table.drop_columns([flag_name])
+        if target in table.column_names:
+            index = table.column_names.index(target)
+            column = table.column(index)
+            nulled = pc.if_else(flags, pa.nulls(len(column), column.type), column)
+            table = table.set_column(index, target, nulled)
+    return table
+
+
 def named(sql: str, params: Params) -> tuple[str, dict[str, Any]]:
     """``params`` by name (``p1``…): compiled DQL binds ``{pN:Type}`` to the N-th value."""
     if params is None:
@@ -65,7 +113,13 @@ class ClickHouseStore:
     dialect = DIALECT
 
     def __init__(
-        self, client: Client, database: str = "threatlake", *, name: str = "", now: datetime | None = None
+        self,
+        client: Client,
+        database: str = "threatlake",
+        *,
+        name: str = "",
+        now: datetime | None = None,
+        migrate: bool = True,
     ) -> None:
         if not _DATABASE.match(database):
             raise StoreError(f"ClickHouse database {database!r}: letters, digits and _ only")
@@ -74,10 +128,24 @@ class ClickHouseStore:
         self._client = client
         self._lock = threading.Lock()
         self._closed = False
-        for statement in ddl(database):
-            client.command(statement)
+        self._now = now
+        self.cluster = found_cluster(events_engine(client, database))
+        if migrate:
+            self.migrate()
+
+    # -- schema ------------------------------------------------------------------------------------------
+
+    def migrate(self, cluster: str | None = None) -> MigrationReport:
+        """Apply the migrations the store does not record (``cluster``: as cluster DDL; None: in the form the
+        store already has, single-node for a new one); then ensure the default bucket."""
+        with self._lock:
+            self._check_open()
+            target = Target(self.database, cluster or self.cluster)
+            outcome = apply(self._client, target, self.name)
+            self.cluster = target.cluster
         if not any(bucket.name == DEFAULT_BUCKET for bucket in self.list_buckets()):
-            self.create_bucket(DEFAULT_BUCKET, DEFAULT_RETENTION_DAYS, now=now or datetime.now(UTC))
+            self.create_bucket(DEFAULT_BUCKET, DEFAULT_RETENTION_DAYS, now=self._now or datetime.now(UTC))
+        return outcome
 
     # -- writing -----------------------------------------------------------------------------------------
 
@@ -113,10 +181,14 @@ class ClickHouseStore:
         days = [retention.get(name, DEFAULT_RETENTION_DAYS) for name in buckets]
         self._warn_expired(table, days)
         staged = table.append_column(RETENTION, pa.array(days, type=pa.uint16()))
+        staged = staged.append_column(ABSENT_ARRAYS, absent_marker(table))
         staged = staged.rename_columns([PHYSICAL.get(name, name) for name in staged.column_names])
         token = hashlib.sha256("\n".join(sorted(staged.column("event.id").to_pylist())).encode()).hexdigest()
+        settings: dict[str, Any] = {"insert_deduplication_token": token}
+        if self.cluster:  # acknowledged only once every shard holds its rows
+            settings["insert_distributed_sync"] = 1
         try:
-            self._client.insert(EVENTS, staged, {"insert_deduplication_token": token})
+            self._client.insert(EVENTS, staged, settings)
         except StoreError as error:
             raise StoreError(f"write to {self.name} failed: {error.message}", retryable=True) from None
 
@@ -137,9 +209,18 @@ class ClickHouseStore:
 
     # -- reading -----------------------------------------------------------------------------------------
 
-    def execute(self, sql: str, params: Params = None, *, timeout: float | None = None) -> pa.Table:
+    def execute(
+        self,
+        sql: str,
+        params: Params = None,
+        *,
+        timeout: float | None = None,
+        interrupt: Interrupt | None = None,
+    ) -> pa.Table:
+        """``interrupt`` is not honoured: chDB has no way to stop a running statement from another thread
+        (a cancelled query runs on to ``max_execution_time``, its answer dropped)."""
         self._check_open()
-        return self._read(sql, params, timeout=timeout)
+        return null_absent(self._read(sql, params, timeout=timeout))
 
     def _read(self, sql: str, params: Params, *, timeout: float | None = None) -> pa.Table:
         text, bound = named(sql.rstrip().rstrip(";"), params)
@@ -178,6 +259,12 @@ class ClickHouseStore:
             )
         return Bucket(name, int(retention_days), created.replace(tzinfo=UTC))
 
+    def _sharded(self, table: str) -> str:
+        """Where a mutation of ``table`` goes: itself, or on a cluster each shard's part ``ON CLUSTER``."""
+        if self.cluster is None:
+            return table
+        return f"{quoted(self.database)}.{table}{LOCAL} ON CLUSTER {quoted(self.cluster)}"
+
     def _count(self, where: str, params: Mapping[str, Any]) -> int:
         result = self._read(f"SELECT count() AS n FROM {EVENTS} WHERE {where}", params)
         return int(result.column("n")[0].as_py())
@@ -191,7 +278,7 @@ class ClickHouseStore:
                 raise StoreError(f"bucket {name!r} does not exist")
             where = f"{_BUCKET} = {{b:String}}"
             deleted = self._count(where, {"b": name})
-            self._client.command(f"DELETE FROM {EVENTS} WHERE {where}", {"b": name})
+            self._client.command(f"DELETE FROM {self._sharded(EVENTS)} WHERE {where}", {"b": name})
             self._client.command(f"DELETE FROM {BUCKETS} WHERE name = {{b:String}}", {"b": name})
         return deleted
 
@@ -206,7 +293,7 @@ class ClickHouseStore:
                 self._check_open()
                 count = self._count(where, values)
                 if count:
-                    self._client.command(f"DELETE FROM {EVENTS} WHERE {where}", values)
+                    self._client.command(f"DELETE FROM {self._sharded(EVENTS)} WHERE {where}", values)
             deleted += count
         return deleted
 

@@ -7,6 +7,7 @@ statements that write, fold ``latest`` and sweep retention, ``latest.py`` folds 
 
 from __future__ import annotations
 
+from threatlake.store.duckdb.schema import migrations_ddl, plan
 from threatlake.store.duckdb.store import (
     DEFAULT_RETENTION_DAYS,
     DIALECT,
@@ -14,5 +15,19 @@ from threatlake.store.duckdb.store import (
     MAX_RETENTION_DAYS,
     DuckDBStore,
 )
+from threatlake.store.migrations import Plan
 
-__all__ = ["DEFAULT_RETENTION_DAYS", "DIALECT", "FILE_NAME", "MAX_RETENTION_DAYS", "DuckDBStore"]
+__all__ = [
+    "DEFAULT_RETENTION_DAYS",
+    "DIALECT",
+    "FILE_NAME",
+    "MAX_RETENTION_DAYS",
+    "DuckDBStore",
+    "duckdb_plan",
+]
+
+
+def duckdb_plan(location: str, cluster: str | None) -> Plan:
+    """The DuckDB store's schema (the same wherever it lives); it has no cluster form."""
+    migrations = tuple(plan(cluster, location))
+    return Plan((migrations_ddl().sql(dialect=DIALECT),), migrations)

@@ -11,10 +11,10 @@ fold) recomputes ``latest`` from ``events`` before it serves anything.
 
 ``rewrite`` lets the latest-state idiom read ``latest``: a ``SELECT`` over ``events`` whose only filter is a
 timeframe on ``timestamp`` and that keeps the newest row per part of the finding key (``QUALIFY
-ROW_NUMBER() OVER (PARTITION BY <columns of LATEST_KEY> ORDER BY timestamp DESC) = 1``) gives the same rows
-over ``latest`` when the timeframe ends after the newest stored ``timestamp``: the newest row of a coarser
-key is the newest of the newest rows of its finer keys, and a timeframe that ends after every row only drops
-keys whose newest row starts before it.
+ROW_NUMBER() OVER (PARTITION BY <columns of LATEST_KEY> ORDER BY timestamp DESC[, event.id DESC]) = 1``,
+the id breaking ties as ``latest`` does) gives the same rows over ``latest`` when the timeframe ends after
+the newest stored ``timestamp``: the newest row of a coarser key is the newest of the newest rows of its
+finer keys, and a timeframe that ends after every row only drops keys whose newest row starts before it.
 """
 
 from __future__ import annotations
@@ -187,11 +187,10 @@ def _newest_per_key_part(qualify: exp.Expr | None) -> bool:
         return False
     order = window.args.get("order")
     keys = order.expressions if order is not None else []
-    return (
-        len(keys) == 1
-        and isinstance(keys[0].this, exp.Column)
-        and keys[0].this.name == _TIME
-        and bool(keys[0].args.get("desc"))
+    newest = [_TIME, "event.id"][: len(keys)]  # ties: the greater id, as ``latest`` keeps (fetch order)
+    return 1 <= len(keys) <= 2 and all(
+        isinstance(key.this, exp.Column) and key.this.name == name and bool(key.args.get("desc"))
+        for key, name in zip(keys, newest, strict=True)
     )
 
 

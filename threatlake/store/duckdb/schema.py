@@ -1,13 +1,25 @@
 """The stored shape (``store/schema.py``'s one description) rendered as DuckDB DDL: sqlglot trees the
-DuckDB store renders in its dialect."""
+DuckDB store renders in its dialect, numbered as migrations by ``plan`` (``store/migrations.py``)."""
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-from threatlake.store.schema import BUCKETS, COLUMNS, TRIAGE, TRIAGE_COLUMNS, ZSTD_COLUMNS, Column, identifier
+from threatlake.errors import StoreError
+from threatlake.store.migrations import MIGRATIONS, Migration, check_plan
+from threatlake.store.schema import (
+    BUCKETS,
+    COLUMNS,
+    EVENTS,
+    LATEST,
+    TRIAGE,
+    TRIAGE_COLUMNS,
+    ZSTD_COLUMNS,
+    Column,
+    identifier,
+)
 
-__all__ = ["buckets_ddl", "events_ddl", "triage_ddl"]
+__all__ = ["buckets_ddl", "events_ddl", "migrations_ddl", "plan", "triage_ddl"]
 
 
 def _column_def(name: str, sql_type: str, *constraints: exp.Expr) -> exp.ColumnDef:
@@ -58,4 +70,37 @@ def triage_ddl() -> exp.Create:
     ]
     return exp.Create(
         this=exp.Schema(this=exp.to_table(TRIAGE), expressions=definitions), kind="TABLE", exists=True
+    )
+
+
+def migrations_ddl() -> exp.Create:
+    """``threatlake_migrations``: one row per applied migration (see ``store/migrations.py``)."""
+    definitions = [
+        _column_def("version", "INTEGER", exp.PrimaryKeyColumnConstraint()),
+        _column_def("name", "VARCHAR", exp.NotNullColumnConstraint()),
+        _column_def("applied_at", "TIMESTAMP", exp.NotNullColumnConstraint()),
+        _column_def("checksum", "VARCHAR", exp.NotNullColumnConstraint()),
+    ]
+    return exp.Create(
+        this=exp.Schema(this=exp.to_table(MIGRATIONS), expressions=definitions), kind="TABLE", exists=True
+    )
+
+
+def plan(cluster: str | None = None, location: str = "") -> list[Migration]:
+    """Every migration of the DuckDB store at ``location``, rendered, in order (the same steps as
+    ClickHouse's plan); a ``cluster`` is refused: DuckDB has no cluster form."""
+    if cluster is not None:
+        raise StoreError(
+            f"--cluster {cluster}: the DuckDB store {location or 'of the data directory'} is one embedded "
+            "file on one machine; cluster DDL is for a ClickHouse store "
+            "(--store clickhouse://USER:PASS@HOST:8123/DB)"
+        )
+    steps = [
+        (1, "events", events_ddl(EVENTS, unique_id=True)),
+        (2, "latest table", events_ddl(LATEST, unique_id=False)),
+        (3, "buckets", buckets_ddl()),
+        (4, "triage mirror", triage_ddl()),
+    ]
+    return list(
+        check_plan([Migration(version, name, (tree.sql(dialect="duckdb"),)) for version, name, tree in steps])
     )

@@ -30,9 +30,11 @@ from threatlake.model import DEFAULT_BUCKET, Event
 from threatlake.store.arrow import dedupe, to_table, triage_arrow
 from threatlake.store.duckdb import statements as sql
 from threatlake.store.duckdb.latest import DEFAULT_LAG, Folder, Pending, rewrite
-from threatlake.store.duckdb.schema import buckets_ddl, events_ddl, triage_ddl
+from threatlake.store.duckdb.migrate import apply
+from threatlake.store.duckdb.schema import plan
 from threatlake.store.duckdb.statements import LOOKUP_IDS, ROW
-from threatlake.store.protocol import Bucket, Params, TriageRow, WriteResult
+from threatlake.store.migrations import MigrationReport
+from threatlake.store.protocol import Bucket, Interrupt, Params, TriageRow, WriteResult
 from threatlake.store.schema import EVENTS, LATEST
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "FILE_NAME", "DuckDBStore"]
@@ -91,6 +93,7 @@ class DuckDBStore:
         now: datetime | None = None,
         lag: float = DEFAULT_LAG,
         memory_limit: str = "",
+        migrate: bool = True,
     ) -> None:
         self.path = str(path)
         try:
@@ -105,20 +108,41 @@ class DuckDBStore:
         self._lock = threading.Lock()
         self._closed = False
         self._statements = sql.Statements(_render)
-        with self._lock:
-            for ddl in (events_ddl(EVENTS, unique_id=True), events_ddl(LATEST, unique_id=False)):
-                self._conn.execute(_render(ddl)).fetchall()
-            self._conn.execute(_render(buckets_ddl())).fetchall()
-            self._conn.execute(_render(triage_ddl())).fetchall()
-            for statement in self._statements.latest_folded():
-                self._conn.execute(statement).fetchall()
-            self._pending = Pending(folded=self._scalar(self._statements.read_latest_folded()) is True)
-            if not self._pending.folded:
-                self._rebuild_latest()
-            self._newest: datetime | None = self._scalar(self._statements.newest_latest())
+        self._now = now
+        self._pending = Pending(folded=True)  # until ``_start_locked``
+        self._newest: datetime | None = None
+        self._started = False
         self._folder = Folder(self._fold, lag)
+        if migrate:
+            try:
+                self.migrate()
+            except BaseException:
+                self.close()
+                raise
+
+    # -- schema ------------------------------------------------------------------------------------------
+
+    def migrate(self, cluster: str | None = None) -> MigrationReport:
+        """Apply the migrations the store does not record, then (once) read or rebuild its ``latest`` state
+        and ensure the default bucket. A DuckDB store has no cluster form."""
+        migrations = plan(cluster, self.path)
+        with self._lock:
+            self._check_open()
+            outcome = apply(self._conn, migrations)
+            if not self._started:
+                self._start_locked()
         if not any(bucket.name == DEFAULT_BUCKET for bucket in self.list_buckets()):
-            self.create_bucket(DEFAULT_BUCKET, DEFAULT_RETENTION_DAYS, now=now or datetime.now(UTC))
+            self.create_bucket(DEFAULT_BUCKET, DEFAULT_RETENTION_DAYS, now=self._now or datetime.now(UTC))
+        return outcome
+
+    def _start_locked(self) -> None:
+        for statement in self._statements.latest_folded():
+            self._conn.execute(statement).fetchall()
+        self._pending = Pending(folded=self._scalar(self._statements.read_latest_folded()) is True)
+        if not self._pending.folded:
+            self._rebuild_latest()
+        self._newest = self._scalar(self._statements.newest_latest())
+        self._started = True
 
     # -- writing -----------------------------------------------------------------------------------------
 
@@ -263,7 +287,14 @@ class DuckDBStore:
 
     # -- reading -----------------------------------------------------------------------------------------
 
-    def execute(self, sql: str, params: Params = None, *, timeout: float | None = None) -> pa.Table:
+    def execute(
+        self,
+        sql: str,
+        params: Params = None,
+        *,
+        timeout: float | None = None,
+        interrupt: Interrupt | None = None,
+    ) -> pa.Table:
         self._check_open()
         sql = self._for_latest(sql, params)
         cursor = self._conn.cursor()
@@ -271,15 +302,21 @@ class DuckDBStore:
         timer = threading.Timer(timeout, cursor.interrupt) if timeout is not None else None
         if timer is not None:
             timer.start()
+        if interrupt is not None:  # query:cancel stops the engine too
+            interrupt.bind(cursor.interrupt)
         try:
             bound: Any = list(params) if isinstance(params, list | tuple) else params
             relation = cursor.sql(sql, params=bound)
             return relation.to_arrow_table() if relation is not None else pa.table({})
         except duckdb.InterruptException:
+            if interrupt is not None and interrupt.stopped:
+                raise QueryTimeoutError("query interrupted: it was cancelled") from None
             raise QueryTimeoutError(f"query interrupted after the timeout of {timeout:g} seconds") from None
         except duckdb.Error as error:
             raise StoreError(f"query failed: {error}") from None
         finally:
+            if interrupt is not None:
+                interrupt.unbind()
             if timer is not None:
                 timer.cancel()
             cursor.close()
@@ -405,10 +442,10 @@ class DuckDBStore:
         self.close()
 
     @classmethod
-    def in_dir(cls, data_dir: Path | str, *, memory_limit: str = "") -> DuckDBStore:
+    def in_dir(cls, data_dir: Path | str, *, memory_limit: str = "", migrate: bool = True) -> DuckDBStore:
         directory = Path(data_dir)
         directory.mkdir(parents=True, exist_ok=True)
-        return cls(directory / FILE_NAME, memory_limit=memory_limit)
+        return cls(directory / FILE_NAME, memory_limit=memory_limit, migrate=migrate)
 
     def __repr__(self) -> str:
         return f"DuckDBStore({self.path!r})"

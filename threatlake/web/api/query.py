@@ -22,6 +22,7 @@ from threatlake.model import parse_timestamp
 from threatlake.query import verify
 from threatlake.service import query as queries
 from threatlake.service.query import QueryRequest
+from threatlake.store import Interrupt
 from threatlake.web import handoff
 from threatlake.web.body import read_json_object
 from threatlake.web.openapi import OBJECT, Operation, Schema, json_body
@@ -109,12 +110,12 @@ async def execute(request: Request) -> Response:
     )
     store = found.store
     ask = QueryRequest(text, datetime.now(UTC), start, end, records)
-    compiled = await run_in_threadpool(queries.compile, store, ask)
+    compiled = await run_in_threadpool(queries.compile, store, ask, found.compile_cache)
     queries.authorize(compiled, token.scopes)  # the scope of each data object fetched
     metrics = found.metrics
 
-    def run(timeout: float) -> bytes:
-        table, elapsed = queries.fetch(store, compiled, timeout=timeout)
+    def run(timeout: float, interrupt: Interrupt) -> bytes:
+        table, elapsed = queries.fetch(store, compiled, timeout=timeout, interrupt=interrupt)
         metrics.query_seconds.observe(elapsed)
         return serialize_result(compiled, table, max_bytes=max_bytes, execution_ms=int(elapsed * 1000))
 

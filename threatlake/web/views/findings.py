@@ -3,9 +3,9 @@
 One mechanic for the three kinds (a table entry each, ``KINDS``): the newest version of each finding of the
 kind in the timeframe, narrowed by facet values (``provider=``, ``not_provider=`` ...), a text search
 (``q=``), grouped (``group=``), sorted (``sort=-risk``), paginated (``page=``, ``size=``) — every bit of
-state in the URL. The facets' counts come from one query (``facets_query``: the facets without a chosen
-value, with the list's count), plus one per facet with a chosen value (the other facets' filters applied,
-not its own).
+state in the URL. The facets' counts come from one query (``facets_query``: the findings counted per
+combination of facet values, summed per facet here; with the list's count), plus one per facet with a
+chosen value (the other facets' filters applied, not its own).
 The triage status is Threatlake's own, joined in by finding id from ``fetch security.triage`` (the store's
 mirror of the triage state), so it filters and counts like any field; bulk changes go through
 ``threatlake.service.triage``.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,6 +52,7 @@ MAX_PAGE_SIZE, EXPORT_PAGE_SIZE, DEFAULT_PAGE_SIZE = 200, 1000, 50
 MAX_OFFSET = 10_000
 FACET_VALUES = 12
 _FACET_GROUPS = 10_000  # distinct values a facet or grouping reads before keeping the largest
+_COMBINATIONS = 10_000  # combinations of facet values counted at once (more: counted per value instead)
 
 
 def dql_string(value: str) -> str:
@@ -223,11 +225,15 @@ TRIAGE_LOOKUP = (
 )
 
 
-def list_query(kind: Kind, state: ListState, *, skip: str = "") -> str:
-    """The DQL of the list: newest version per finding, the status joined, the filters (but ``skip``'s)."""
+def list_query(kind: Kind, state: ListState, *, skip: str = "", reads: Sequence[str] | None = None) -> str:
+    """The DQL of the list: newest version per finding, the status joined, the filters (but ``skip``'s).
+
+    ``reads``: the event fields the query goes on to use (None: every field the list may read), so the
+    ranking carries only those and the filters' (each carried field costs the ranking time at 1M)."""
     lines = ["fetch security.events"]
     if not state.text:  # the fields a list reads, so the ranking below carries no raw finding
-        lines.append(f"| fields {', '.join(kind.fields())}")
+        carried = kind.fields() if reads is None else _carried(kind, state, reads)
+        lines.append(f"| fields {', '.join(carried)}")
     lines += [
         # the kind first: ranking only its events costs less than ranking every finding's newest version
         # (measured in docs/performance.md), though this way the store cannot answer from ``latest``
@@ -247,46 +253,98 @@ def list_query(kind: Kind, state: ListState, *, skip: str = "") -> str:
     return "\n".join(lines)
 
 
+def _carried(kind: Kind, state: ListState, reads: Sequence[str]) -> list[str]:
+    """What the ranking must carry: the key, the time, the kind, ``reads`` and the fields filtered on."""
+    filtered = [
+        facet.field for key in (*state.includes, *state.excludes) if (facet := kind.facet(key)) is not None
+    ]
+    named = ["finding.id", "timestamp", "event.type", *reads, *filtered]
+    return [field for field in dict.fromkeys(named) if field != STATUS.field]
+
+
 def facets_query(kind: Kind, state: ListState, facets: Sequence[Facet], *, skip: str = "") -> str:
-    """One query counting the values of every facet of ``facets`` over the list (``skip``'s own filter
-    left out): each finding becomes one ``<index>:<value>`` per facet (and ``""``, counting the findings),
-    grouped once."""
+    """One query counting the findings of the list (``skip``'s own filter left out) per combination of the
+    values of ``facets``: each facet's counts are then sums over the combinations (``_facet_counts``).
+    Grouping the findings once by every facet field costs a fraction of making one ``<facet>:<value>`` text
+    per finding and facet and grouping those (measured in docs/performance.md)."""
+    keys = ", ".join(f"f{kind.facets.index(facet)} = {facet.field}" for facet in facets)
+    by = f", by:{{{keys}}}" if keys else ""
+    reads = [facet.field for facet in facets]
+    return list_query(kind, state, skip=skip, reads=reads) + f"\n| summarize n = count(){by}"
+
+
+def _expanded_query(kind: Kind, state: ListState, facets: Sequence[Facet], *, skip: str = "") -> str:
+    """The counts of ``facets`` as ``<index>:<value>`` groups (and ``""``, the findings): for a list with
+    more combinations of facet values than a result holds (``facets_query`` then comes back truncated)."""
     items = ['""'] + [f'concat("{kind.facets.index(facet)}:", {facet.field})' for facet in facets]
     return (
-        list_query(kind, state, skip=skip)
+        list_query(kind, state, skip=skip, reads=[facet.field for facet in facets])
         + f"\n| fields facet = array({', '.join(items)})"
         + "\n| expand facet\n| summarize n = count(), by:{facet}"
     )
 
 
+def _tally(records: list[dict[str, Any]], positions: Sequence[int]) -> tuple[dict[int, Counter[str]], int]:
+    """Per facet position, the findings per value, and the findings in all, from ``facets_query``'s
+    combinations."""
+    counts: dict[int, Counter[str]] = {position: Counter() for position in positions}
+    total = 0
+    for record in records:
+        n = int(record.get("n") or 0)
+        total += n
+        for position in positions:
+            value = record.get(f"f{position}")
+            if value is not None and value != "":
+                counts[position][str(value)] += n
+    return counts, total
+
+
+def _untally(records: list[dict[str, Any]]) -> tuple[dict[int, Counter[str]], int]:
+    """The same from ``_expanded_query``'s ``<index>:<value>`` groups."""
+    counts: dict[int, Counter[str]] = {}
+    total = 0
+    for record in records:
+        key, n = str(record.get("facet") or ""), int(record.get("n") or 0)
+        position, _, value = key.partition(":")
+        if not key:
+            total = n
+        elif value and position.isdigit():
+            counts.setdefault(int(position), Counter())[value] += n
+    return counts, total
+
+
+async def _counted(
+    request: Request, kind: Kind, state: ListState, facets: Sequence[Facet], skip: str = ""
+) -> tuple[dict[int, Counter[str]], int]:
+    timeframe = request.state.timeframe
+    text = facets_query(kind, state, facets, skip=skip)
+    result = await platform.run_query(request, text, timeframe, max_records=_COMBINATIONS)
+    if len(result.records) < _COMBINATIONS:
+        return _tally(result.records, [kind.facets.index(facet) for facet in facets])
+    text = _expanded_query(kind, state, facets, skip=skip)  # too many combinations for one result
+    return _untally((await platform.run_query(request, text, timeframe, max_records=_FACET_GROUPS)).records)
+
+
 async def _facet_counts(request: Request, kind: Kind, state: ListState) -> tuple[list[dict[str, Any]], int]:
     """Every facet's counts and the number of findings: one query for the facets without a chosen value
     (they share the list's filters), one more for each facet with one (its counts leave its filter out)."""
-    timeframe = request.state.timeframe
     shared = [facet for facet in kind.facets if not state.includes.get(facet.key)]
     own = [facet for facet in kind.facets if state.includes.get(facet.key)]
-    texts = [facets_query(kind, state, shared)]
-    texts += [facets_query(kind, state, [facet], skip=facet.key) for facet in own]
     results = await asyncio.gather(
-        *(platform.run_query(request, text, timeframe, max_records=_FACET_GROUPS) for text in texts)
+        _counted(request, kind, state, shared),
+        *(_counted(request, kind, state, [facet], facet.key) for facet in own),
     )
-    found: dict[int, list[tuple[int, str]]] = {}
-    total = 0
-    for number, result in enumerate(results):
-        for record in result.records:
-            key, count = str(record.get("facet") or ""), int(record.get("n") or 0)
-            position, _, value = key.partition(":")
-            if not key:
-                total = count if number == 0 else total
-            elif value and position.isdigit():
-                found.setdefault(int(position), []).append((count, value))
+    found: dict[int, Counter[str]] = {}
+    for counts, _ in results:
+        found.update(counts)
+    total = results[0][1]
     facets = []
     for number, facet in enumerate(kind.facets):
-        pairs = sorted(found.get(number, []), key=lambda pair: (-pair[0], pair[1]))[:FACET_VALUES]
+        pairs = sorted(found.get(number, Counter()).items(), key=lambda pair: (-pair[1], pair[0]))
         facets.append(
             {
                 "facet": facet,
-                "counts": [{"value": value, "count": count} for count, value in pairs],
+                "counts": [{"value": value, "count": count} for value, count in pairs[:FACET_VALUES]],
                 "chosen": state.includes.get(facet.key, []),
                 "excluded": state.excludes.get(facet.key, []),
             }
@@ -298,12 +356,11 @@ async def _rows(request: Request, kind: Kind, state: ListState) -> tuple[list[di
     """The page's rows (or groups), how many groups there are (0 ungrouped: the facets count findings),
     and the DQL."""
     timeframe = request.state.timeframe
-    base = list_query(kind, state)
     order = "desc" if state.descending else "asc"
     if state.group:
         _, field = GROUPS[state.group]
         text = (
-            base
+            list_query(kind, state, reads=[field, "dt.security.risk.score", "object.name"])
             + "\n| summarize findings = count(), risk = max(dt.security.risk.score),"
             + f" latest = max(timestamp), name = takeAny(object.name), by:{{key = {field}}}"
         )
@@ -313,6 +370,7 @@ async def _rows(request: Request, kind: Kind, state: ListState) -> tuple[list[di
     end = state.page * state.size
     shown = ", ".join(dict.fromkeys(["finding.id", *kind.columns, "triage.status", SORTS[state.sort]]))
     # only the shown fields are sorted and read: a row of every field would carry each raw finding
+    base = list_query(kind, state, reads=[*kind.columns, SORTS[state.sort]])
     text = f"{base}\n| fields {shown}\n| sort {SORTS[state.sort]} {order}, finding.id asc\n| limit {end}"
     rows = await platform.run_query(request, text, timeframe, max_records=end)
     return rows.records[end - state.size :], 0, text
@@ -372,7 +430,7 @@ async def bulk(request: Request) -> Response:
     status = str(data.get("status") or "")
     if status not in STATUSES:
         raise RequestError(f"'status' must be one of {', '.join(STATUSES)}", {"field": "status"})
-    text = list_query(kind, state) + f"\n| fields finding.id\n| limit {MAX_BULK + 1}"
+    text = list_query(kind, state, reads=[]) + f"\n| fields finding.id\n| limit {MAX_BULK + 1}"
     result = await platform.run_query(request, text, request.state.timeframe, max_records=MAX_BULK + 1)
     ids = [str(record["finding.id"]) for record in result.records if record.get("finding.id")]
     if len(ids) > MAX_BULK:

@@ -21,14 +21,17 @@ from threatlake.aws.setup import check_region, ingest_url, setup_commands, warni
 from threatlake.errors import QueryError
 from threatlake.service import access
 from threatlake.service import query as queries
+from threatlake.service.demo import DEMO_CONNECTION
 from threatlake.state import State
 from threatlake.state.connections import ConnectionRecord
 from threatlake.state.users import UserRecord
+from threatlake.store import Interrupt
 from threatlake.web.services import services
 from threatlake.web.views.session import Throttle, Viewer
 from threatlake.web.views.timeframe import Timeframe
 
 __all__ = [
+    "DEMO_CONNECTION",
     "SESSION_TTL",
     "NewConnection",
     "QueryResult",
@@ -171,18 +174,23 @@ async def run_query(
     found = services(request)
     config = found.config
     records = min(max_records or config.max_result_records, config.result_records_limit)
-    ask = queries.QueryRequest(text, datetime.now(UTC), timeframe.start, timeframe.end, records)
+    now = timeframe.now or datetime.now(UTC)  # the page's own: the same offsets each time (compile cache)
+    ask = queries.QueryRequest(text, now, timeframe.start, timeframe.end, records)
     owner = (
         "user:" + str(getattr(request.state.viewer, "name", ""))
         if hasattr(request.state, "viewer")
         else "page"
     )
     async with _limiter(request):
-        compiled = await run_in_threadpool(queries.compile, found.store, ask)
+        compiled = await run_in_threadpool(queries.compile, found.store, ask, found.compile_cache)
 
-        def run(timeout: float) -> bytes:
+        def run(timeout: float, interrupt: Interrupt) -> bytes:
             result = queries.execute(
-                found.store, compiled, timeout=timeout, observe=found.metrics.query_seconds.observe
+                found.store,
+                compiled,
+                timeout=timeout,
+                observe=found.metrics.query_seconds.observe,
+                interrupt=interrupt,
             )
             return orjson.dumps(result)
 

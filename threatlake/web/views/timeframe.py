@@ -43,6 +43,7 @@ class Timeframe:
     to_text: str
     start: datetime
     end: datetime
+    now: datetime | None = None  # the moment the texts were resolved at
 
     @property
     def preset(self) -> str:
@@ -100,4 +101,4 @@ def parse_timeframe(params: Mapping[str, str], now: datetime, default_from: str 
         raise RequestError(
             f"the timeframe must start before it ends ({from_text} … {to_text})", {"field": "from"}
         )
-    return Timeframe(from_text, to_text, start, end)
+    return Timeframe(from_text, to_text, start, end, now)
