@@ -58,8 +58,8 @@ def _templates(pascal: bool) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def corpus(count: int, pascal: bool = False, first: int = 0) -> bytes:
-    templates = _templates(pascal)
+def corpus(count: int, pascal: bool = False, first: int = 0, only: str | None = None) -> bytes:
+    templates = [entry for entry in _templates(pascal) if only is None or entry[0] == only]
     lines = []
     for index in range(first, first + count):
         name, raw = templates[index % len(templates)]
@@ -122,21 +122,37 @@ def main() -> None:
     if args.rss:
         _rss([int(size) for size in args.rss.split(",")], args.code, args.rss_mode)
         return
-    data = corpus(args.findings, args.pascal)
-    lines = data.split(b"\n")
     ctx = IngestContext(received_at=datetime(2027, 1, 1, tzinfo=UTC))
+    for only in (None, "guardduty", "securityhub"):
+        _source(corpus(args.findings, args.pascal, only=only), only or "mixed", ctx, args.repeat)
+    _depth_check(corpus(args.findings, args.pascal).split(b"\n"), args.max_depth, args.repeat)
 
-    decode_only = _best(args.repeat, lambda: [orjson.loads(line) for line in lines])
-    batch = map_bytes(data, ctx)
-    assert not batch.rejections, batch.rejections[:3]
-    full = _best(args.repeat, lambda: map_bytes(data, ctx))
 
-    n = batch.findings
-    print(f"corpus: {n} findings, {len(batch.events)} events, {len(data) / 1e6:.1f} MB NDJSON")
-    print(f"orjson decode only : {n / decode_only:10,.0f} findings/s")
-    print(f"decode + map       : {n / full:10,.0f} findings/s  ({len(batch.events) / full:,.0f} events/s)")
-    print(f"ratio (map/decode) : {decode_only / full:10.2f}")
-    _depth_check(lines, args.max_depth, args.repeat)
+def _source(data: bytes, name: str, ctx: IngestContext, repeat: int) -> None:
+    """One corpus: orjson loads + dumps of every finding (the reference), decode + map on the generic path
+    (A) and with the typed decode (B), alternated ``repeat`` times; best run of each, and every run."""
+    lines = data.split(b"\n")
+    generic, typed = map_bytes(data, ctx, typed=False), map_bytes(data, ctx)
+    assert not generic.rejections and generic.events == [
+        {**event, "dt.raw_data": reference["dt.raw_data"]}
+        for event, reference in zip(typed.events, generic.events, strict=True)
+    ]
+    assert [orjson.loads(e["dt.raw_data"]) for e in typed.events] == [
+        orjson.loads(e["dt.raw_data"]) for e in generic.events
+    ]
+    runs: dict[str, list[float]] = {"reference": [], "generic": [], "typed": []}
+    for _ in range(repeat):
+        runs["reference"].append(_best(1, lambda: [orjson.dumps(orjson.loads(line)) for line in lines]))
+        runs["generic"].append(_best(1, lambda: map_bytes(data, ctx, typed=False)))
+        runs["typed"].append(_best(1, lambda: map_bytes(data, ctx)))
+    n = generic.findings
+    rate = {key: n / min(times) for key, times in runs.items()}
+    print(f"{name}: {n} findings, {len(generic.events)} events, {len(data) / 1e6:.1f} MB NDJSON")
+    for key, label in (("reference", "orjson loads+dumps"), ("generic", "A generic"), ("typed", "B typed")):
+        every = ", ".join(f"{n / t:,.0f}" for t in runs[key])
+        ratio = f"  ratio {rate[key] / rate['reference']:.2f}" if key != "reference" else ""
+        print(f"  {label:<19}: {rate[key]:10,.0f} findings/s{ratio}  (runs: {every})")
+    print(f"  typed / generic    : {rate['typed'] / rate['generic']:10.2f}x")
 
 
 def _depth_check(lines: list[bytes], budget: int, repeat: int) -> None:

@@ -102,7 +102,12 @@ def decode_body(data: bytes, content_type: str | None, content_encoding: str | N
     body = Body()
     try:
         for item in decode(
-            data, max_decompressed=inflated, max_depth=limits.max_depth, ndjson=ndjson, gzip=gzipped
+            data,
+            max_decompressed=inflated,
+            max_depth=limits.max_depth,
+            ndjson=ndjson,
+            gzip=gzipped,
+            typed=True,
         ):
             _collect(body, item, ndjson=ndjson)
     except SizeLimitError:
