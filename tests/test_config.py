@@ -26,6 +26,10 @@ def test_environment_then_overrides() -> None:
     assert (config.port, config.load_samples, config.data_dir) == (9000, False, Path("/srv/tl"))
     assert load_config({"THREATLAKE_PORT": "9000"}, port=9100).port == 9100
     assert load_config({}) == Config()
+    assert (
+        load_config({"THREATLAKE_PUBLIC_URL": "https://tl.example.com/"}).public_url
+        == "https://tl.example.com"
+    )
 
 
 @pytest.mark.parametrize(
@@ -34,6 +38,8 @@ def test_environment_then_overrides() -> None:
         ({"THREATLAKE_PORT": "0"}, "invalid value for port (THREATLAKE_PORT)"),
         ({"THREATLAKE_MAX_BODY_BYTES": "ten"}, "invalid value for max_body_bytes"),
         ({"THREATLAKE_LOAD_SAMPLES": "maybe"}, "expected true or false"),
+        ({"THREATLAKE_PUBLIC_URL": "threatlake.example.com"}, "invalid value for public_url"),
+        ({"THREATLAKE_PUBLIC_URL": "https://x.example.com/?a=1"}, "expected an http(s) URL"),
     ],
 )
 def test_invalid_values_name_the_setting(env: dict[str, str], message: str) -> None:

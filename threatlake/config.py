@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,17 @@ def _bool(text: str) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise ValueError(f"expected true or false, got {text!r}")
+
+
+def _public_url(text: str) -> str:
+    """An http(s) base URL with a host and nothing after the path (empty: none set)."""
+    stripped = text.strip().rstrip("/")
+    if not stripped:
+        return ""
+    parts = urllib.parse.urlsplit(stripped)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"expected an http(s) URL like https://threatlake.example.com, got {text!r}")
+    return stripped
 
 
 def _positive_int(text: str) -> int:
@@ -66,6 +78,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", Path, Path("./var"), "directory of the embedded store and the settings database"),
     Setting("host", str, "127.0.0.1", "address the service listens on"),
     Setting("port", _positive_int, 8080, "port the service listens on"),
+    Setting(
+        "public_url",
+        _public_url,
+        "",
+        "URL users and forwarders reach the service at, e.g. `https://threatlake.example.com` behind a load"
+        " balancer (in connection commands, permalinks and workflow links); empty: the URL a request used,"
+        " or `http://host:port`",
+    ),
     Setting(
         "store",
         str,
@@ -170,6 +190,7 @@ class Config:
     data_dir: Path = Path("./var")
     host: str = "127.0.0.1"
     port: int = 8080
+    public_url: str = ""
     store: str = "duckdb"
     state: str = "sqlite"
     store_memory_limit: str = ""

@@ -16,15 +16,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
 from tests.state.postgres import shared_server, skip_reason
-from tests.web.conftest import Server, free_port, sample_files
+from tests.web.conftest import ALL_TIME, EXECUTE, Server, free_port, sample_files
 from tests.workflows.documents import COUNT
 from threatlake.state import State, open_state
 from threatlake.workflows.document import read_document
 from threatlake.workflows.scheduler import LEASE
 
+POLL = "/platform/storage/query/v1/query:poll"
+CANCEL = "/platform/storage/query/v1/query:cancel"
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=str(skip_reason()))
 
 KEY = "S2V5LW9mLXRoZS10ZXN0cy0zMi1ieXRlcy1sb25nISE="
@@ -39,6 +42,21 @@ DAILY = COUNT + (
 
 def start_node(data_dir: Path, url: str) -> Server:
     """``threatlake serve --state URL`` on its own data directory; ready when /readyz answers."""
+    return ready(spawn_node(data_dir, url))
+
+
+TAGGED = """
+name: tagged
+endpoint: tagged
+processors:
+  - type: fieldsAdd
+    fields:
+      team: '"two-nodes"'
+"""
+
+
+def spawn_node(data_dir: Path, url: str) -> Server:
+    """``threatlake serve --state URL`` on its own data directory, started (not yet ready)."""
     port = free_port()
     log = data_dir.parent / f"{data_dir.name}.log"
     env = {**os.environ, "THREATLAKE_CREDENTIALS_KEY": KEY, "THREATLAKE_ADMIN_PASSWORD": PASSWORD}
@@ -48,8 +66,13 @@ def start_node(data_dir: Path, url: str) -> Server:
              "--port", str(port), "--no-samples"],
             stdout=subprocess.PIPE, stderr=stderr, env=env,
         )  # fmt: skip
-    server = Server(data_dir, port, process, log)
-    deadline = time.monotonic() + 60
+    return Server(data_dir, port, process, log)
+
+
+def ready(server: Server) -> Server:
+    """``server`` once it answers /readyz."""
+    process, log = server.process, server.log
+    deadline = time.monotonic() + 90
     while True:
         try:
             if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
@@ -80,11 +103,11 @@ def state(url: str, nodes_dir: Path) -> Iterator[State]:
 
 @pytest.fixture(scope="module")
 def nodes(url: str, state: State, nodes_dir: Path) -> Iterator[list[Server]]:
-    """Both nodes for the module (starting them is most of its time); the last test stops ``a``."""
+    """Both nodes for the module (starting them is most of its time); the schedule test stops one."""
     two_days_ago = datetime.now(UTC) - timedelta(days=2)
     state.workflows.put_workflow("daily", read_document(DAILY).value, two_days_ago)
-    started = [start_node(nodes_dir / "a", url)]  # the first start (the admin user) on one node alone
-    started.append(start_node(nodes_dir / "b", url))
+    # both at once on an empty state: one of them makes the first start, the other waits for it
+    started = [ready(node) for node in [spawn_node(nodes_dir / name, url) for name in ("a", "b")]]
     yield started
     for node in started:
         if node.process.returncode is None:  # not stopped by the test already
@@ -150,13 +173,83 @@ def test_tokens_and_sessions_made_on_one_node_work_on_the_other(
     assert stranger.status_code == 303 and "/login" in stranger.headers["location"]
 
 
+def test_a_query_started_on_one_node_is_polled_and_cancelled_through_the_other(
+    nodes: list[Server], url: str, tmp_path: Path
+) -> None:
+    a, b = nodes
+    reader = cli_token(url, tmp_path / "cli", "storage:security.events:read")
+    query = {"query": "fetch security.events | summarize n = count()", **ALL_TIME}
+
+    def running() -> str:
+        for _ in range(20):  # answered inline when it finishes before the 0 ms wait is checked
+            started = a.client(reader).post(EXECUTE, json={**query, "requestTimeoutMilliseconds": 0})
+            assert started.status_code == 202, started.text
+            if started.json()["state"] == "RUNNING":
+                token: str = started.json()["requestToken"]
+                return token
+        raise AssertionError("every query finished inline")
+
+    token = running()
+    params = {"request-token": token, "request-timeout-milliseconds": 20_000}
+    remote = b.client(reader).get(f"{POLL}", params=params)
+    local = a.client(reader).get(f"{POLL}", params=params)
+    assert remote.status_code == local.status_code == 200, remote.text
+    assert remote.json()["state"] == "SUCCEEDED" and remote.content == local.content
+
+    token = running()
+    cancelled = b.client(reader).post(CANCEL, params={"request-token": token})
+    assert cancelled.status_code in (200, 202), cancelled.text  # 200: it had finished, answered once
+    gone = a.client(reader).get(POLL, params={"request-token": token})
+    assert gone.status_code == 410, gone.text
+
+
+def test_a_pipeline_stored_through_one_node_comes_into_force_on_the_other(
+    nodes: list[Server], url: str, tmp_path: Path
+) -> None:
+    a, b = nodes
+    admin = cli_token(url, tmp_path / "cli", "settings:write", "storage:security.events:read")
+    put = a.client(admin).put(
+        "/platform/pipelines/tagged", content=TAGGED, headers={"Content-Type": "application/yaml"}
+    )
+    assert put.status_code == 201, put.text
+    sender = cli_token(url, tmp_path / "cli", "openpipeline.events_security.custom")
+    finding = orjson.loads(sample_files()[0].read_bytes())
+    attempts = iter(range(1000))
+
+    def tagged_on_b() -> bool:
+        # a new finding each time: one b stored before it knew the pipeline would be a duplicate after
+        finding["detail"]["id"] = f"two-nodes-pipeline-{next(attempts)}"
+        sent = b.client(sender).post(
+            "/platform/ingest/custom/security.events/tagged",
+            content=orjson.dumps(finding),
+            headers={"Content-Type": "application/json"},
+        )
+        assert sent.status_code == 202, sent.text
+        found = b.client(admin).post(
+            EXECUTE, json={"query": 'fetch security.events | filter team == "two-nodes"', **ALL_TIME}
+        )
+        return bool(found.json().get("result", {}).get("records"))
+
+    wait_for(tagged_on_b, seconds=30)  # b re-reads the shared definitions every few seconds
+
+
 def test_a_schedule_runs_once_across_both_and_the_lease_moves_when_its_holder_stops(
     nodes: list[Server], state: State
 ) -> None:
-    a, b = nodes
     wait_for(lambda: state.workflows.list_executions("daily"))
-    assert holder_pid(state) == a.process.pid  # a started first and holds the lease; b waits
-    assert a.stop() == 0  # releases the lease as it stops
-    wait_for(lambda: holder_pid(state) == b.process.pid, seconds=60)  # b's next tick takes it over
+    by_pid = {node.process.pid: node for node in nodes}
+    holder = by_pid[holder_pid(state) or 0]  # one node holds the lease; the other waits
+    (other,) = [node for node in nodes if node is not holder]
+    assert holder.stop() == 0  # releases the lease as it stops
+    wait_for(lambda: holder_pid(state) == other.process.pid, seconds=60)  # the other's next tick takes it
     runs = state.workflows.list_executions("daily")
     assert [(r["triggerType"], r["state"]) for r in runs] == [("Schedule", "SUCCESS")]  # today's slot once
+
+
+def test_both_started_at_once_and_one_made_the_first_start(nodes: list[Server], state: State) -> None:
+    for node in nodes:
+        if node.process.returncode is None:
+            assert node.stop() == 0
+    banners = [node.stdout_rest.count("Threatlake first start") for node in nodes]
+    assert sorted(banners) == [0, 1], banners  # one admin password and one ingest token, printed once
+    assert [user.name for user in state.users.list()] == ["admin"]

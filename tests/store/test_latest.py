@@ -15,9 +15,9 @@ import pytest
 from tests.store.conftest import make_event
 from threatlake.query import compile_query
 from threatlake.store import Store
-from threatlake.store import statements as statements_module
 from threatlake.store.duckdb import DuckDBStore
-from threatlake.store.latest import rewrite
+from threatlake.store.duckdb import statements as statements_module
+from threatlake.store.duckdb.latest import rewrite
 
 NOW = datetime(2025, 9, 1, tzinfo=UTC)
 FROM = datetime(2025, 8, 1, tzinfo=UTC)
@@ -174,7 +174,7 @@ def test_duplicates_of_a_large_store_are_looked_up_in_the_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(statements_module, "LOOKUP_IDS", 3)  # several lookup statements per batch
-    monkeypatch.setattr("threatlake.store.duckdb.LOOKUP_IDS", 3)
+    monkeypatch.setattr("threatlake.store.duckdb.store.LOOKUP_IDS", 3)
     with DuckDBStore(tmp_path / "db") as store:
         stored = [make_event(f"f-{number}") for number in range(5000)]
         assert store.write(stored).stored == 5000

@@ -3,7 +3,8 @@ from __future__ import annotations
 import duckdb
 
 from threatlake.model.fields import FIELDS, FieldType
-from threatlake.store.schema import COLUMNS, EVENTS, LATEST, SQL_TYPES, buckets_ddl, events_ddl
+from threatlake.store.duckdb.schema import buckets_ddl, events_ddl
+from threatlake.store.schema import COLUMNS, EVENTS, LATEST, SQL_TYPES
 
 DUCKDB_NAMES = {
     FieldType.STRING: "VARCHAR",

@@ -86,6 +86,22 @@ def test_default_endpoint_is_the_request_base_url(app: AppClient, settings: Stat
     assert response.json()["warnings"]  # http:// is refused by the template: said at once
 
 
+def test_the_public_url_setting_names_the_endpoint_behind_a_load_balancer(
+    settings: State, tmp_path: Path
+) -> None:
+    store = GatedStore()
+    store.gate.set()
+    config = Config(data_dir=tmp_path, public_url="https://threatlake.example.com")
+    with AppClient(create_app(config, store, settings)) as client:  # type: ignore[arg-type]
+        admin = headers(settings, "settings:write")
+        response = client.post(PATH, json={"integration": "amazon-guardduty", "name": "lb"}, headers=admin)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["ingestUrl"] == "https://threatlake.example.com/platform/ingest/v1/security.events"
+    assert not body["warnings"]  # https: nothing to warn about
+    assert "https://threatlake.example.com/platform/ingest/v1/security.events" in " ".join(body["commands"])
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -3,6 +3,7 @@ and the pipelines REST resource validates, stores and applies definitions."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,3 +161,39 @@ def test_lone_surrogates_in_a_definition_get_a_400_not_a_500(
     )
     assert response.status_code == 400
     assert "Unknown key" in response.json()["error"]["message"]
+
+
+def test_a_definition_stored_by_another_node_comes_into_force(tmp_path: Path) -> None:
+    """``refresher`` re-reads the repository: a pipeline put there by another node (or a file edited by
+    hand) is in force at its next turn; a broken one is refused and the pipelines in force stay."""
+    from threatlake.state import memory_state
+    from threatlake.web.api.pipelines import refresher
+
+    settings = memory_state()
+    app = create_app(Config(), open_store(tmp_path / "data"), settings)
+    found = app.state.services
+
+    async def scenario() -> tuple[bool, bool, bool]:
+        task = asyncio.create_task(refresher(found, every=0.01))
+        await asyncio.sleep(0.05)
+        before = found.pipelines.for_endpoint("vulns").name == "vulns"
+        settings.pipelines.put("vulns", PIPELINE)  # as another node's PUT does
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if found.pipelines.for_endpoint("vulns").name == "vulns":
+                break
+        after = found.pipelines.for_endpoint("vulns").name == "vulns"
+        in_force = found.pipelines
+        settings.pipelines.put("broken", "name: broken\nendpoint: x\nprocessors: [{type: nope}]\n")
+        await asyncio.sleep(0.1)
+        kept = found.pipelines is in_force
+        settings.pipelines.delete("broken")  # the refresher lives on: the repaired set comes into force
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if found.pipelines is not in_force:
+                break
+        repaired = found.pipelines is not in_force and found.pipelines.for_endpoint("vulns").name == "vulns"
+        task.cancel()
+        return before, after, kept and repaired
+
+    assert asyncio.run(scenario()) == (False, True, True)

@@ -58,3 +58,14 @@ def test_event_triggers_run_on_their_own_thread_once_per_event(tmp_path: Path, s
         assert hook.fired == len(events)
     finally:
         state.close()
+
+
+def test_environment_url_is_the_public_url_when_set(tmp_path: Path) -> None:
+    state = open_state(tmp_path)
+    try:
+        behind = engine_for(state, None, Config(public_url="https://threatlake.example.com"))
+        direct = engine_for(state, None, Config(host="10.0.0.5", port=8443))
+        assert behind.services.environment_url == "https://threatlake.example.com"
+        assert direct.services.environment_url == "http://10.0.0.5:8443"
+    finally:
+        state.close()

@@ -84,7 +84,7 @@ def _through_service(args: argparse.Namespace, config: Config, url: str) -> int:
             f"the service at {url} holds the store and sweeps it by itself every "
             f"{config.retention_sweep_seconds:g} s (retention_sweep_seconds); stop it to sweep now"
         )
-    with ServiceClient(config.data_dir, url, _SCOPES[args.action]) as client:
+    with ServiceClient(config.data_dir, url, _SCOPES[args.action], database=config.state) as client:
         if args.action == "create":
             body = orjson.dumps({"name": check_bucket_name(args.name), "retentionDays": args.retention_days})
             created = service_answer(client, client.call("POST", BUCKETS_PATH, body))

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from threatlake.cli.remote import ServiceClient
-from threatlake.config import load_config
+from threatlake.config import Config, load_config
 from threatlake.documents import load_document
 from threatlake.documents.library import (
     READ_SCOPE,
@@ -84,41 +84,40 @@ class DocumentCommand:
             name = args.name or (Path(args.file).stem if args.file != "-" else "")
             if not name:
                 raise ConfigError("give the document a name with --name when it comes from stdin")
-            print(self._import(config.data_dir, url, name, content))
+            print(self._import(config, url, name, content))
         elif args.action == "export":
             sys.stdout.write(
-                orjson.dumps(self._export(config.data_dir, url, args.id), option=orjson.OPT_INDENT_2).decode()
-                + "\n"
+                orjson.dumps(self._export(config, url, args.id), option=orjson.OPT_INDENT_2).decode() + "\n"
             )
         else:
-            for line in self._list(config.data_dir, url):
+            for line in self._list(config, url):
                 print(orjson.dumps(line).decode())
         return 0
 
-    def _import(self, data_dir: Path, url: str | None, name: str, content: bytes) -> str:
+    def _import(self, config: Config, url: str | None, name: str, content: bytes) -> str:
         parsed = load_document(content, f"file for {self.document_type} {name!r}")
         if url is not None:
             body = orjson.dumps({"name": name, "type": self.document_type, "content": parsed})
-            return str(_call(data_dir, url, WRITE_SCOPE, "POST", BASE, body=body)["id"])
-        with _library(data_dir) as documents:
+            return str(_call(config, url, WRITE_SCOPE, "POST", BASE, body=body)["id"])
+        with _library(config) as documents:
             return documents.create(self.document_type, name, parsed, owner=_OWNER, now=datetime.now(UTC)).id
 
-    def _export(self, data_dir: Path, url: str | None, document_id: str) -> Any:
+    def _export(self, config: Config, url: str | None, document_id: str) -> Any:
         if url is not None:
-            meta = _call(data_dir, url, READ_SCOPE, "GET", f"{BASE}/{_quote(document_id)}/metadata")
+            meta = _call(config, url, READ_SCOPE, "GET", f"{BASE}/{_quote(document_id)}/metadata")
             self._check_type(meta["type"], document_id)
-            return _call(data_dir, url, READ_SCOPE, "GET", f"{BASE}/{_quote(document_id)}/content")
-        with _library(data_dir) as documents:
+            return _call(config, url, READ_SCOPE, "GET", f"{BASE}/{_quote(document_id)}/content")
+        with _library(config) as documents:
             record = documents.get(document_id)
             self._check_type(record.type, document_id)
             return content_of(record)
 
-    def _list(self, data_dir: Path, url: str | None) -> list[dict[str, Any]]:
+    def _list(self, config: Config, url: str | None) -> list[dict[str, Any]]:
         if url is not None:
             query = urllib.parse.urlencode({"filter": f"type == '{self.document_type}'", "page-size": 1000})
-            found = _call(data_dir, url, READ_SCOPE, "GET", f"{BASE}?{query}")["documents"]
+            found = _call(config, url, READ_SCOPE, "GET", f"{BASE}?{query}")["documents"]
         else:
-            with _library(data_dir) as documents:
+            with _library(config) as documents:
                 found = [metadata(r) for r in documents.list(parse_filter(f"type == '{self.document_type}'"))]
         keys = ("id", "name", "version", "owner")
         return [
@@ -132,8 +131,8 @@ class DocumentCommand:
 
 
 @contextlib.contextmanager
-def _library(data_dir: Path) -> Iterator[Documents]:
-    state = open_configured_state(load_config(data_dir=data_dir))
+def _library(config: Config) -> Iterator[Documents]:
+    state = open_configured_state(config)
     try:
         yield Documents(state.documents)
     finally:
@@ -151,8 +150,8 @@ def _read(path: str) -> bytes:
         raise ConfigError(f"cannot read {path}: {error.strerror}") from None
 
 
-def _call(data_dir: Path, url: str, scope: str, method: str, path: str, *, body: bytes | None = None) -> Any:
-    with ServiceClient(data_dir, url, scope) as client:
+def _call(config: Config, url: str, scope: str, method: str, path: str, *, body: bytes | None = None) -> Any:
+    with ServiceClient(config.data_dir, url, scope, database=config.state) as client:
         status, answer = client.call(method, path, body)
     if status >= 400:
         message = answer.get("error", {}).get("message", answer) if isinstance(answer, dict) else answer

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(store, str):
         if args.action == "load":
             raise ConfigError(f"the service at {store} holds the store; stop it to load the demo data again")
-        with ServiceClient(config.data_dir, store, "settings:write") as client:
+        with ServiceClient(config.data_dir, store, "settings:write", database=config.state) as client:
             status, body = client.call("DELETE", f"{BUCKETS_PATH}/{DEMO_BUCKET}")
             removed = None if status == 404 else service_answer(client, (status, body))["deletedEvents"]
     else:

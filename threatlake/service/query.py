@@ -79,7 +79,10 @@ def compile(store: Store, request: QueryRequest) -> CompiledQuery:
 
 def authorize(compiled: CompiledQuery, scopes: tuple[str, ...] | frozenset[str]) -> None:
     """ScopeError (403) unless ``scopes`` hold the scope of every data object ``compiled`` fetches."""
-    missing = sorted({TABLE_SCOPES[t] for t in compiled.tables if t in TABLE_SCOPES} - set(scopes))
+    unscoped = sorted(t for t in compiled.tables if t not in TABLE_SCOPES)
+    if unscoped:  # a data object added to the compiler without a scope here: nobody may read it yet
+        raise ScopeError(f"No scope grants fetching {', '.join(unscoped)}")
+    missing = sorted({TABLE_SCOPES[t] for t in compiled.tables} - set(scopes))
     if missing:
         tables = ", ".join(sorted(t for t in compiled.tables if TABLE_SCOPES.get(t) in missing))
         raise ScopeError(f"Fetching {tables} needs the scope {' and '.join(repr(s) for s in missing)}")

@@ -42,6 +42,7 @@ from threatlake.state.database import BUSY_SECONDS, Database
 from threatlake.state.documents import LEGACY_FILE, DocumentRepository, MemoryDocuments, SqliteDocuments
 from threatlake.state.leases import LeaseRepository, MemoryLeases, SqliteLeases
 from threatlake.state.pipelines import FilePipelines, MemoryPipelines, PipelineRepository, SqlPipelines
+from threatlake.state.query_results import MemoryQueryResults, QueryResultRepository, SqliteQueryResults
 from threatlake.state.sessions import MemorySessions, SessionRepository, SqliteSessions
 from threatlake.state.sqlite import FILE_NAME, SqliteDatabase
 from threatlake.state.suppressions import MemorySuppressions, SqliteSuppressions, SuppressionRepository
@@ -96,6 +97,7 @@ class State:
     leases: LeaseRepository = field(metadata=_made(SqliteLeases, MemoryLeases))
     workflows: SqliteWorkflows | MemoryWorkflows = field(metadata=_made(SqliteWorkflows, MemoryWorkflows))
     pipelines: PipelineRepository = field(metadata=_made_on(_pipelines, MemoryPipelines))
+    query_results: QueryResultRepository = field(metadata=_made(SqliteQueryResults, MemoryQueryResults))
     database: Database | None = None
     created: bool = False
 

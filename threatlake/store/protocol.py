@@ -1,6 +1,6 @@
 """What every store backend offers: the one small protocol the rest of Threatlake programs against.
 
-A backend is a same-shaped module (``duckdb``) or package (``clickhouse``) registered in ``threatlake.store``.
+A backend is a same-shaped package (``duckdb``, ``clickhouse``) registered in ``threatlake.store``.
 Callers never see a database connection: they write events, run compiled SQL with bound parameters, manage
 buckets and sweep retention. ``dialect`` names the SQL dialect the query compiler must target.
 """

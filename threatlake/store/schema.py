@@ -7,7 +7,8 @@ JSON column ``extra`` holding the non-catalogue keys as an object keyed by dotte
 the same columns and holds, per ``LATEST_KEY``, the row with the greatest timestamp. Table ``buckets`` names
 the buckets and their retention. Table ``triage`` mirrors the triage state (``TRIAGE_COLUMNS``, one row per
 triaged finding; the settings state stays the source of truth) so DQL can read it (``fetch security.triage``).
-Every statement here is a sqlglot tree; backends render it in their dialect.
+Each backend renders this one description as its DDL (``store/duckdb/schema.py``,
+``store/clickhouse/schema.py``).
 """
 
 from __future__ import annotations
@@ -31,16 +32,15 @@ __all__ = [
     "TRIAGE_COLUMNS",
     "ZSTD_COLUMNS",
     "Column",
-    "buckets_ddl",
     "column",
-    "events_ddl",
     "identifier",
-    "triage_ddl",
 ]
 
 EVENTS = "events"
 LATEST = "latest"
-LATEST_STATE = "latest_state"  # one row: whether ``latest`` holds every stored event (see store/latest.py)
+LATEST_STATE = (
+    "latest_state"  # one row: whether ``latest`` holds every stored event (see store/duckdb/latest.py)
+)
 BUCKETS = "buckets"
 TRIAGE = "triage"
 EXTRA = "extra"
@@ -81,47 +81,6 @@ def column(name: str, table: str | None = None) -> exp.Column:
     return exp.Column(this=identifier(name), table=identifier(table) if table else None)
 
 
-def _column_def(name: str, sql_type: str, *constraints: exp.Expr) -> exp.ColumnDef:
-    return exp.ColumnDef(
-        this=identifier(name),
-        kind=exp.DataType.build(sql_type, dialect="duckdb"),
-        constraints=[exp.ColumnConstraint(kind=constraint) for constraint in constraints],
-    )
-
-
-def _event_column_def(col: Column, *, unique_id: bool) -> exp.ColumnDef:
-    if unique_id and col.name == "event.id":
-        return _column_def(col.name, col.sql_type, exp.PrimaryKeyColumnConstraint())
-    if col.name in ZSTD_COLUMNS:
-        # DuckDB's default string compression spends most of a commit analysing these long texts;
-        # zstd writes them several times faster and smaller. (sqlglot has no node for the clause.)
-        return _column_def(col.name, col.sql_type, exp.Var(this="USING COMPRESSION ZSTD"))
-    return _column_def(col.name, col.sql_type)
-
-
-def events_ddl(table: str, *, unique_id: bool) -> exp.Create:
-    """``CREATE TABLE IF NOT EXISTS`` for ``events`` or ``latest`` (same columns).
-
-    ``unique_id`` makes ``event.id`` the primary key (``events``); ``latest`` holds one row per finding key
-    instead, so its ids are unique by construction and it carries no index.
-    """
-    definitions = [_event_column_def(col, unique_id=unique_id) for col in COLUMNS]
-    return exp.Create(
-        this=exp.Schema(this=exp.to_table(table), expressions=definitions), kind="TABLE", exists=True
-    )
-
-
-def buckets_ddl() -> exp.Create:
-    definitions = [
-        _column_def("name", "VARCHAR", exp.PrimaryKeyColumnConstraint()),
-        _column_def("retention_days", "INTEGER", exp.NotNullColumnConstraint()),
-        _column_def("created", "TIMESTAMP", exp.NotNullColumnConstraint()),
-    ]
-    return exp.Create(
-        this=exp.Schema(this=exp.to_table(BUCKETS), expressions=definitions), kind="TABLE", exists=True
-    )
-
-
 #: The ``triage`` mirror's columns (the DQL field names of ``fetch security.triage``) and their SQL types.
 TRIAGE_COLUMNS: dict[str, str] = {
     "finding.id": "VARCHAR",
@@ -131,13 +90,3 @@ TRIAGE_COLUMNS: dict[str, str] = {
     "triage.modified": "TIMESTAMP",
     "triage.modified_by": "VARCHAR",
 }
-
-
-def triage_ddl() -> exp.Create:
-    definitions = [
-        _column_def(name, sql_type, *([exp.PrimaryKeyColumnConstraint()] if name == "finding.id" else []))
-        for name, sql_type in TRIAGE_COLUMNS.items()
-    ]
-    return exp.Create(
-        this=exp.Schema(this=exp.to_table(TRIAGE), expressions=definitions), kind="TABLE", exists=True
-    )

@@ -28,7 +28,7 @@ from threatlake.store import Store
 from threatlake.store.batch import BatchExecutor
 from threatlake.web import endpoints, errors, openapi, ops, views
 from threatlake.web.admission import Admission, AdmissionLimits
-from threatlake.web.api import buckets
+from threatlake.web.api import buckets, pipelines
 from threatlake.web.jobs import Lanes, QueryJobs
 from threatlake.web.principal import PrincipalMiddleware
 from threatlake.web.services import Services
@@ -80,11 +80,13 @@ def create_app(
         the_writer.start()
         await asyncio.to_thread(triage.sync, state, store)  # the store's triage mirror, from the state
         sweeping = asyncio.create_task(buckets.sweeper(store, config.retention_sweep_seconds))
+        refreshing = asyncio.create_task(pipelines.refresher(found))
         host.start()
         try:
             yield
         finally:
             sweeping.cancel()
+            refreshing.cancel()
             await host.stop()
             the_writer.close()
             after_write.close()  # the counters, and the event triggers' queued runs

@@ -41,6 +41,7 @@ from threatlake.errors import (
 
 __all__ = [
     "STATUS",
+    "describe",
     "error_response",
     "handle_error",
     "handle_http",
@@ -168,13 +169,19 @@ def _dumps(body: dict[str, Any]) -> bytes:
         return json.dumps(body, default=str).encode()
 
 
-async def handle_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ThreatlakeError)
+def describe(exc: ThreatlakeError) -> tuple[int, str, dict[str, Any]]:
+    """The status, the message a client may see and the details of an error."""
     status = status_of(exc)
     message = (
         exc.message if status < 500 or isinstance(exc, UnavailableError | StoreError) else "Internal error"
     )
-    response = respond(request, status, message, _details(exc))
+    return status, message, _details(exc)
+
+
+async def handle_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ThreatlakeError)
+    status, message, details = describe(exc)
+    response = respond(request, status, message, details)
     if isinstance(exc, UnavailableError):
         response.headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, StoreError) and exc.retryable:  # e.g. the settings database is locked a moment

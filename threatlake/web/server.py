@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets
 import signal
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 import uvicorn
@@ -37,10 +39,23 @@ from threatlake.web.app import create_app
 from threatlake.web.ops import JsonFormatter
 from threatlake.web.protocol import deadline_protocol
 
-__all__ = ["ADMIN_USER", "GRACEFUL_SHUTDOWN_SECONDS", "bootstrap", "load_samples", "serve"]
+__all__ = [
+    "ADMIN_USER",
+    "FIRST_START",
+    "GRACEFUL_SHUTDOWN_SECONDS",
+    "bootstrap",
+    "first_start",
+    "load_samples",
+    "serve",
+]
 
 ADMIN_USER = "admin"
 GRACEFUL_SHUTDOWN_SECONDS = 30
+#: The lease nodes starting at once on one shared state take for the first start (``first_start``).
+FIRST_START = "first-start"
+FIRST_START_WAIT_SECONDS = 120.0
+#: How long the first-start lease lives: a node that dies bootstrapping holds up the others this long.
+FIRST_START_TTL = timedelta(seconds=60)
 
 log = logging.getLogger("threatlake.server")
 
@@ -90,6 +105,30 @@ def bootstrap(state: State, config: Config, out: TextIO) -> None:
         "  more tokens:    threatlake token create --scope storage:security.events:read\n"
     )
     out.flush()
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def first_start(state: State, *, wait: float = FIRST_START_WAIT_SECONDS) -> bool:
+    """Whether this process makes the first start (no user yet). Nodes starting at once on one shared
+    state take the ``first-start`` lease: the holder bootstraps (and releases it), the others wait until
+    the admin user exists, so one admin and one set of first-start secrets are made."""
+    deadline = time.monotonic() + wait
+    while not state.users.has_users():
+        if state.leases.acquire(FIRST_START, _holder(), FIRST_START_TTL, datetime.now(UTC)):
+            if not state.users.has_users():  # made by the previous holder just before it let go
+                return True
+            state.leases.release(FIRST_START, _holder())
+            return False
+        if time.monotonic() >= deadline:
+            raise ConfigError(
+                f"another node has been making the first start for {wait:g} seconds and no admin user"
+                " exists yet; start again (a node that died holding it lets go after that time)"
+            )
+        time.sleep(0.2)
+    return False
 
 
 def load_samples(store: Store) -> WriteResult:
@@ -147,11 +186,14 @@ def serve(config: Config, *, out: TextIO = sys.stdout) -> int:
         resources.callback(store.close)
         state = open_configured_state(config)
         resources.callback(state.close)
-        if not state.users.has_users():
-            bootstrap(state, config, out)
-            if config.load_samples:
-                written = load_samples(store)
-                log.info("demo data loaded", extra={"fields": {"stored": written.stored}})
+        if first_start(state):
+            try:
+                bootstrap(state, config, out)
+                if config.load_samples:
+                    written = load_samples(store)
+                    log.info("demo data loaded", extra={"fields": {"stored": written.stored}})
+            finally:
+                state.leases.release(FIRST_START, _holder())
         app = create_app(config, store, state)
         server = _Server(
             uvicorn.Config(

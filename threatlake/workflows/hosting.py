@@ -82,7 +82,7 @@ def engine_for(state: State, store: Store | None, config: Config | None = None) 
         query=_query(store, settings) if store is not None else None,
         credentials=StateCredentials(state.credentials),
         triage=_triage(state, store),
-        environment_url=f"http://{settings.host}:{settings.port}",
+        environment_url=settings.public_url or f"http://{settings.host}:{settings.port}",
         max_records=max(settings.max_result_records, 10_000),
     )
     workflows = state.workflows

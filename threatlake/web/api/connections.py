@@ -51,7 +51,7 @@ async def create_connection(request: Request) -> Response:
         if not isinstance(body.get(field), str):
             raise RequestError(f"'{field}' must be a string", {"field": field})
     endpoint = _optional_string(body, "endpoint")
-    url = ingest_url(endpoint or str(request.base_url))
+    url = ingest_url(endpoint or services(request).config.public_url or str(request.base_url))
     region = check_region(_optional_string(body, "region"))
     state = services(request).state
     connection, token_record, token = await run_in_threadpool(

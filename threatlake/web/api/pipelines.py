@@ -4,7 +4,9 @@ A definition is sent as YAML (``application/yaml``, ``text/yaml``) or JSON (``ap
 stored as sent, so comments survive. A PUT is validated before anything is stored: an invalid definition is
 a 400 whose ``details.problems`` locate each problem (YAML line and column, key path, and the line and column
 inside a DQL expression). After a change the pipelines in force (``Services.pipelines``) are rebuilt from the
-repository, so the next ingest request runs the new definition.
+repository, so the next ingest request runs the new definition. ``refresher`` re-reads the repository every
+few seconds, so a change made through another node (a shared state) or to a file by hand is in force
+within ``REFRESH_SECONDS`` too; a definition that does not load is logged and the pipelines in force stay.
 
 The repository is ``services(request).state.pipelines``; the pipelines in force are
 ``services(request).pipelines`` (built at start-up with ``load_pipelines(repository.list())``).
@@ -12,6 +14,8 @@ The repository is ``services(request).state.pipelines``; the pipelines in force 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import orjson
@@ -19,14 +23,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from threatlake.errors import MediaTypeError, NotFoundError, RequestError
+from threatlake.errors import MediaTypeError, NotFoundError, RequestError, StoreError
 from threatlake.pipeline.definitions import NAME, PipelineDefinition, PipelineError, parse_pipeline
 from threatlake.pipeline.processors import CompiledPipeline, load_pipeline
 from threatlake.pipeline.registry import Pipelines, load_pipelines
 from threatlake.state.pipelines import PipelineRepository
 from threatlake.web.body import read_body
 from threatlake.web.openapi import ARRAY, OBJECT, Operation, path_parameter
-from threatlake.web.services import services
+from threatlake.web.services import Services, services
 
 __all__ = [
     "BASE",
@@ -38,7 +42,13 @@ __all__ = [
     "get_pipeline",
     "list_pipelines",
     "put_pipeline",
+    "refresher",
 ]
+
+log = logging.getLogger("threatlake.web")
+
+#: How often ``refresher`` re-reads the stored definitions.
+REFRESH_SECONDS = 5.0
 
 BASE = "/platform/pipelines"
 _MAX_BODY = 256 * 1024
@@ -54,6 +64,24 @@ _TYPES = (
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, media_type="application/json")
+
+
+async def refresher(found: Services, every: float = REFRESH_SECONDS) -> None:
+    """Put the stored definitions in force whenever they change (runs until cancelled)."""
+    seen = await run_in_threadpool(found.state.pipelines.list)
+    while True:
+        await asyncio.sleep(every)
+        try:
+            current = await run_in_threadpool(found.state.pipelines.list)
+            if current != seen:
+                found.pipelines = await run_in_threadpool(load_pipelines, current)
+                log.info("pipelines reloaded", extra={"fields": {"pipelines": [name for name, _ in current]}})
+        except PipelineError as error:  # e.g. a file edited by hand: keep what is in force, say why once
+            log.error("stored pipelines not loaded", extra={"fields": {"problems": str(error)[:2000]}})
+        except StoreError as error:  # the state is unreachable a moment: try again at the next turn
+            log.warning("pipelines not re-read", extra={"fields": {"error": error.message}})
+            continue
+        seen = current
 
 
 def _invalid(error: PipelineError) -> RequestError:

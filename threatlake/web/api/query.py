@@ -17,11 +17,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from threatlake.errors import QueryError, RequestError
+from threatlake.errors import QueryError, RequestError, ResultGoneError
 from threatlake.model import parse_timestamp
 from threatlake.query import verify
 from threatlake.service import query as queries
 from threatlake.service.query import QueryRequest
+from threatlake.web import handoff
 from threatlake.web.body import read_json_object
 from threatlake.web.openapi import OBJECT, Operation, Schema, json_body
 from threatlake.web.principal import caller
@@ -119,6 +120,8 @@ async def execute(request: Request) -> Response:
 
     job = jobs.start(run, token.key)
     await jobs.wait(job, wait_ms / 1000)
+    if not job.done():  # answered RUNNING: any node may be polled for it
+        await run_in_threadpool(handoff.keep, jobs, found.state.query_results, job)
     answer = jobs.response(job)
     jobs.release(job)  # answered inline: nothing to keep
     return _raw(answer, 202)
@@ -132,18 +135,31 @@ def _token(request: Request) -> str:
 
 
 async def poll(request: Request) -> Response:
-    jobs = services(request).jobs
-    job = jobs.get(_token(request))
+    found = services(request)
+    jobs, results = found.jobs, found.state.query_results
+    token = _token(request)
     wait_ms = _integer(
         request.query_params.get("request-timeout-milliseconds"), "request-timeout-milliseconds", 0
     )
-    await jobs.wait(job, min(wait_ms, 60_000) / 1000)
+    wait = min(wait_ms, 60_000) / 1000
+    try:
+        job = jobs.get(token)
+    except ResultGoneError:  # not run here: perhaps by another node of the service
+        return await handoff.remote_poll(results, token, wait)
+    await jobs.wait(job, wait)
+    if await run_in_threadpool(handoff.cancelled_elsewhere, results, jobs, job):
+        raise ResultGoneError("The query was cancelled", {"requestToken": token[:64]})
     return _raw(jobs.response(job))
 
 
 async def cancel(request: Request) -> Response:
-    jobs = services(request).jobs
-    job = jobs.cancel(_token(request))
+    found = services(request)
+    jobs, token = found.jobs, _token(request)
+    try:
+        job = jobs.cancel(token)
+    except ResultGoneError:  # not run here: perhaps by another node of the service
+        return await handoff.remote_cancel(found.state.query_results, token)
+    await run_in_threadpool(found.state.query_results.cancel, token)  # for the record other nodes read
     if job.done() and not job.future.cancelled():
         return _raw(jobs.response(job))
     return Response(status_code=202)

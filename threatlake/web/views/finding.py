@@ -92,7 +92,7 @@ async def show(request: Request) -> Response:
         "statuses": STATUSES,
         "users": [user.name for user in platform.users(request)],
         "can_write": viewer(request).can(WRITE),
-        "permalink": str(request.base_url).rstrip("/") + "/threats/" + quote(finding_id, safe=""),
+        "permalink": platform.public_base(request) + "/threats/" + quote(finding_id, safe=""),
     }
     return render(request, "finding.html", context)
 

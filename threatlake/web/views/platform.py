@@ -36,6 +36,7 @@ __all__ = [
     "create_connection",
     "delete_connection",
     "find_user",
+    "public_base",
     "run_query",
     "sign_in",
     "sign_out",
@@ -62,6 +63,11 @@ class QueryResult:
 
 def state(request: Request) -> State:
     return services(request).state
+
+
+def public_base(request: Request) -> str:
+    """The base URL users reach the service at: the ``public_url`` setting, else the request's own."""
+    return services(request).config.public_url or str(request.base_url).rstrip("/")
 
 
 # -- users and sessions ----------------------------------------------------------------------------------
@@ -135,7 +141,7 @@ class NewConnection:
 def create_connection(request: Request, name: str, integration: str, region: str | None) -> NewConnection:
     """What ``POST /platform/connections`` does: RequestError for a bad name or region, ConflictError for a
     name in use."""
-    url = ingest_url(str(request.base_url))
+    url = ingest_url(public_base(request))
     checked_region = check_region(region or None)
     connection, _, token = access.create_connection(state(request), name, integration, now=datetime.now(UTC))
     commands = setup_commands(connection.name, integration, token, url, checked_region)

@@ -4,7 +4,7 @@ One writer: every write goes through a single connection under a lock, in one tr
 returns only after ``COMMIT`` (durable). A batch is one Arrow table stored by one ``INSERT ... SELECT``: the
 primary key on ``event.id`` rejects a batch holding a stored id, and only then are the stored ids looked up
 (in the key's index for a small batch, by one semi-join for a large one) and left out. ``latest`` is folded
-after the commit, off the write (``store/latest.py``). Reads run on a cursor of their own (DuckDB's MVCC
+after the commit, off the write (``latest.py``). Reads run on a cursor of their own (DuckDB's MVCC
 gives them a consistent snapshot beside the writer).
 DuckDB lets one process at a time open a file for writing; a second process gets a retryable ``StoreError``.
 """
@@ -27,12 +27,13 @@ from sqlglot import exp
 
 from threatlake.errors import QueryTimeoutError, StoreError
 from threatlake.model import DEFAULT_BUCKET, Event
-from threatlake.store import statements as sql
 from threatlake.store.arrow import dedupe, to_table, triage_arrow
-from threatlake.store.latest import DEFAULT_LAG, Folder, Pending, rewrite
+from threatlake.store.duckdb import statements as sql
+from threatlake.store.duckdb.latest import DEFAULT_LAG, Folder, Pending, rewrite
+from threatlake.store.duckdb.schema import buckets_ddl, events_ddl, triage_ddl
+from threatlake.store.duckdb.statements import LOOKUP_IDS, ROW
 from threatlake.store.protocol import Bucket, Params, TriageRow, WriteResult
-from threatlake.store.schema import EVENTS, LATEST, buckets_ddl, events_ddl, triage_ddl
-from threatlake.store.statements import LOOKUP_IDS, ROW
+from threatlake.store.schema import EVENTS, LATEST
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "FILE_NAME", "DuckDBStore"]
 
