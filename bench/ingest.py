@@ -8,7 +8,8 @@ delivers them) into a temporary directory, and mapped once. Then, alternating th
 databases (``--stored N`` first fills each with N generated events, as ``bench/query.py`` makes them):
 
 - store write: events/s of ``Store.write`` for the mapped events (dicts → Arrow, duplicate check, insert,
-  commit; ``latest`` is folded after the write, off its path) in batches of ``--batch`` events;
+  commit; ``latest`` is folded after the write, off its path) in batches of ``--batch`` events, until
+  ``close`` (which folds what ``latest`` lacks) and, as ``acknowledged``, until the last write returned;
 - raw insert: events/s of DuckDB alone for the same rows, already in Arrow, into the same ``events`` table
   (``INSERT ... SELECT`` + ``COMMIT`` per batch); ``store write (Arrow)`` is the store's share of it without
   the dict → Arrow conversion, so the ratios say where the rest goes;
@@ -107,12 +108,18 @@ def _prepared(root: Path, name: str, stored: int, template: Path | None) -> Path
     return directory
 
 
+# Seconds of the last store write until its writes were acknowledged (before ``close`` folds ``latest``).
+_ACKNOWLEDGED: list[float] = []
+
+
 def _store_write(directory: Path, batches: list[list[Event]]) -> float:
-    """``Store.write`` per batch; the time includes ``close``, which folds what ``latest`` still lacks."""
+    """``Store.write`` per batch; the time includes ``close``, which folds what ``latest`` still lacks (the
+    time until the last write returned goes to ``_ACKNOWLEDGED``)."""
     store = open_store(directory)
     started = time.perf_counter()
     for batch in batches:
         store.write(batch)
+    _ACKNOWLEDGED.append(time.perf_counter() - started)
     store.close()
     return time.perf_counter() - started
 
@@ -150,7 +157,12 @@ def _compare(root: Path, events: list[Event], batch: int, rounds: int, stored: i
     batches = [events[offset : offset + batch] for offset in range(0, len(events), batch)]
     tables = [to_table(dedupe(part)[0]) for part in batches]
     template = _prepared(root, f"template-{batch}", stored, None) if stored else None
-    runs: dict[str, list[float]] = {"store write": [], "store write (Arrow)": [], "raw insert": []}
+    runs: dict[str, list[float]] = {
+        "store write": [],
+        "  acknowledged": [],
+        "store write (Arrow)": [],
+        "raw insert": [],
+    }
     work: dict[str, Callable[[Path], float]] = {
         "store write": lambda directory: _store_write(directory, batches),
         "store write (Arrow)": lambda directory: _store_write_arrow(directory, tables),
@@ -160,6 +172,8 @@ def _compare(root: Path, events: list[Event], batch: int, rounds: int, stored: i
         for name, run in work.items():  # alternated, so load on the machine hits all of them alike
             directory = _prepared(root, f"{name.replace(' ', '-')}-{batch}-{number}", stored, template)
             runs[name].append(len(events) / run(directory))
+            if name == "store write":  # the same run, until its last write returned (no fold at close)
+                runs["  acknowledged"].append(len(events) / _ACKNOWLEDGED.pop())
     raw = statistics.median(runs["raw insert"])
     print(f"batches of {batch:,} events, {stored:,} stored before, {rounds} rounds (median, min-max):")
     for name, rates in runs.items():
