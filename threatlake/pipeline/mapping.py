@@ -72,13 +72,11 @@ class Batch:
         self.findings += other.findings
 
 
-def map_bytes(data: bytes, ctx: IngestContext, name: str = "", *, typed: bool = True) -> Batch:
-    """Map a whole delivery (a file, a request body). ``name`` prefixes every rejection's location.
-    ``typed=False`` skips the typed decode (``sources.typed``): the same batch, but for ``dt.raw_data``,
-    then written from the decoded finding."""
+def map_bytes(data: bytes, ctx: IngestContext, name: str = "") -> Batch:
+    """Map a whole delivery (a file, a request body). ``name`` prefixes every rejection's location."""
     batch = Batch()
     try:
-        documents = list(decode(data, max_decompressed=ctx.max_decompressed, typed=typed))
+        documents = list(decode(data, max_decompressed=ctx.max_decompressed))
     except SourceError as error:
         batch.rejections.append(_rejection(error, name))
         return batch
@@ -93,7 +91,7 @@ def map_stream(
     lines, so memory is flat in its size (``sources.stream``); one JSON value whole. Together the batches
     hold what ``map_bytes`` of the joined chunks holds, except that the parts before an error of the gzip
     framing (truncated, over the limit) are kept, as any good neighbours of a bad part are."""
-    parts = decode_stream(chunks, max_decompressed=ctx.max_decompressed, part_lines=part_lines, typed=True)
+    parts = decode_stream(chunks, max_decompressed=ctx.max_decompressed, part_lines=part_lines)
     while True:
         try:
             documents = next(parts, None)
@@ -146,7 +144,7 @@ def _map_into(batch: Batch, items: Iterable[Finding | SourceError], ctx: IngestC
         except SourceError as error:
             batch.rejections.append(_rejection(error.at(item.location, "."), name))
             continue
-        raw_data = item.raw_json if item.raw_json is not None else _raw_data(item.raw)
+        raw_data = _raw_data(item.raw)
         shared = {
             "event.kind": EVENT_KIND,
             "cloud.provider": None if source.provider == Provider.CUSTOM else "aws",

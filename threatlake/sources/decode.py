@@ -16,7 +16,6 @@ import orjson
 from threatlake.errors import SizeLimitError, SourceError
 from threatlake.sources.envelope import finding_arrays
 from threatlake.sources.source import TooDeep
-from threatlake.sources.typed import typed_document
 
 __all__ = ["DEFAULT_MAX_DECOMPRESSED", "Document", "decode", "decode_lines", "ndjson_for_sure"]
 
@@ -41,7 +40,6 @@ def decode(
     max_depth: int | None = None,
     ndjson: bool | None = None,
     gzip: bool | None = None,
-    typed: bool = False,
 ) -> Iterator[Document | SourceError]:
     """Yield each JSON document of ``data``, or a located ``SourceError`` for each undecodable part.
 
@@ -50,9 +48,7 @@ def decode(
     value; None reads one value unless one of the first lines is a JSON object on its own. ``max_depth``
     bounds the nesting of every document: in an array or a batch of findings, each element too deep is
     replaced by a ``TooDeep`` (rejected alone, with its byte offset), so its neighbours go on. Errors name
-    the byte offset (``invalid JSON at byte 18: ...``). ``typed`` (for callers that map what they decode):
-    EventBridge events of ASFF findings may come as ``TypedEvent`` stand-ins (``sources.typed``), which
-    ``envelope.unwrap`` turns into the same findings.
+    the byte offset (``invalid JSON at byte 18: ...``).
     """
     if gzip or (gzip is None and data[:2] == _GZIP_MAGIC):
         data = _gunzip(data, max_decompressed)  # plain bodies are bounded by whoever read them
@@ -61,19 +57,19 @@ def decode(
     if not data.strip():
         return
     if ndjson or (ndjson is None and ndjson_for_sure(data)):
-        yield from decode_lines(_lines(data), max_depth, typed)
+        yield from decode_lines(_lines(data), max_depth)
         return
     try:
-        yield "", _loads(data, max_depth, 0, typed)
+        yield "", _loads(data, max_depth, 0)
     except SourceError as whole_error:
         if ndjson is None and _looks_like_ndjson(data):
-            yield from decode_lines(_lines(data), max_depth, typed)
+            yield from decode_lines(_lines(data), max_depth)
         else:
             yield whole_error
 
 
 def decode_lines(
-    lines: Iterable[tuple[int, int, bytes]], max_depth: int | None, typed: bool = False
+    lines: Iterable[tuple[int, int, bytes]], max_depth: int | None
 ) -> Iterator[Document | SourceError]:
     """NDJSON: each ``(line number, byte offset, line)`` decoded on its own (blank lines skipped), so a bad
     line loses only itself; located ``line N``, errors with the byte offset in the whole body."""
@@ -81,7 +77,7 @@ def decode_lines(
         if not line.strip():
             continue
         try:
-            yield f"line {number}", _loads(line, max_depth, start, typed)
+            yield f"line {number}", _loads(line, max_depth, start)
         except SourceError as error:
             yield error.at(f"line {number}")
 
@@ -93,23 +89,13 @@ def _lines(data: bytes) -> Iterator[tuple[int, int, bytes]]:
         offset += len(line) + 1
 
 
-def _loads(data: bytes, max_depth: int | None, base: int, typed: bool = False) -> Any:
+def _loads(data: bytes, max_depth: int | None, base: int) -> Any:
     """One JSON value; a SourceError naming the byte offset (``base`` + position) of what is wrong."""
-    within: bool | None = None
-    if typed:
-        # _nests_within holds for valid JSON only: when the typed decode then refuses the bytes, they go
-        # down the generic path below, which only trusts the answer once orjson has accepted them.
-        within = max_depth is None or _nests_within(data, max_depth)
-        if within and (document := typed_document(data)) is not None:
-            return document
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as error:
         raise _json_error(data, error, base) from None
-    if within is None:
-        within = max_depth is None or _nests_within(data, max_depth)
-    if not within:
-        assert max_depth is not None
+    if max_depth is not None and not _nests_within(data, max_depth):
         if type(value) is not list and not finding_arrays(value):
             raise SourceError(f"JSON nested deeper than {max_depth} levels", offset=base)
         return _pruned(value, max_depth, _Stretches(data, max_depth, base))

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from threatlake.errors import SourceError
-from threatlake.sources.source import Finding, TooDeep, TypedEvent
+from threatlake.sources.source import Finding, TooDeep
 
 __all__ = ["EVENTBRIDGE_SOURCES", "finding_arrays", "unwrap"]
 
@@ -39,9 +39,6 @@ def _unwrap(doc: Any, location: str, depth: int) -> Iterator[Finding | SourceErr
             return
         for index, item in enumerate(doc):
             yield from _unwrap(item, f"{location}[{index}]", depth + 1)
-        return
-    if type(doc) is TypedEvent:
-        yield from _typed(doc, location)
         return
     if type(doc) is TooDeep:
         yield SourceError(doc.error.reason, location or "document", offset=doc.error.offset)
@@ -109,21 +106,6 @@ def _eventbridge(doc: dict[str, Any], location: str, depth: int) -> Iterator[Fin
             yield SourceError(item.error.reason, item_where, offset=item.error.offset)
         else:
             yield SourceError(f"expected a finding object, got {type(item).__name__}", item_where)
-
-
-def _typed(event: TypedEvent, location: str) -> Iterator[Finding]:
-    """The findings of a batched EventBridge event the typed decode read, as ``_eventbridge`` yields them."""
-    where = f"{location}.detail" if location else "detail"
-    for index, (raw, raw_json) in enumerate(event.findings):
-        yield Finding(
-            raw=raw,
-            location=f"{where}.findings[{index}]",
-            source=event.source,
-            envelope_time=event.time,
-            region=event.region,
-            account=event.account,
-            raw_json=raw_json,
-        )
 
 
 def _findings_key(doc: dict[str, Any]) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any
 from threatlake.errors import SourceError
 from threatlake.model import Event
 
-__all__ = ["Finding", "Source", "TooDeep", "TypedEvent"]
+__all__ = ["Finding", "Source", "TooDeep"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +24,6 @@ class Finding:
     ``source`` is the name of the source the envelope vouches for (``"guardduty"`` for a ``GuardDuty Finding``
     event), or None for a bare finding whose format must be detected. ``location`` points at it in the input
     (``[2].detail.findings[0]``). ``envelope_time``/``region``/``account`` come from an EventBridge envelope.
-    ``raw_json`` is the finding's own bytes as received, when the typed decode (``sources.typed``) took them
-    from the input; ``raw`` then holds only the keys its mapper reads.
     """
 
     raw: dict[str, Any]
@@ -34,7 +32,6 @@ class Finding:
     envelope_time: str | None = None
     region: str | None = None
     account: str | None = None
-    raw_json: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,28 +61,3 @@ class TooDeep:
 
     def __repr__(self) -> str:
         return f"TooDeep({self.error.reason!r})"
-
-
-class TypedEvent:
-    """Stands, in a decoded document, for an EventBridge event the typed decode read (``sources.typed``):
-    its findings as (the keys the mapper reads, the finding's JSON as received) and what its envelope says.
-    ``envelope.unwrap`` turns it into the same findings, at the same locations, as the decoded event."""
-
-    __slots__ = ("account", "findings", "region", "source", "time")
-
-    def __init__(
-        self,
-        source: str,
-        findings: list[tuple[dict[str, Any], str]],
-        time: str | None,
-        region: str | None,
-        account: str | None,
-    ) -> None:
-        self.source = source
-        self.findings = findings
-        self.time = time
-        self.region = region
-        self.account = account
-
-    def __repr__(self) -> str:
-        return f"TypedEvent({self.source!r}, {len(self.findings)} findings)"

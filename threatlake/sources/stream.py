@@ -25,16 +25,12 @@ _SNIFF = 4
 
 
 def decode_stream(
-    chunks: Iterable[bytes],
-    *,
-    max_decompressed: int = DEFAULT_MAX_DECOMPRESSED,
-    part_lines: int = PART_LINES,
-    typed: bool = False,
+    chunks: Iterable[bytes], *, max_decompressed: int = DEFAULT_MAX_DECOMPRESSED, part_lines: int = PART_LINES
 ) -> Iterator[list[Document | SourceError]]:
     """Each part of the body read in ``chunks``: a list of documents and located errors, as ``decode``
     yields them (its framing sniffed the same way: gzip magic, byte order mark, NDJSON when the first line
     is an object on its own and more follows). A ``SourceError`` for the gzip framing (invalid, truncated,
-    over ``max_decompressed``) is raised after the parts read before it. ``typed`` as for ``decode``."""
+    over ``max_decompressed``) is raised after the parts read before it."""
     stream = iter(chunks)
     head = _take(stream, _SNIFF)
     plain: Iterator[bytes] = (
@@ -48,16 +44,16 @@ def decode_stream(
     first, rest = _first_line(start, plain)
     if not _ndjson_for_sure(first):
         body = first + b"".join(rest)
-        yield list(decode(body, max_decompressed=max_decompressed, gzip=False, typed=typed))
+        yield list(decode(body, max_decompressed=max_decompressed, gzip=False))
         return
     part: list[tuple[int, int, bytes]] = []
     for numbered in _numbered_lines(_chained(first, rest)):
         part.append(numbered)
         if len(part) >= part_lines:
-            yield list(decode_lines(part, None, typed))
+            yield list(decode_lines(part, None))
             part = []
     if part:
-        yield list(decode_lines(part, None, typed))
+        yield list(decode_lines(part, None))
 
 
 def _take(stream: Iterator[bytes], size: int) -> bytes:

@@ -102,12 +102,7 @@ def decode_body(data: bytes, content_type: str | None, content_encoding: str | N
     body = Body()
     try:
         for item in decode(
-            data,
-            max_decompressed=inflated,
-            max_depth=limits.max_depth,
-            ndjson=ndjson,
-            gzip=gzipped,
-            typed=True,
+            data, max_decompressed=inflated, max_depth=limits.max_depth, ndjson=ndjson, gzip=gzipped
         ):
             _collect(body, item, ndjson=ndjson)
     except SizeLimitError:
