@@ -19,7 +19,6 @@ __all__ = [
     "Event",
     "EventType",
     "Provider",
-    "content_id",
     "event_id",
     "format_timestamp",
     "in_time_range",
@@ -79,14 +78,9 @@ def event_id(event: Event, version: str | None = None) -> str:
     a finding changed without a new version time is a new event, not a silently dropped duplicate, while
     a re-delivery (another transport, another spelling, another receive time) is the same event.
     """
-    return content_id({key: value for key, value in event.items() if key not in DELIVERY_FIELDS}, version)
-
-
-def content_id(content: Event, version: str | None = None) -> str:
-    """``event_id`` of an event whose ``content`` (every field but the delivery's) is at hand: the mapping
-    stage builds it first, so it is not copied again here."""
-    values = [str(content.get(name) or "") for name in _ID_FIELDS]
+    values = [str(event.get(name) or "") for name in _ID_FIELDS]
     values.append(version or "")
+    content = {key: value for key, value in event.items() if key not in DELIVERY_FIELDS}
     values.append(orjson.dumps(content, option=orjson.OPT_SORT_KEYS, default=str).decode())
     key = "\x1f".join(values)
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()

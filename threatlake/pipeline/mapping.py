@@ -19,11 +19,10 @@ import orjson
 from threatlake.errors import SourceError
 from threatlake.model import (
     DEFAULT_BUCKET,
-    DELIVERY_FIELDS,
     EVENT_KIND,
     Event,
     Provider,
-    content_id,
+    event_id,
     format_timestamp,
     in_time_range,
     normalize_time,
@@ -148,17 +147,11 @@ def _map_into(batch: Batch, items: Iterable[Finding | SourceError], ctx: IngestC
         shared = {
             "event.kind": EVENT_KIND,
             "cloud.provider": None if source.provider == Provider.CUSTOM else "aws",
-        }
-        delivery = {
-            key: value
-            for key, value in (
-                ("dt.system.bucket", ctx.bucket),
-                ("dt.openpipeline.source", ctx.source),
-                ("dt.ingest.connection", ctx.connection),
-                ("dt.ingest.time", received),
-                ("dt.raw_data", raw_data),
-            )
-            if value
+            "dt.system.bucket": ctx.bucket,
+            "dt.openpipeline.source": ctx.source,
+            "dt.ingest.connection": ctx.connection,
+            "dt.ingest.time": received,
+            "dt.raw_data": raw_data,
         }
         envelope_time = clock.version(item.envelope_time)
         for mapped in events:
@@ -167,25 +160,21 @@ def _map_into(batch: Batch, items: Iterable[Finding | SourceError], ctx: IngestC
                 if type(written) is str:
                     mapped[key] = _normalized(written) or written  # unreadable: kept as written
             own_version = clock.version(mapped.get("finding.time.updated"))
+            mapped["timestamp"] = clock.stamp(own_version or envelope_time)
             mapped.update(shared)
             if not mapped.get("aws.region"):
                 mapped["aws.region"] = item.region
             if not mapped.get("aws.account.id"):
                 mapped["aws.account.id"] = item.account
             # Absent, never empty: drop None, "" and [] (but keep 0, 0.0 and False). None, by far the most
-            # common empty value, is ruled out first. What is left but the delivery's fields is the content.
+            # common empty value, is ruled out first.
             event = {
                 key: value
                 for key, value in mapped.items()
                 if value or (value is not None and (value is False or value == 0))
             }
-            if not DELIVERY_FIELDS.isdisjoint(event):  # a mapper's own (custom events): the delivery's win
-                event = {key: value for key, value in event.items() if key not in DELIVERY_FIELDS}
             # The finding's own version time, unclamped, and its content identify it; never a clock.
-            identity = content_id(event, own_version)
-            event["timestamp"] = clock.stamp(own_version or envelope_time)
-            event.update(delivery)
-            event["event.id"] = identity
+            event["event.id"] = event_id(event, own_version)
             events_out.append(event)
 
 
