@@ -1,14 +1,17 @@
 """Mapping throughput: decode + map findings/s on a realistic mixed corpus, against orjson decode alone.
 
     python bench/mapping.py [--findings 24000] [--repeat 3] [--pascal] [--max-depth 64]
+    python bench/mapping.py --code DIR [--findings 6000] [--repeat 3]
     python bench/mapping.py --rss 100000,400000 [--code DIR]
 
 The corpus is every fixture finding (GuardDuty camelCase, ASFF, OCSF; boto3 PascalCase GuardDuty only with
 ``--pascal``), each copied with a fresh id until ``--findings`` is reached, written as NDJSON of EventBridge
 events as the forwarder delivers them. Prints findings/s for decode alone and for decode + map (one core,
 this process) and their ratio, then the JSON depth check the ingest endpoint runs on every line
-(``max_json_depth``): the byte pre-scan against the walk over the decoded value, alternated. The figures go
-to docs/performance.md.
+(``max_json_depth``): the byte pre-scan against the walk over the decoded value, alternated. Each corpus
+(mixed, GuardDuty only, ASFF only) is measured against ``orjson.loads`` + ``orjson.dumps`` of the same
+lines in the same process. ``--code DIR`` runs another checkout's decode + map (A) alternated with this
+one's (B), each in a child process with its own reference. The figures go to docs/performance.md.
 
 ``--rss`` instead writes an NDJSON file of each size and runs ``threatlake ingest FILE`` on it into a fresh
 data directory, in a child process, printing the child's peak RSS and findings/s; ``--code DIR`` runs another
@@ -58,8 +61,8 @@ def _templates(pascal: bool) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def corpus(count: int, pascal: bool = False, first: int = 0) -> bytes:
-    templates = _templates(pascal)
+def corpus(count: int, pascal: bool = False, first: int = 0, only: str | None = None) -> bytes:
+    templates = [entry for entry in _templates(pascal) if only is None or entry[0] == only]
     lines = []
     for index in range(first, first + count):
         name, raw = templates[index % len(templates)]
@@ -110,7 +113,11 @@ def main() -> None:
     )
     parser.add_argument("--max-depth", type=int, default=64, help="the depth limit checked (max_json_depth)")
     parser.add_argument("--rss", help="comma-separated corpus sizes: peak RSS of `threatlake ingest FILE`")
-    parser.add_argument("--code", help="with --rss: the checkout whose code runs (default: this one)")
+    parser.add_argument(
+        "--code",
+        help="another checkout: with --rss, the code that runs; else decode + map with its code (A) and "
+        "this one's (B), alternated in child processes",
+    )
     parser.add_argument(
         "--rss-mode",
         choices=("ingest", "map-whole", "map-stream"),
@@ -122,21 +129,75 @@ def main() -> None:
     if args.rss:
         _rss([int(size) for size in args.rss.split(",")], args.code, args.rss_mode)
         return
-    data = corpus(args.findings, args.pascal)
-    lines = data.split(b"\n")
+    if args.code:
+        _ab(args.findings, args.pascal, args.repeat, Path(args.code).resolve())
+        return
     ctx = IngestContext(received_at=datetime(2027, 1, 1, tzinfo=UTC))
+    for only in (None, "guardduty", "securityhub"):
+        data = corpus(args.findings, args.pascal, only=only)
+        reference, full, batch = _timed(data, ctx, args.repeat)
+        n = batch.findings
+        print(f"{only or 'mixed'}: {n} findings, {len(batch.events)} events, {len(data) / 1e6:.1f} MB NDJSON")
+        print(f"  orjson loads+dumps : {n / reference:10,.0f} findings/s")
+        print(f"  decode + map       : {n / full:10,.0f} findings/s  ratio {reference / full:.2f}")
+    _depth_check(corpus(args.findings, args.pascal).split(b"\n"), args.max_depth, args.repeat)
 
-    decode_only = _best(args.repeat, lambda: [orjson.loads(line) for line in lines])
+
+def _timed(data: bytes, ctx: IngestContext, repeat: int) -> tuple[float, float, Any]:
+    """Best seconds of orjson loads + dumps of every line (the reference) and of decode + map, alternated."""
+    lines = data.split(b"\n")
     batch = map_bytes(data, ctx)
     assert not batch.rejections, batch.rejections[:3]
-    full = _best(args.repeat, lambda: map_bytes(data, ctx))
+    reference, full = [], []
+    for _ in range(repeat):
+        reference.append(_best(1, lambda: [orjson.dumps(orjson.loads(line)) for line in lines]))
+        full.append(_best(1, lambda: map_bytes(data, ctx)))
+    return min(reference), min(full), batch
 
-    n = batch.findings
-    print(f"corpus: {n} findings, {len(batch.events)} events, {len(data) / 1e6:.1f} MB NDJSON")
-    print(f"orjson decode only : {n / decode_only:10,.0f} findings/s")
-    print(f"decode + map       : {n / full:10,.0f} findings/s  ({len(batch.events) / full:,.0f} events/s)")
-    print(f"ratio (map/decode) : {decode_only / full:10.2f}")
-    _depth_check(lines, args.max_depth, args.repeat)
+
+_TIMED = """
+import sys
+from datetime import UTC, datetime
+sys.path.insert(0, sys.argv[1])
+from threatlake.pipeline.mapping import IngestContext
+sys.path.insert(0, sys.argv[2])
+from bench.mapping import _timed
+data = open(sys.argv[3], "rb").read()
+ctx = IngestContext(received_at=datetime(2027, 1, 1, tzinfo=UTC))
+reference, full, batch = _timed(data, ctx, int(sys.argv[4]))
+print(reference, full, batch.findings, len(batch.events))
+"""
+
+
+def _ab(count: int, pascal: bool, repeat: int, other: Path) -> None:
+    """Decode + map with another checkout's code (A) and this one's (B), each in a child process with its
+    own orjson reference, alternated ``repeat`` times per corpus: each ratio comes from one process."""
+    here = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory(prefix="bench-map-") as tmp:
+        for only in (None, "guardduty", "securityhub"):
+            path = Path(tmp) / "corpus.ndjson"
+            path.write_bytes(corpus(count, pascal, only=only))
+            ratios: dict[str, list[float]] = {"A": [], "B": []}
+            rates: dict[str, list[float]] = {"A": [], "B": []}
+            for _ in range(repeat):
+                for label, root in (("A", other), ("B", here)):
+                    out = subprocess.run(
+                        [sys.executable, "-c", _TIMED, str(root), str(here), str(path), "3"],
+                        capture_output=True,
+                        check=True,
+                        cwd=tmp,
+                    ).stdout.split()
+                    reference, full, findings = float(out[0]), float(out[1]), int(out[2])
+                    ratios[label].append(reference / full)
+                    rates[label].append(findings / full)
+            print(f"{only or 'mixed'} ({count} findings): decode + map findings/s (ratio to loads+dumps)")
+            for label, name in (("A", other.name), ("B", here.name)):
+                runs = ", ".join(
+                    f"{rate:,.0f} ({ratio:.2f})"
+                    for rate, ratio in zip(rates[label], ratios[label], strict=True)
+                )
+                best = f"best {max(rates[label]):,.0f}, ratio {max(ratios[label]):.2f}"
+                print(f"  {label} {name:<12}: {best}  (runs: {runs})")
 
 
 def _depth_check(lines: list[bytes], budget: int, repeat: int) -> None:
