@@ -48,9 +48,20 @@ class Interrupt:
     def stop(self) -> None:
         with self._lock:
             self.stopped = True
+        self._repeat(20)
+
+    def _repeat(self, left: int) -> None:
+        """Stop the bound statement, and again every 0.1 s while it stays bound: an engine may clear a
+        stop that came between the bind and the statement's start."""
+        with self._lock:
             how = self._how
-        if how is not None:
-            how()
+        if how is None:
+            return
+        how()
+        if left > 1:
+            timer = threading.Timer(0.1, self._repeat, (left - 1,))
+            timer.daemon = True
+            timer.start()
 
 
 @dataclass(frozen=True, slots=True)

@@ -305,6 +305,8 @@ class DuckDBStore:
         if interrupt is not None:  # query:cancel stops the engine too
             interrupt.bind(cursor.interrupt)
         try:
+            if interrupt is not None and interrupt.stopped:  # cancelled before it started: don't start
+                raise duckdb.InterruptException("cancelled")
             bound: Any = list(params) if isinstance(params, list | tuple) else params
             relation = cursor.sql(sql, params=bound)
             return relation.to_arrow_table() if relation is not None else pa.table({})
