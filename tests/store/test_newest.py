@@ -192,3 +192,15 @@ def test_a_long_backlog_folds_in_runs(tmp_path: Path, monkeypatch: pytest.Monkey
     assert {(r["finding.id"], r["object.id"], r["vulnerability.id"]): r["finding.status"] for r in rows} == {
         key: event["finding.status"] for key, event in newest.items()
     }
+
+
+def test_a_column_named_latest_does_not_keep_the_idiom_off_the_flag(tmp_path: Path) -> None:
+    """The grouped lists summarize ``latest = max(timestamp)``: the alias is no read of the table."""
+    text = IDIOM.replace("| fields event.id", "| summarize n = count(), latest = max(timestamp)")
+    compiled = compile_query(text, now=NOW, default_from=FROM, default_to=NOW)
+    with DuckDBStore(tmp_path / "db", lag=3600) as store:
+        store.write(_corpus())
+        sql = store._for_latest(compiled.sql, compiled.params)
+        assert NEWEST in sql and "ROW_NUMBER" not in sql
+        (row,) = store.execute(compiled.sql, compiled.params).to_pylist()
+        assert row["n"] == len(_window(store))

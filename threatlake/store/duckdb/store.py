@@ -354,11 +354,17 @@ class DuckDBStore:
             cursor.close()
 
     def _for_latest(self, sql: str, params: Params) -> str:
-        """``sql`` made to see every write in ``latest``, reading it for the latest-state idiom if it can."""
+        """``sql`` made to see every write in ``latest``, reading it for the latest-state idiom if it can.
+
+        The idiom is looked for first: a text naming ``latest`` may only alias a column so (``max(timestamp)
+        AS latest``), and ``rewrite`` folds what is pending before it answers, as a read of ``latest`` must.
+        """
+        rewritten = rewrite(sql, params, DIALECT, self._catch_up)
+        if rewritten is not None:
+            return rewritten
         if _MENTIONS_LATEST.search(sql) is not None:
             self._catch_up()
-            return sql
-        return rewrite(sql, params, DIALECT, self._catch_up) or sql
+        return sql
 
     def _catch_up(self) -> datetime | None:
         """Fold what is pending; the greatest ``timestamp`` in ``latest`` then."""
