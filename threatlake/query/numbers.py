@@ -158,7 +158,10 @@ def _format_timestamp(c: ExprCompiler, call: n.Call, args: list[n.Param], named:
 
 def _part(name: str) -> Emit:
     def emit(c: ExprCompiler, call: n.Call, args: list[n.Param], named: dict[str, n.Param]) -> Typed:
-        return Typed(cast(fn(name, arg(c, args[0], "timestamp").sql), "BIGINT", safe=False), LONG)
+        moment = arg(c, args[0], "timestamp").sql
+        if isinstance(moment, exp.Null):  # an untyped NULL matches several overloads (DuckDB cannot choose)
+            moment = cast(moment, "TIMESTAMP")
+        return Typed(cast(fn(name, moment), "BIGINT", safe=False), LONG)
 
     return emit
 

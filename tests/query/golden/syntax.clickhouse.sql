@@ -158,3 +158,8 @@ SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS D
 -- | fetch security.events | filter matchesValue(event.id, {"e0*", "e1*"}) | fields event.id
 SELECT "event.id" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) AND match("event.id", {p3: String}) LIMIT {p4: Int64};
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "(?:(?is)^e0.*$)|(?:(?is)^e1.*$)", 1001]
+
+-- time-part-of-null
+-- | fetch security.events | fields x = getDayOfWeek(null)
+SELECT CAST(toDayOfWeek(accurateCastOrNull(NULL, 'DateTime64(6)')) AS Nullable(Int64)) AS "x" FROM events WHERE "timestamp" >= CAST({p1: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p2: DateTime64(6)} AS DateTime64(6)) LIMIT {p3: Int64};
+-- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]

@@ -158,3 +158,8 @@ SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "ti
 -- | fetch security.events | filter matchesValue(event.id, {"e0*", "e1*"}) | fields event.id
 SELECT "event.id" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) AND REGEXP_MATCHES("event.id", $3) LIMIT $4;
 -- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", "(?:(?is)^e0.*$)|(?:(?is)^e1.*$)", 1001]
+
+-- time-part-of-null
+-- | fetch security.events | fields x = getDayOfWeek(null)
+SELECT CAST(ISODOW(TRY_CAST(NULL AS TIMESTAMP)) AS BIGINT) AS "x" FROM events WHERE "timestamp" >= CAST($1 AS TIMESTAMP) AND "timestamp" < CAST($2 AS TIMESTAMP) LIMIT $3;
+-- params: ["2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
