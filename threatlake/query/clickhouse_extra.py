@@ -94,7 +94,7 @@ class _Read:
             self.has("long"),
             _f("toString", self.get("long")),
             self.has("double"),
-            _double_text(self.get("double")),
+            _f("toString", self.get("double")),
             self.has("boolean"),
             boolean,
             fallback,
@@ -111,15 +111,16 @@ class _Read:
 
     def unwrapped(self, node: exp.Expression) -> exp.Expression:
         """``member ->> '$'``: a string's text, a scalar's JSON text, null for JSON ``null``."""
-        value = self.json()
-        is_string = exp.EQ(this=_f("JSONType", value.copy()), expression=_text("String"))
-        from_json = _f(
-            "if", is_string, _f("JSONExtractString", value.copy()), _f("nullIf", value, _text("null"))
-        )
-        return self.scalars(self.get("string"), from_json)
+        if self.column is not None:
+            return _promoted_text(exp.column(self.column, quoted=True))
+        return self.scalars(self.get("string"), _unwrapped(self.json()))
 
     def json_type(self, node: exp.Expression) -> exp.Expression:
         """``JSON_TYPE(member)`` as the dialect writes it (``UPPER(toString(JSONType(v)))``)."""
+        if self.column is not None:  # a promoted column: a string's JSON text starts with its quote
+            column = exp.column(self.column, quoted=True)
+            from_column = exp.Upper(this=_f("toString", _f("JSONType", column.copy())))
+            return _f("if", _f("startsWith", column, _text('"')), _text("STRING"), from_column)
         from_json = exp.Upper(this=_f("toString", _f("JSONType", self.json())))
         return _f(
             "multiIf",
@@ -143,11 +144,26 @@ class _Read:
         return _f("multiIf", self.has("double"), self.get("double"), self.has("long"), long, cast)
 
 
-def _double_text(value: exp.Expression) -> exp.Expression:
-    """A double's JSON text as DuckDB writes it: shortest digits, ``.0`` on an integral one (``-0.0``)."""
-    text = _f("toString", value)
-    integral = _f("match", text.copy(), _text("^-?[0-9]+$"))
-    return _f("if", integral, _f("concat", text.copy(), _text(".0")), text)
+def _unwrapped(value: exp.Expression) -> exp.Expression:
+    """``->> '$'`` of JSON text: a string's text, null for ``null``, any other value's JSON text."""
+    is_string = exp.EQ(this=_f("JSONType", value.copy()), expression=_text("String"))
+    return _f("if", is_string, _f("JSONExtractString", value.copy()), _f("nullIf", value, _text("null")))
+
+
+def _promoted_text(column: exp.Expression) -> exp.Expression:
+    """``->> '$'`` of a promoted column: a JSON string without escapes is its text between the quotes (no
+    parse); anything else as ``_unwrapped``."""
+    plain = exp.And(
+        this=_f("startsWith", column.copy(), _text('"')),
+        expression=exp.EQ(this=_f("position", column.copy(), _text("\\")), expression=exp.Literal.number(0)),
+    )
+    inner = _f(
+        "substring",
+        column.copy(),
+        exp.Literal.number(2),
+        exp.Sub(this=_f("length", column.copy()), expression=exp.Literal.number(2)),
+    )
+    return _f("if", plain, inner, _unwrapped(column))
 
 
 def _is_root(path: exp.Expression) -> bool:
@@ -165,8 +181,8 @@ def extra_reads(tree: exp.Expression, values: Sequence[object]) -> dict[int, Low
         read = _Read(PROMOTED_EXTRA.get(key))
         found[id(node)] = read.member
         parent = node.parent
-        if read.column is not None or parent is None:
-            continue  # a promoted column is narrow: the generic forms read it
+        if parent is None:
+            continue
         if isinstance(parent, exp.JSONType) and parent.this is node:
             found[id(parent)] = read.json_type
         elif (
@@ -174,6 +190,11 @@ def extra_reads(tree: exp.Expression, values: Sequence[object]) -> dict[int, Low
         ):
             found[id(parent)] = read.unwrapped
             cast = parent.parent
-            if isinstance(cast, exp.TryCast) and cast.this is parent and cast.args["to"].is_type(_T.DOUBLE):
+            if (
+                read.column is None
+                and isinstance(cast, exp.TryCast)
+                and cast.this is parent
+                and cast.args["to"].is_type(_T.DOUBLE)
+            ):
                 found[id(cast)] = read.number
     return found

@@ -7,14 +7,16 @@ before, so the two can never disagree):
 
 - ``extra_string`` ``Map(LowCardinality(String), String)``: the JSON strings, decoded;
 - ``extra_long`` ``Map(LowCardinality(String), Int64)``: the JSON integers an ``Int64`` holds;
-- ``extra_double`` ``Map(LowCardinality(String), Float64)``: the JSON numbers written as doubles (``1.5``,
-  ``10.0``, ``1e300``), which is what both engines read them as;
+- ``extra_double`` ``Map(LowCardinality(String), Float64)``: the other JSON numbers;
 - ``extra_bool`` ``Map(LowCardinality(String), Bool)``: ``true`` and ``false``.
 
 Nulls, arrays, objects and integers beyond ``Int64`` are in no map: a read finds them in ``extra``
-(``query/clickhouse_extra.py`` reads the maps first and the JSON otherwise). ClickHouse writes a member's
-raw JSON text with its numbers normalised (``10.0`` as ``10``), so which map a number belongs to is asked of
-the document itself (``JSONType(extra, key)``), only for a member that reads as an integer.
+(``query/clickhouse_extra.py`` reads the maps first and the JSON otherwise). A map gives back exactly what
+the JSON path reads: ClickHouse writes a member's raw JSON with its numbers normalised (``10.0`` as ``10``,
+``1e16`` as ``10000000000000000``), and a number goes to the map whose value prints as that text. (Asking
+the document which numbers were written as doubles, ``JSONType(extra, key)`` per member, would let
+``10.0`` read as DuckDB reads it, but parses the document again for every member: it tripled the fill's
+cost, ``bench/extra.py``.)
 
 A *promoted* key (``PROMOTED_EXTRA``: key → column) gets a ``Nullable(String)`` column of its own holding the
 member's JSON text, materialized from the maps (the JSON text for a member no map holds), so a query naming
@@ -38,10 +40,8 @@ __all__ = ["MAP_COLUMNS", "PROMOTED_COLUMNS", "VERSION", "migration"]
 
 VERSION = 6
 _KEY = "LowCardinality(String)"
-_DOC = "ifNull(extra, '')"
 #: ``extra``'s top-level members, key → raw JSON text (as ClickHouse writes it), ``{}`` without any.
-_MEMBERS = f"CAST(JSONExtractKeysAndValuesRaw({_DOC}) AS Map({_KEY}, String))"
-_INTEGRAL = "JSONType(v) IN ('Int64', 'UInt64')"
+_MEMBERS = f"CAST(JSONExtractKeysAndValuesRaw(ifNull(extra, '')) AS Map({_KEY}, String))"
 
 
 def _kept(test: str, value: str) -> str:
@@ -49,17 +49,15 @@ def _kept(test: str, value: str) -> str:
     return f"mapApply((k, v) -> (k, {value}), mapFilter((k, v) -> {test}, {_MEMBERS}))"
 
 
-#: kind → (the map's value type, its fill).
+#: kind → (the map's value type, its fill). A number goes in when its text is the text of the map's value,
+#: so the map gives back exactly what ``JSONExtractRaw`` reads (``-0`` stays out of ``extra_long``).
 _FILLS = {
     "string": ("String", _kept("JSONType(v) = 'String'", "JSONExtractString(v)")),
-    "long": ("Int64", _kept(f"JSONType(v) = 'Int64' AND JSONType({_DOC}, k) = 'Int64'", "JSONExtractInt(v)")),
-    "double": (
-        "Float64",
-        _kept(
-            f"JSONType(v) = 'Double' OR ({_INTEGRAL} AND JSONType({_DOC}, k) = 'Double')",
-            "toFloat64(v)",
-        ),
+    "long": (
+        "Int64",
+        _kept("JSONType(v) = 'Int64' AND toString(JSONExtractInt(v)) = v", "JSONExtractInt(v)"),
     ),
+    "double": ("Float64", _kept("JSONType(v) = 'Double' AND toString(toFloat64(v)) = v", "toFloat64(v)")),
     "boolean": ("Bool", _kept("JSONType(v) = 'Bool'", "v = 'true'")),
 }
 
@@ -72,11 +70,6 @@ def _text(value: str) -> str:
     return exp.Literal.string(value).sql("clickhouse")
 
 
-def double_text(value: str) -> str:
-    """A double's JSON text as DuckDB writes it: shortest digits, ``.0`` on an integral one (``-0.0``)."""
-    return f"if(match(toString({value}), '^-?[0-9]+$'), concat(toString({value}), '.0'), toString({value}))"
-
-
 def _member_text(key: str) -> str:
     """The member's JSON text from the maps, else from the document (null when it lacks the key)."""
 
@@ -87,7 +80,7 @@ def _member_text(key: str) -> str:
     (has_s, s), (has_l, long), (has_d, double), (has_b, boolean) = map(read, EXTRA_MAPS)
     string = f"replaceAll(toJSONString({s}), '\\\\/', '/')"
     return (
-        f"multiIf({has_s}, {string}, {has_l}, toString({long}), {has_d}, {double_text(double)}, "
+        f"multiIf({has_s}, {string}, {has_l}, toString({long}), {has_d}, toString({double}), "
         f"{has_b}, if({boolean}, 'true', 'false'), nullIf(JSONExtractRaw(extra, {key}), ''))"
     )
 
