@@ -21,6 +21,7 @@ NAME_WIDTH = 40
 def test_json_and_maps_side_by_side(run_bench: RunBench) -> None:
     output = run_bench("extra.py", "--size", "3000", "--repeat", "1")
     assert "insert: JSON only" in output and "extra_string" in output and "extra.service.action" in output
+    assert "the maps" in output
     rows = [line for line in output.splitlines() if line[:NAME_WIDTH].strip() in QUERIES]
     assert [line[:NAME_WIDTH].strip() for line in rows] == QUERIES
     for line in rows:
