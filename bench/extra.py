@@ -142,7 +142,7 @@ def main() -> None:
         )
         before, after = _disk(plain), _disk(mapped)
         added = {name: size for name, size in after.items() if name not in before}
-        total, maps = sum(after.values()), sum(added.values())
+        total, maps = max(sum(after.values()), 1), sum(added.values())  # compact parts report 0
         print(
             f"events with the maps: {total / 1e6:.1f} MB on disk, the maps {maps / 1e6:.1f} MB "
             f"({100 * maps / total:.0f} %: "

@@ -1,21 +1,22 @@
 """ClickHouse reads of ``extra``'s members through its typed maps and promoted columns.
 
-On ClickHouse the stored ``extra`` JSON has beside it three maps of its scalar members (``extra_string``,
-``extra_number``, ``extra_bool``, materialized from it on insert: ``store/clickhouse/extra.py``) and a
-column per promoted key (``PROMOTED_EXTRA``: the member's JSON text). A member read straight from the
-stored column (``extra -> '$."k"'`` in a statement over ``events``) reads them instead of parsing the whole
-document per row:
+On ClickHouse the stored ``extra`` JSON has beside it four maps of its scalar members (``extra_string``,
+``extra_long``, ``extra_double``, ``extra_bool``, materialized from it on insert:
+``store/clickhouse/extra.py``) and a column per promoted key (``PROMOTED_EXTRA``: the member's JSON
+text). A member read straight from the stored column (``extra -> '$."k"'`` in a statement over
+``events``) reads them instead of parsing the whole document per row:
 
 - a promoted key reads its column, which holds exactly what the JSON path reads;
 - any other key reads the map that holds it, and the JSON text only when none does (nulls, arrays,
-  objects, numbers a ``Float64`` does not hold exactly).
+  objects, integers beyond ``Int64``).
 
-Every form gives the JSON path's exact answer: the member's JSON text (a string re-encoded as
-``JSONExtractRaw`` writes it, with ``output_format_json_escape_forward_slashes = 0``; a number is in the
-map only when its text is its ``Float64``'s), its text as a string (``->> '$'``), its JSON type and its
-number (``TRY_CAST(… AS DOUBLE)``) each straight from the map. ``extra_reads`` finds these reads in a
-compiled tree (before lowering), each with its emitter; a member read anywhere else (a document built by
-``fieldsFlatten``, a parsed value, a later ``SELECT``'s ``__extra__``) keeps the JSON path.
+Every form gives the JSON path's exact answer: the member's JSON text (a string re-encoded by
+``toJSONString``, each ``\\/`` written ``/``, as ``JSONExtractRaw`` writes it; a number is in a map only
+when the map's value prints as the text ``JSONExtractRaw`` gives), its text as a string (``->> '$'``), its
+JSON type and its number (``TRY_CAST(… AS DOUBLE)``) each straight from the map; a promoted column's plain
+string is read between its quotes. ``extra_reads`` finds these reads in a compiled tree (before lowering),
+each with its emitter; a member read anywhere else (a document built by ``fieldsFlatten``, a parsed value,
+a later ``SELECT``'s ``__extra__``) keeps the JSON path.
 Leaf module: imports sqlglot and the field catalogue's names only.
 """
 
