@@ -64,3 +64,12 @@ def test_the_naming_convention_is_written_down_and_linked() -> None:
     assert "(docs/conventions.md)" in (DOCS.parent / "README.md").read_text()
     for name in (*INTEGRATIONS, *ALIASES, "retentionDays", "retention_days", "--retention-days"):
         assert f"`{name}`" in text, name
+
+
+def test_the_clickhouse_extra_maps_and_promoted_keys_are_documented() -> None:
+    from threatlake.model.fields import EXTRA_MAPS, PROMOTED_EXTRA
+
+    text = (DOCS / "store.md").read_text()
+    section = text[text.index("### Extra fields in typed maps") :]
+    missing = [name for name in [*EXTRA_MAPS.values(), *PROMOTED_EXTRA] if f"`{name}" not in section]
+    assert not missing, f"docs/store.md (Extra fields in typed maps) does not name {missing}"

@@ -12,8 +12,10 @@ from enum import StrEnum
 __all__ = [
     "ABSENT_ARRAYS",
     "CLICKHOUSE_STORAGE_TYPES",
+    "EXTRA_MAPS",
     "FIELDS",
     "NULL_MARK",
+    "PROMOTED_EXTRA",
     "STORAGE_TYPES",
     "Field",
     "FieldType",
@@ -24,6 +26,19 @@ __all__ = [
 #: writes it, compiled DQL reads it), and a result's ``NULL_MARK + name`` column says where ``name`` is null.
 ABSENT_ARRAYS = "absent_arrays"
 NULL_MARK = "__null__."
+
+#: ClickHouse keeps the scalar members of ``extra`` in typed maps as well, materialized from it on insert
+#: (``store/clickhouse/extra.py``), which compiled DQL reads before the JSON text
+#: (``query/clickhouse_extra.py``): the kind of value → the map's column.
+EXTRA_MAPS = {
+    "string": "extra_string",
+    "long": "extra_long",
+    "double": "extra_double",
+    "boolean": "extra_bool",
+}
+#: ``extra`` keys promoted to a column of their own on ClickHouse (the member's JSON text, materialized from
+#: the maps on insert; compiled DQL reads the column instead): key → column. Promoting a key is a migration.
+PROMOTED_EXTRA = {"service.action": "extra.service.action"}
 
 
 class FieldType(StrEnum):

@@ -7,16 +7,18 @@ array when it holds none is null, and a record keeps every field name. ClickHous
 lose all their names when one name is not an identifier), so each emitter here writes the ClickHouse form
 that gives DuckDB's answer. ``lower_node`` is the dialect's hook for tree nodes (the lowered node, or
 ``None`` for the generic rules); the functions named after DuckDB's are entries of its emitter table.
-Leaf module: imports sqlglot only.
+Leaf module: imports sqlglot (and ``clickhouse_extra``, the reads of the stored ``extra``) only.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlglot import exp
+
+from threatlake.query.clickhouse_extra import extra_reads
 
 __all__ = [
     "concat",
@@ -217,10 +219,11 @@ def _under_text(node: exp.Expression) -> bool:
     return isinstance(parent, exp.Cast) and bool(parent.args["to"].is_type(*exp.DataType.TEXT_TYPES))
 
 
-def json_casts(tree: exp.Expression) -> dict[int, Lowering]:
+def json_casts(tree: exp.Expression, values: Sequence[object] = ()) -> dict[int, Lowering]:
     """The nodes of ``tree`` whose ClickHouse form depends on what they were before the walk lowers their
-    parts (JSON types become String; DuckDB function names ClickHouse's), each with its emitter."""
-    found: dict[int, Lowering] = {}
+    parts (JSON types become String; DuckDB function names ClickHouse's), each with its emitter; with the
+    bound ``values``, the member reads of the stored ``extra`` too (``clickhouse_extra.py``: its maps)."""
+    found: dict[int, Lowering] = extra_reads(tree, values)
     for node in tree.find_all(exp.TryCast, exp.Anonymous):
         if isinstance(node, exp.Anonymous):
             inner = node.expressions[0] if len(node.expressions) == 1 else None

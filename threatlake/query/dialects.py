@@ -234,7 +234,7 @@ def _clickhouse_type(node: exp.DataType) -> exp.DataType:
 
 def _lower_clickhouse(tree: exp.Expression, values: Sequence[object]) -> exp.Expression:
     tree = mark_absent(tree)  # absent arrays read as null (query/absent.py), before the emitters rename
-    json_casts = clickhouse_json.json_casts(tree)  # before the walk lowers their JSON types to String
+    json_casts = clickhouse_json.json_casts(tree, values)  # before the walk lowers their JSON types to String
 
     def rewrite(node: exp.Expr) -> exp.Expression:
         assert isinstance(node, exp.Expression)

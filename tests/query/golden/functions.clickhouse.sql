@@ -105,7 +105,7 @@ SELECT NOT ("finding.count" IS NULL) AS "x" FROM events WHERE "timestamp" >= CAS
 
 -- exists
 -- | fetch security.events | fields x = exists(service.count)
-SELECT NOT ((nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p1: String}, 3))), '')) IS NULL) AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
+SELECT NOT ((multiIf(mapContains("extra_string", JSONExtractString(substring({p1: String}, 3))), replaceAll(toJSONString(arrayElement("extra_string", JSONExtractString(substring({p1: String}, 3)))), '\\/', '/'), mapContains("extra_long", JSONExtractString(substring({p1: String}, 3))), toString(arrayElement("extra_long", JSONExtractString(substring({p1: String}, 3)))), mapContains("extra_double", JSONExtractString(substring({p1: String}, 3))), toString(arrayElement("extra_double", JSONExtractString(substring({p1: String}, 3)))), mapContains("extra_bool", JSONExtractString(substring({p1: String}, 3))), if(arrayElement("extra_bool", JSONExtractString(substring({p1: String}, 3))), 'true', 'false'), nullIf(JSONExtractRaw("extra", JSONExtractString(substring({p1: String}, 3))), ''))) IS NULL) AS "x" FROM events WHERE "timestamp" >= CAST({p2: DateTime64(6)} AS DateTime64(6)) AND "timestamp" < CAST({p3: DateTime64(6)} AS DateTime64(6)) LIMIT {p4: Int64};
 -- params: ["$.\"service.count\"", "2025-12-31 12:00:00", "2026-01-01 12:00:00", 1001]
 
 -- isTrueOrNull

@@ -28,6 +28,7 @@ from sqlglot import exp
 
 from threatlake.errors import StoreError
 from threatlake.model.fields import ABSENT_ARRAYS, CLICKHOUSE_STORAGE_TYPES, FieldType
+from threatlake.store.clickhouse import extra
 from threatlake.store.migrations import MIGRATIONS, Migration, check_plan
 from threatlake.store.schema import (
     BUCKETS,
@@ -227,6 +228,12 @@ def bootstrap(target: Target) -> list[str]:
     ]
 
 
+def _extra_maps(target: Target) -> Migration:
+    """The typed maps of ``extra``'s members and the promoted keys (``extra.py``)."""
+    local = target.table(EVENTS + LOCAL) if target.cluster else None
+    return extra.migration(target.table(EVENTS), local, target.on)
+
+
 def plan(target: Target) -> list[Migration]:
     """Every migration of the store in ``target``, in order (each statement idempotent)."""
     events = (_events(target), _distributed_events(target)) if target.cluster else (_events(target),)
@@ -237,6 +244,7 @@ def plan(target: Target) -> list[Migration]:
                 Migration(2, "latest view", (_latest(target),)),
                 Migration(3, "buckets", (_buckets(target),)),
                 Migration(4, "triage mirror", (_triage(target),)),
+                _extra_maps(target),
             ]
         )
     )
