@@ -69,7 +69,7 @@ def test_clickhouse_server_over_http() -> None:
     base, _, _ = URL.rpartition("/")
     store = open_store(f"{base}/threatlake_test_{uuid.uuid4().hex[:8]}", migrate=False)
     try:
-        assert [m.version for m in store.migrate().applied] == [1, 2, 3, 4]
+        assert [m.version for m in store.migrate().applied] == [1, 2, 3, 4, 5]
         assert not store.migrate().applied  # recorded in threatlake_migrations on the server
         now = datetime.now(UTC)
         event = make_event("http", now.isoformat(), {"dt.ingest.time": now.isoformat()})

@@ -50,9 +50,16 @@ def test_every_duckdb_statement_parses_in_duckdb() -> None:
 
 @pytest.mark.parametrize("name", ["clickhouse.sql", "clickhouse-cluster.sql"])
 def test_every_clickhouse_statement_parses_with_sqlglot(name: str) -> None:
+    """Every statement idempotent: ``CREATE … IF NOT EXISTS``, ``DROP … IF EXISTS`` (migration 5 replaces
+    the ``latest`` view) or the backfill of ``latest_rows`` (states a re-run adds again change nothing)."""
+    kinds = {
+        sqlglot.exp.Create: "IF NOT EXISTS",
+        sqlglot.exp.Drop: "IF EXISTS",
+        sqlglot.exp.Insert: "latest_rows",
+    }
     for statement in _statements(Path(__file__).parent / "golden" / name):
-        assert "IF NOT EXISTS" in statement
-        assert isinstance(sqlglot.parse_one(statement, read="clickhouse"), sqlglot.exp.Create)
+        parsed = sqlglot.parse_one(statement, read="clickhouse")
+        assert type(parsed) in kinds and kinds[type(parsed)] in statement, statement[:80]
 
 
 @pytest.mark.parametrize("name", ["clickhouse.sql", "clickhouse-cluster.sql"])
@@ -63,14 +70,15 @@ def test_clickhouse_parses_every_statement(chdb_root: Path, name: str) -> None:
     try:
         for statement in _statements(Path(__file__).parent / "golden" / name):
             tree = client.query(f"EXPLAIN AST {statement}", {}, {}).column(0).to_pylist()
-            assert tree[0].startswith("CreateQuery"), tree
+            assert tree[0].startswith(("CreateQuery", "DropQuery", "InsertQuery")), tree
     finally:
         client.close()
 
 
 def test_the_cluster_form_follows_the_design() -> None:
     statements = _statements(Path(__file__).parent / "golden" / "clickhouse-cluster.sql")
-    assert all(f'ON CLUSTER "{CLUSTER}"' in statement for statement in statements)
+    ddl = [statement for statement in statements if not statement.startswith("INSERT")]  # INSERT has none
+    assert all(f'ON CLUSTER "{CLUSTER}"' in statement for statement in ddl)
     local, distributed = (s for s in statements if re.search(r"\.events(_local)? ON CLUSTER", s))
     assert (
         "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/events_local', '{replica}')"
@@ -107,17 +115,17 @@ def test_migrating_chdb_twice_applies_nothing_the_second_time(chdb_root: Path) -
         tables = "SELECT name FROM system.tables WHERE database = {d:String} ORDER BY name"
         assert store.execute(tables, {"d": store.database}).num_rows == 0  # migrate=False: nothing yet
         first = store.migrate()
-        assert [m.version for m in first.applied] == [1, 2, 3, 4] and not first.skipped
+        assert [m.version for m in first.applied] == [1, 2, 3, 4, 5] and not first.skipped
         second = store.migrate()
-        assert not second.applied and [m.version for m in second.skipped] == [1, 2, 3, 4]
+        assert not second.applied and [m.version for m in second.skipped] == [1, 2, 3, 4, 5]
         assert not second.changed
         recorded = store.execute(f"SELECT version, name, checksum FROM {MIGRATIONS} ORDER BY version")
         assert recorded.to_pylist() == [
             {"version": m.version, "name": m.name, "checksum": m.checksum} for m in first.applied
         ]
-        assert _physical_rows(store) == 4
+        assert _physical_rows(store) == 5
         names = set(store.execute(tables, {"d": store.database}).column("name").to_pylist())
-        assert names == {"buckets", "events", "latest", "triage", MIGRATIONS}
+        assert names == {"buckets", "events", "latest", "latest_feed", "latest_rows", "triage", MIGRATIONS}
         assert [bucket.name for bucket in store.list_buckets()] == ["default_securityevents"]
     finally:
         store.close()
@@ -221,7 +229,12 @@ def test_a_cluster_store_writes_synchronously_and_deletes_on_each_shard() -> Non
     assert engine.inserts[0][0] == "events" and engine.inserts[0][1]["insert_distributed_sync"] == 1
     store.sweep_retention(datetime.now(UTC))
     deletes = [sql for sql in engine.commands if sql.startswith("DELETE FROM")]
-    assert deletes and all(
-        sql.startswith('DELETE FROM "db".events_local ON CLUSTER "prod" WHERE') for sql in deletes
+    shards = (
+        'DELETE FROM "db".events_local ON CLUSTER "prod" WHERE',
+        'DELETE FROM "db".latest_rows_local ON CLUSTER "prod" WHERE',
+    )
+    assert deletes and all(sql.startswith(shards) for sql in deletes)
+    assert any(sql.startswith(shards[0]) for sql in deletes) and any(
+        sql.startswith(shards[1]) for sql in deletes
     )
     store.close()
