@@ -139,6 +139,18 @@ class ConflictError(RequestError):
 class ResultGoneError(RequestError):
     """A query result that is no longer kept: expired after its time to live, or cancelled."""
 
+    @classmethod
+    def unknown(cls, token: str) -> ResultGoneError:
+        """No query holds ``token`` (on this node or, with shared state, any other)."""
+        return cls(
+            "No query with this request token: it expired, was cancelled or never existed",
+            {"requestToken": token[:64]},
+        )
+
+    @classmethod
+    def cancelled(cls, token: str) -> ResultGoneError:
+        return cls("The query was cancelled", {"requestToken": token[:64]})
+
 
 class AuthError(ThreatlakeError):
     """A request without a usable token: missing, malformed, unknown or revoked."""

@@ -76,13 +76,9 @@ def cancelled_elsewhere(results: QueryResultRepository, jobs: QueryJobs, job: Jo
     return True
 
 
-def _gone(token: str, message: str) -> ResultGoneError:
-    return ResultGoneError(message, {"requestToken": token[:64]})
-
-
 def _finished(found: Handoff) -> Response:
     if found.state == "cancelled":
-        raise _gone(found.token, "The query was cancelled")
+        raise ResultGoneError.cancelled(found.token)
     return Response(found.body, found.status, media_type="application/json")
 
 
@@ -92,7 +88,7 @@ async def remote_poll(results: QueryResultRepository, token: str, wait: float) -
     while True:
         found = await run_in_threadpool(results.get, token, datetime.now(UTC))
         if found is None:
-            raise _gone(token, "No query with this request token: it expired, was cancelled or never existed")
+            raise ResultGoneError.unknown(token)
         if found.state != "running":
             return _finished(found)
         if time.monotonic() >= deadline:
@@ -105,7 +101,7 @@ async def remote_cancel(results: QueryResultRepository, token: str) -> Response:
     """Cancel a query another node runs: 202, or its answer when it had finished (then it is forgotten)."""
     found = await run_in_threadpool(results.get, token, datetime.now(UTC))
     if found is None or found.state == "cancelled":
-        raise _gone(token, "No query with this request token: it expired, was cancelled or never existed")
+        raise ResultGoneError.unknown(token)
     await run_in_threadpool(results.cancel, token)
     if found.state == "finished":
         return _finished(found)

@@ -162,10 +162,7 @@ class QueryJobs:
         self.sweep()
         job = self._jobs.get(token)
         if job is None:
-            raise ResultGoneError(
-                "No query with this request token: it expired, was cancelled or never existed",
-                {"requestToken": token[:64]},
-            )
+            raise ResultGoneError.unknown(token)
         return job
 
     async def wait(self, job: Job, seconds: float) -> None:
@@ -216,7 +213,7 @@ class QueryJobs:
         try:
             result = job.future.result(timeout=0)
         except CancelledError:
-            raise ResultGoneError("The query was cancelled", head) from None
+            raise ResultGoneError.cancelled(job.token) from None
         envelope = orjson.dumps(
             {"state": "SUCCEEDED", **head, "progress": 100, "ttlSeconds": int(self.lanes.ttl)}
         )

@@ -149,7 +149,7 @@ async def poll(request: Request) -> Response:
         return await handoff.remote_poll(results, token, wait)
     await jobs.wait(job, wait)
     if await run_in_threadpool(handoff.cancelled_elsewhere, results, jobs, job):
-        raise ResultGoneError("The query was cancelled", {"requestToken": token[:64]})
+        raise ResultGoneError.cancelled(token)
     return _raw(jobs.response(job))
 
 
