@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from tests.store.engines import FreshStore, Pair, chdb_root, fresh_chdb, open_pair
 from threatlake.query import compile_query
 from threatlake.store import Store
+from threatlake.store.clickhouse import ChdbClient, ClickHouseStore
 from threatlake.store.clickhouse.rewrite import rewrite
 from threatlake.store.clickhouse.schema import Target, plan
 from threatlake.store.duckdb import DuckDBStore
@@ -110,7 +112,7 @@ def test_deleting_a_bucket_and_sweeping_retention_remove_latest_rows(
     assert {json.loads(row)["event.id"] for row in _latest(store)} == {"k1"}
 
 
-def test_migration_5_replaces_the_view_and_backfills(fresh_chdb: FreshStore) -> None:
+def test_migration_5_replaces_the_view_and_backfills(fresh_chdb: FreshStore, chdb_root: Path) -> None:
     store: Any = fresh_chdb()
     for batch in _versions():
         store.write(batch)
@@ -121,6 +123,11 @@ def test_migration_5_replaces_the_view_and_backfills(fresh_chdb: FreshStore) -> 
     (old_view,) = plan(Target(store.database))[1].statements  # migration 2: the view over events
     client.command(old_view)
     client.command(f"DELETE FROM {MIGRATIONS} WHERE version = 5")
+    stale = ClickHouseStore(ChdbClient(chdb_root, store.database), store.database, migrate=False)
+    window = {"now": NOW + timedelta(hours=1), "default_from": NOW - timedelta(days=1)}
+    compiled = compile_query(IDIOM, dialect="clickhouse", **window)
+    assert stale.execute(compiled.sql, compiled.params).num_rows == 5  # not migrated: the idiom reads events
+    stale.close()
     assert [migration.version for migration in store.migrate().applied] == [5]
     assert _latest(store) == expected
     store.write([_event("a9", "a", NOW)])  # the feed runs from now on

@@ -135,8 +135,11 @@ class ClickHouseStore:
         self._closed = False
         self._now = now
         self.cluster = found_cluster(events_engine(client, database))
+        self._latest_table = False  # whether ``latest_rows`` exists (migration 5): the idiom may read it
         if migrate:
             self.migrate()
+        else:
+            self._latest_table = self._has_latest_table()
 
     # -- schema ------------------------------------------------------------------------------------------
 
@@ -148,6 +151,7 @@ class ClickHouseStore:
             target = Target(self.database, cluster or self.cluster)
             outcome = apply(self._client, target, self.name)
             self.cluster = target.cluster
+            self._latest_table = True
         if not any(bucket.name == DEFAULT_BUCKET for bucket in self.list_buckets()):
             self.create_bucket(DEFAULT_BUCKET, DEFAULT_RETENTION_DAYS, now=self._now or datetime.now(UTC))
         return outcome
@@ -227,11 +231,19 @@ class ClickHouseStore:
         """``interrupt`` is not honoured: chDB has no way to stop a running statement from another thread
         (a cancelled query runs on to ``max_execution_time``, its answer dropped)."""
         self._check_open()
-        rewritten = rewrite(sql, params, self._newest)
+        rewritten = rewrite(sql, params, self._newest) if self._latest_table else None
         if rewritten is None:
             return null_absent(self._read(sql, params, timeout=timeout))
         final = not rewritten.only_latest
         return null_absent(self._read(rewritten.sql, params, timeout=timeout, final=final))
+
+    def _has_latest_table(self) -> bool:
+        found = self._read(
+            "SELECT count() AS n FROM system.tables WHERE database = {d:String} AND name = {t:String}",
+            {"d": self.database, "t": ROWS},
+            final=False,
+        )
+        return bool(found.column("n")[0].as_py())
 
     def _newest(self) -> datetime | None:
         """The greatest stored ``timestamp`` (from ``latest_rows``: each key's newest row is there)."""
