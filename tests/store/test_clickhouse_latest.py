@@ -93,6 +93,9 @@ def test_a_timeframe_ending_before_the_newest_event_reads_events() -> None:
     assert rewrite(compiled.sql, compiled.params, lambda: NOW + timedelta(hours=1)) is None
     other = compile_query("fetch security.events | fields event.id", dialect="clickhouse", now=NOW)
     assert rewrite(other.sql, other.params, lambda: None) is None
+    newer = compiled.sql.replace('SELECT "event.id"', 'SELECT "extra_string"')  # one latest does not show
+    assert newer != compiled.sql
+    assert rewrite(newer, compiled.params, lambda: None) is None
 
 
 @pytest.mark.parametrize("backend", ["duckdb", "chdb"])

@@ -20,7 +20,8 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from threatlake.store.schema import EVENTS, LATEST, LATEST_KEY
+from threatlake.model.fields import ABSENT_ARRAYS
+from threatlake.store.schema import COLUMNS, EVENTS, LATEST, LATEST_KEY
 
 __all__ = ["Rewritten", "rewrite"]
 
@@ -30,6 +31,9 @@ _TIME = "timestamp"
 _HINT = "ROW_NUMBER() OVER (PARTITION BY"
 _CLAUSES = ("joins", "laterals", "group", "having", "distinct", "windows", "prewhere", "settings")
 Bound = Sequence[Any] | Mapping[str, Any] | None
+#: The columns ``latest`` shows (``latest.py``): an idiom reading any other column of ``events`` (one a later
+#: migration added) keeps reading ``events``.
+SHOWN = frozenset({col.name for col in COLUMNS} | {ABSENT_ARRAYS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,8 @@ def _idiom_source(select: exp.Select) -> exp.Table | None:
     if table.args.get("final") or any(select.args.get(part) for part in _CLAUSES):
         return None
     if any(item.find(exp.Window, exp.AggFunc, exp.Subquery) for item in select.expressions):
+        return None
+    if any(column.name not in SHOWN for column in select.find_all(exp.Column)):
         return None
     return table if _newest_per_key_part(select.args.get("qualify")) else None
 
