@@ -10,6 +10,7 @@ import pytest
 from tests.store.engines import chdb_root
 from tests.store.regen import GOLDEN
 from threatlake.cli import main
+from threatlake.store.clickhouse.schema import Target, plan
 
 __all__ = ["chdb_root"]  # the session fixture, used here
 
@@ -56,4 +57,5 @@ def test_print_for_duckdb_leaves_the_store_alone(tmp_path: Path, capsys: pytest.
 def test_migrate_on_chdb(chdb_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["migrate", "--store", f"chdb://{chdb_root}"]) == 0
     assert main(["migrate", "--store", f"chdb://{chdb_root}"]) == 0
-    assert capsys.readouterr().err.splitlines()[-1] == "0 applied, 4 already applied"
+    steps = len(plan(Target("threatlake")))  # the ClickHouse plan (its versions need not be 1..n)
+    assert capsys.readouterr().err.splitlines()[-1] == f"0 applied, {steps} already applied"
