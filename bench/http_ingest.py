@@ -6,8 +6,11 @@ per size inside DuckDB, as ``bench/query.py`` makes it, and copied for each run)
 (``--batch 100 500``), and each run's rate as a share of the empty store's with the same request size.
 ``--map-workers 0 2`` runs each setting of ``map_workers`` in turn, ``--rounds`` times alternated (A, B, A,
 B, ...), and prints each run's rate against the first setting's in the same round.
+``--paced 0.8`` then runs each server on at 80 % of the maximum it just measured: every client posts on a
+fixed schedule, a request's latency counted from when it was due (a client that falls behind reports the
+wait too), and prints p50/p99 there. ``--data-dir DIR`` keeps the generated stores for later runs.
 Usage: ``python bench/http_ingest.py [--seconds 30] [--clients 8] [--batch 100 500] [--stored 0 1000000]
-[--map-workers 0 2] [--rounds 3]``.
+[--map-workers 0 2] [--rounds 3] [--paced 0.8] [--data-dir DIR]``.
 """
 
 from __future__ import annotations
@@ -31,10 +34,9 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.stores.duckdb import generate
+from bench.stores.duckdb import DuckDB
 from threatlake.service.access import create_token
 from threatlake.state import open_state
-from threatlake.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "threatlake" / "samples"
@@ -61,14 +63,15 @@ def _vary(event: dict[str, Any], number: int) -> dict[str, Any]:
     return copied
 
 
-def _bodies(count: int, batch: int) -> list[tuple[bytes, int]]:
+def _bodies(count: int, batch: int, first: int = 0) -> list[tuple[bytes, int]]:
+    """``count`` gzip bodies of ``batch`` events, the findings' ids numbered from ``first`` on."""
     templates = _templates()
     bodies = []
-    number = 0
+    number = first
     for _ in range(count):
         events = []
         for _ in range(batch):
-            events.append(_vary(templates[number % len(templates)], number))
+            events.append(_vary(templates[(number - first) % len(templates)], number))
             number += 1
         findings = sum(max(1, len(event["detail"].get("findings", []))) for event in events)
         bodies.append((gzip.compress(orjson.dumps(events), 6), findings))
@@ -91,18 +94,28 @@ async def _client(
     step: int,
     until: float,
     out: dict[str, Any],
+    interval: float = 0.0,
 ) -> None:
+    """Post bodies until ``until``: back to back, or one every ``interval`` seconds (paced).
+
+    A paced request's latency counts from when it was due, not when it went out, so a client that falls
+    behind reports the wait too (no coordinated omission).
+    """
     headers = {
         "Authorization": f"Api-Token {token}",
         "Content-Type": "application/json",
         "Content-Encoding": "gzip",
     }
     index = start
+    due = time.perf_counter() + interval * start / step  # paced clients start spread over one interval
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        while time.monotonic() < until:
+        while (now := time.perf_counter()) < until and due < until:
+            if interval:
+                await asyncio.sleep(max(0.0, due - now))
+            sent = due if interval else time.perf_counter()
+            due += interval
             body, findings = bodies[index % len(bodies)]
             index += step
-            sent = time.perf_counter()
             response = await client.post(INGEST, content=body, headers=headers)
             out["latencies"].append(time.perf_counter() - sent)
             if response.status_code == 202:
@@ -134,11 +147,8 @@ def _template(root: Path, stored: int) -> Path | None:
     """A data directory holding ``stored`` generated events with ``latest`` folded (None for none)."""
     if not stored:
         return None
-    directory = root / f"template-{stored}"
-    directory.mkdir()
-    generate(directory, stored)
-    open_store(directory).close()  # rebuilds latest once, not in every run
-    return directory
+    engine = DuckDB(root)  # made once under ``root`` and reused while its count matches
+    return root / engine.generated_name(stored)
 
 
 def main() -> int:
@@ -150,11 +160,20 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--map-workers", type=int, nargs="+", default=[0], help="map_workers settings, A/B")
     parser.add_argument("--rounds", type=int, default=1, help="times each setting runs, alternated")
+    parser.add_argument(
+        "--paced",
+        type=float,
+        default=0.0,
+        help="after the maximum rate, run at this share of it (e.g. 0.8) and print p50/p99 there",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="keep the generated stores here, reuse them"
+    )
     args = parser.parse_args()
     rates: dict[tuple[int, int, int, int], float] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for stored in args.stored:
-            template = _template(Path(scratch), stored)
+            template = _template(args.data_dir or Path(scratch), stored)
             for batch in args.batch:
                 for turn in range(args.rounds):
                     for workers in args.map_workers:
@@ -169,6 +188,7 @@ def main() -> int:
 
 
 def _run(args: argparse.Namespace, batch: int, template: Path | None, workers: int = 0) -> float:
+    """One server: the maximum rate (clients back to back), then with ``--paced`` that share of it."""
     *bodies, warm_up = _bodies(max(200, int(args.seconds * 40)) + 1, batch)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -207,34 +227,76 @@ def _run(args: argparse.Namespace, batch: int, template: Path | None, workers: i
             # one per client at once, which starts every map worker.
             httpx.post(f"{url}{INGEST}", content=warm_up[0], headers=headers, timeout=300).raise_for_status()
             asyncio.run(_warm(url, headers, warm_up[0], args.clients))
-            out: dict[str, Any] = {"latencies": [], "findings": 0, "refused": {}}
-            started = time.monotonic()
-            until = started + args.seconds
-
-            async def run() -> None:
-                await asyncio.gather(
-                    *(
-                        _client(url, token, bodies=bodies, start=n, step=args.clients, until=until, out=out)
-                        for n in range(args.clients)
-                    )
+            print(f"{args.clients} clients, {batch} events/request (gzip), map_workers={workers}")
+            rate = _phase(args, url, token=token, bodies=bodies, interval=0.0, label="max")
+            if args.paced:
+                per_request = sum(findings for _, findings in bodies) / len(bodies)
+                requests = args.paced * rate / per_request  # per second, all clients together
+                fresh = _bodies(int(requests * args.seconds * 1.2) + args.clients, batch, first=10**8)
+                _phase(
+                    args,
+                    url,
+                    token=token,
+                    bodies=fresh,
+                    interval=args.clients / requests,
+                    label=f"{args.paced:.0%} of max",
                 )
-
-            asyncio.run(run())
-            elapsed = time.monotonic() - started
             rss, peak = _rss_mib(server.pid)
             children = sum(_rss_mib(child)[0] for child in _children(server.pid))
         finally:
             server.terminate()
             server.wait(60)
+    print(f"  server RSS: {rss:.0f} MiB (peak {peak:.0f} MiB); map workers ({workers}): {children:.0f} MiB")
+    return rate
+
+
+def _phase(
+    args: argparse.Namespace,
+    url: str,
+    *,
+    token: str,
+    bodies: list[tuple[bytes, int]],
+    interval: float,
+    label: str,
+) -> float:
+    """``args.seconds`` of posting (``interval``: each client's pace, 0 back to back); prints and returns
+    the findings/s acknowledged."""
+    out: dict[str, Any] = {"latencies": [], "findings": 0, "refused": {}}
+    started = time.perf_counter()
+    until = started + args.seconds
+
+    async def run() -> None:
+        await asyncio.gather(
+            *(
+                _client(
+                    url,
+                    token,
+                    bodies=bodies,
+                    start=n,
+                    step=args.clients,
+                    until=until,
+                    out=out,
+                    interval=interval,
+                )
+                for n in range(args.clients)
+            )
+        )
+
+    asyncio.run(run())
+    elapsed = time.perf_counter() - started
     latencies = sorted(out["latencies"])
     p50 = statistics.median(latencies) * 1000
-    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
-    print(f"{args.clients} clients, {batch} events/request (gzip), {elapsed:.1f} s")
-    print(f"sustained: {out['findings'] / elapsed:,.0f} findings/s acknowledged (durable 202)")
-    print(f"requests:  {len(latencies)}; refused: {out['refused'] or 'none'}")
-    print(f"latency:   p50 {p50:.0f} ms, p99 {p99:.0f} ms")
-    print(f"server RSS: {rss:.0f} MiB (peak {peak:.0f} MiB); map workers ({workers}): {children:.0f} MiB")
-    return float(out["findings"] / elapsed)
+    p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000
+    rate = float(out["findings"] / elapsed)
+    per_request = sum(findings for _, findings in bodies) / len(bodies)
+    due = per_request * args.clients / interval if interval else 0.0
+    pace = f" (target {due:,.0f}: each client every {interval * 1000:.0f} ms)" if interval else ""
+    print(
+        f"  {label:>10}: {rate:8,.0f} findings/s acknowledged (durable 202){pace}, {len(latencies)} requests"
+        f", refused: {out['refused'] or 'none'}; latency p50 {p50:,.0f} ms, p99 {p99:,.0f} ms",
+        flush=True,
+    )
+    return rate
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ The corpus is every fixture finding (GuardDuty camelCase, ASFF, OCSF; boto3 Pasc
 events as the forwarder delivers them. Prints findings/s for decode alone and for decode + map (one core,
 this process) and their ratio, then the JSON depth check the ingest endpoint runs on every line
 (``max_json_depth``): the byte pre-scan against the walk over the decoded value, alternated. Each corpus
-(mixed, GuardDuty only, ASFF only) is measured against ``orjson.loads`` + ``orjson.dumps`` of the same
-lines in the same process. ``--code DIR`` runs another checkout's decode + map (A) alternated with this
-one's (B), each in a child process with its own reference. The figures go to docs/performance.md.
+(mixed, then GuardDuty, ASFF and OCSF each alone) is measured against ``orjson.loads`` + ``orjson.dumps``
+of the same lines in the same process. ``--code DIR`` runs another checkout's decode + map (A) alternated
+with this one's (B), each in a child process with its own reference. The figures go to docs/performance.md.
 
 ``--rss`` instead writes an NDJSON file of each size and runs ``threatlake ingest FILE`` on it into a fresh
 data directory, in a child process, printing the child's peak RSS and findings/s; ``--code DIR`` runs another
@@ -46,6 +46,9 @@ WRAPPED_SOURCES = {
     "securityhub": ("aws.securityhub", "Security Hub Findings - Imported"),
     "securityhub_ocsf": ("aws.securityhub", "Findings Imported V2"),
 }
+
+# The corpora measured, each against orjson on its own lines: mixed (None), then one per source.
+CORPORA: tuple[str | None, ...] = (None, *WRAPPED_SOURCES)
 
 
 def _templates(pascal: bool) -> list[tuple[str, dict[str, Any]]]:
@@ -133,7 +136,7 @@ def main() -> None:
         _ab(args.findings, args.pascal, args.repeat, Path(args.code).resolve())
         return
     ctx = IngestContext(received_at=datetime(2027, 1, 1, tzinfo=UTC))
-    for only in (None, "guardduty", "securityhub"):
+    for only in CORPORA:
         data = corpus(args.findings, args.pascal, only=only)
         reference, full, batch = _timed(data, ctx, args.repeat)
         n = batch.findings
@@ -174,7 +177,7 @@ def _ab(count: int, pascal: bool, repeat: int, other: Path) -> None:
     own orjson reference, alternated ``repeat`` times per corpus: each ratio comes from one process."""
     here = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory(prefix="bench-map-") as tmp:
-        for only in (None, "guardduty", "securityhub"):
+        for only in CORPORA:
             path = Path(tmp) / "corpus.ndjson"
             path.write_bytes(corpus(count, pascal, only=only))
             ratios: dict[str, list[float]] = {"A": [], "B": []}

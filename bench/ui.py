@@ -97,8 +97,9 @@ def _fill(data_dir: Path, total: int) -> None:
 
 
 def _caught_up(store: Any, most: float = 600.0) -> None:
-    """Wait (at most ``most`` seconds) until ``latest`` holds every write: a fold of more pending writes
-    than that concatenates past pyarrow's 2 GiB string offsets and fails (reported; the store's to fix)."""
+    """Wait (at most ``most`` seconds) until ``latest`` holds every write, so the pending rows the store
+    holds in memory stay bounded while the bench writes faster than it folds (the store folds a long
+    backlog in runs, but keeps all of it in memory until then)."""
     deadline = time.monotonic() + most
     while getattr(store, "latest_lag", 0.0) > 0 and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -1,4 +1,4 @@
-"""``bench/ingest.py``: per stored size and batch, three kinds per store, ratios to raw and to DuckDB."""
+"""``bench/ingest.py``: per stored size and batch, five kinds per store, ratios to raw and to DuckDB."""
 
 from __future__ import annotations
 
@@ -9,10 +9,17 @@ import pytest
 from tests.bench.conftest import RunBench
 
 LINE = re.compile(
-    r"^  (?P<store>duckdb|chdb) +(?P<kind>store write \(Arrow\)|store write|raw insert) *: +[\d,]+ events/s "
+    r"^  (?P<store>duckdb|chdb) +(?P<kind>(?:Arrow )?write(?:, acknowledged| \+ fold)|raw insert) *: "
+    r"+[\d,]+ events/s "
     r"\( *[\d,]+-[\d,]+\) +(?P<raw>[\d.]+)x raw(?: +(?P<versus>[\d.]+)x duckdb)?$"
 )
-KINDS = ["store write", "store write (Arrow)", "raw insert"]
+KINDS = [
+    "write, acknowledged",
+    "write + fold",
+    "Arrow write, acknowledged",
+    "Arrow write + fold",
+    "raw insert",
+]
 
 
 @pytest.mark.usefixtures("chdb")
@@ -34,6 +41,13 @@ def test_both_stores_at_each_stored_size(run_bench: RunBench) -> None:
         assert (match["versus"] is None) == (match["store"] == "duckdb"), match.group(0)
         if match["kind"] == "raw insert":
             assert match["raw"] == "1.00"
+    rates = {
+        (m["store"], m["kind"]): float(m.group(0).split(":")[1].split()[0].replace(",", ""))
+        for m in lines[:10]
+    }
+    for store in ("duckdb", "chdb"):  # the fold comes after the acknowledgement: never sooner
+        for kind in ("write", "Arrow write"):
+            assert rates[store, f"{kind}, acknowledged"] >= rates[store, f"{kind} + fold"]
     for store in ("duckdb", "chdb"):
         assert re.search(rf"^{store} +end to end : +[\d,]+ findings/s", output, re.MULTILINE)
         assert re.search(rf"^{store} +re-ingest  : +[\d,]+ findings/s", output, re.MULTILINE)

@@ -17,6 +17,7 @@ from threatlake.model import DEFAULT_BUCKET
 from threatlake.model.fields import FIELDS, FieldType
 from threatlake.store import Store, WriteResult, open_store
 from threatlake.store.duckdb import FILE_NAME, DuckDBStore
+from threatlake.store.duckdb.statements import NEWEST
 from threatlake.store.protocol import TriageRow
 
 SAMPLE_VALUES: dict[FieldType, Any] = {
@@ -125,7 +126,9 @@ def test_latest_within_one_batch_and_per_key(store: Store) -> None:
 def test_latest_rows_carry_every_column(store: Store) -> None:
     event = _version("02", "ACTIVE", **{"actor.ips": ["1.1.1.1"], "my.extra": 1})
     store.write([event])
-    assert _rows(store, "latest") == _rows(store)
+    latest = _rows(store, "latest")
+    assert [row.pop(NEWEST) for row in latest] == [True]  # and the flag: the newest row of its finding
+    assert latest == _rows(store)
 
 
 def test_default_bucket_exists(store: Store) -> None:

@@ -13,3 +13,6 @@ CREATE TABLE IF NOT EXISTS buckets ("name" TEXT PRIMARY KEY, "retention_days" IN
 -- migration 4: triage mirror
 CREATE TABLE IF NOT EXISTS triage ("finding.id" TEXT PRIMARY KEY, "triage.status" TEXT, "triage.assignee" TEXT, "triage.expires" TIMESTAMP, "triage.modified" TIMESTAMP, "triage.modified_by" TEXT);
 
+-- migration 5: latest newest per finding
+ALTER TABLE "latest" ADD COLUMN IF NOT EXISTS "newest_of_finding" BOOLEAN;
+

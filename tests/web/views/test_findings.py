@@ -5,14 +5,19 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import orjson
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from tests.store.conftest import make_event
 from tests.web.views.conftest import ALL_TIME, Site, texts
+from threatlake.query import compile_query
 from threatlake.service.access import create_token
+from threatlake.store.duckdb import DuckDBStore
 
 
 def _count(site: Site, sql: str) -> int:
@@ -210,10 +215,36 @@ def test_a_list_page_again_reuses_its_compiled_queries(admin: Site) -> None:
 
 
 NEWEST_OF_KIND = (
-    'select "finding.id", "finding.title", "dt.security.risk.level" from events'
+    'select * from (select "finding.id", "finding.title", "dt.security.risk.level", "event.type" from events'
+    ' qualify row_number() over (partition by "finding.id" order by "timestamp" desc) = 1)'
     ' where "event.type" = $1'
-    ' qualify row_number() over (partition by "finding.id" order by "timestamp" desc) = 1'
 )
+
+
+def test_a_finding_is_listed_under_the_kind_of_its_newest_version(tmp_path: Path) -> None:
+    """The newest version of each finding, then its kind: a finding reclassified since is not listed
+    under its old kind, and its old version never shows."""
+    from threatlake.web.views.findings import KINDS, ListState, list_query
+
+    def version(kind: str, day: int) -> dict[str, Any]:
+        fields = {"event.type": kind, "finding.title": f"{kind} {day}"}
+        return make_event("f-1", f"2025-08-{day:02d}T00:00:00Z", fields)
+
+    state = ListState({}, {}, "", "", "time", True, 1, 50)
+    now = datetime(2025, 9, 1, tzinfo=UTC)
+    with DuckDBStore(tmp_path / "db") as store:
+        store.write([version("DETECTION_FINDING", 2), version("VULNERABILITY_FINDING", 5)])
+        store.write([make_event("f-2", "2025-08-03T00:00:00Z", {"event.type": "DETECTION_FINDING"})])
+
+        def listed(key: str) -> list[tuple[str, str | None]]:
+            compiled = compile_query(
+                list_query(KINDS[key], state), now=now, default_from=datetime(2025, 8, 1, tzinfo=UTC)
+            )
+            rows = store.execute(compiled.sql, compiled.params).to_pylist()
+            return sorted((row["finding.id"], row["finding.title"]) for row in rows)
+
+        assert listed("threats") == [("f-2", None)]
+        assert listed("vulnerabilities") == [("f-1", "VULNERABILITY_FINDING 5")]
 
 
 @pytest.mark.parametrize("key", ["threats", "vulnerabilities", "compliance"])

@@ -15,6 +15,10 @@ ROW_NUMBER() OVER (PARTITION BY <columns of LATEST_KEY> ORDER BY timestamp DESC[
 the id breaking ties as ``latest`` does) gives the same rows over ``latest`` when the timeframe ends after
 the newest stored ``timestamp``: the newest row of a coarser key is the newest of the newest rows of its
 finer keys, and a timeframe that ends after every row only drops keys whose newest row starts before it.
+Two keys need no window at all: the whole finding key (``latest`` holds one row per key) and ``finding.id``
+alone, the lists' and dashboards' key, for which the fold keeps a flag in ``latest`` (``NEWEST``: the newest
+of the finding's rows there, set again for every finding a fold touches), so ``dedup {finding.id}`` becomes
+a filter on it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from threatlake.store.duckdb.statements import NEWEST
 from threatlake.store.schema import EVENTS, LATEST, LATEST_KEY
 
 __all__ = ["DEFAULT_LAG", "Folder", "Pending", "rewrite"]
@@ -151,7 +156,21 @@ def _parsed(sql: str, dialect: str) -> tuple[str | None, tuple[exp.Expr, ...]]:
         select = table.parent_select
         bounds += _conjuncts(select.args.get("where") if select is not None else None)
         table.set("this", exp.to_identifier(LATEST, quoted=True))
+        if select is not None:
+            _without_window(select)
     return (tree.sql(dialect=dialect) if tables else None), tuple(bounds)
+
+
+def _without_window(select: exp.Select) -> None:
+    """Drop the ranking where ``latest`` answers it as it stands: one row per whole finding key, and the
+    ``NEWEST`` flag for ``finding.id`` alone."""
+    qualify = select.args["qualify"]
+    parts = {part.name for part in qualify.this.this.args["partition_by"]}
+    if parts == set(LATEST_KEY):
+        select.set("qualify", None)
+    elif parts == {"finding.id"}:
+        select.set("qualify", None)
+        select.where(exp.column(NEWEST, quoted=True), copy=False)
 
 
 def _conjuncts(where: exp.Expr | None) -> list[exp.Expr]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from threatlake.errors import StoreError
+from threatlake.store.duckdb.statements import newest_column
 from threatlake.store.migrations import MIGRATIONS, Migration, check_plan
 from threatlake.store.schema import (
     BUCKETS,
@@ -95,12 +96,18 @@ def plan(cluster: str | None = None, location: str = "") -> list[Migration]:
             "file on one machine; cluster DDL is for a ClickHouse store "
             "(--store clickhouse://USER:PASS@HOST:8123/DB)"
         )
-    steps = [
-        (1, "events", events_ddl(EVENTS, unique_id=True)),
-        (2, "latest table", events_ddl(LATEST, unique_id=False)),
-        (3, "buckets", buckets_ddl()),
-        (4, "triage mirror", triage_ddl()),
+    steps: list[tuple[int, str, tuple[exp.Expr, ...]]] = [
+        (1, "events", (events_ddl(EVENTS, unique_id=True),)),
+        (2, "latest table", (events_ddl(LATEST, unique_id=False),)),
+        (3, "buckets", (buckets_ddl(),)),
+        (4, "triage mirror", (triage_ddl(),)),
+        (5, "latest newest per finding", (newest_column(),)),
     ]
     return list(
-        check_plan([Migration(version, name, (tree.sql(dialect="duckdb"),)) for version, name, tree in steps])
+        check_plan(
+            [
+                Migration(version, name, tuple(tree.sql(dialect="duckdb") for tree in trees))
+                for version, name, trees in steps
+            ]
+        )
     )

@@ -25,12 +25,15 @@ from threatlake.store.schema import (
     identifier,
 )
 
-__all__ = ["LOOKUP_IDS", "ROW", "Statements"]
+__all__ = ["LOOKUP_IDS", "NEWEST", "ROW", "Statements", "newest_column"]
 
 #: Ids looked up per statement by ``lookup_ids`` (a fixed count, so one prepared text serves every batch).
 LOOKUP_IDS = 2048
 
 ROW = "_threatlake_row"
+#: ``latest``'s flag (not an event field): true on the newest row of its ``finding.id`` among the rows
+#: ``latest`` holds (ties: the greater ``event.id``), i.e. the newest stored version of that finding.
+NEWEST = "newest_of_finding"
 _ID = "event.id"
 _TIME = "timestamp"
 _BUCKET = "dt.system.bucket"
@@ -103,12 +106,22 @@ class Statements:
         return self._render(("winner_rows", fresh))
 
     def fold_latest(self, winners: str) -> list[str]:
-        """Upsert ``winners`` (one row per finding key) into ``latest``; older never replaces newer."""
-        return [self._render((name, winners)) for name in ("drop_superseded", "insert_winners")]
+        """Upsert ``winners`` (one row per finding key) into ``latest``; older never replaces newer; then
+        set ``NEWEST`` again for the findings of ``winners``."""
+        names = ("drop_superseded", "insert_winners", "flag_newest")
+        return [self._render((name, winners)) for name in names]
 
     def rebuild_latest(self) -> list[str]:
-        """Recompute ``latest`` from ``events`` (after a crash left it behind)."""
-        return [self._render((name, "")) for name in ("clear_latest", "fill_latest")]
+        """Recompute ``latest`` from ``events`` (after a crash left it behind), ``NEWEST`` with it."""
+        return [self._render((name, "")) for name in ("clear_latest", "fill_latest", "flag_newest")]
+
+    def flag_newest(self) -> str:
+        """Set ``NEWEST`` on every row of ``latest`` (after rows of it were deleted)."""
+        return self._render(("flag_newest", ""))
+
+    def unflagged(self) -> str:
+        """One row when a row of ``latest`` has no ``NEWEST`` yet (just migrated; a fold leaves none)."""
+        return self._render(("unflagged", ""))
 
     def latest_folded(self) -> list[str]:
         """Create the one-row flag saying whether ``latest`` holds every stored event (a new store: yes)."""
@@ -163,15 +176,16 @@ def _lookup_ids(_: str) -> exp.Expr:
     return exp.select(column(_ID)).from_(_table(EVENTS)).where(exp.In(this=column(_ID), expressions=wanted))
 
 
-def _newest_first() -> exp.Expr:
-    """``= 1`` for the newest row of its finding key (ties: the greater id, as ``_newer`` decides)."""
+def _newest_first(keys: tuple[str, ...] = LATEST_KEY, table: str | None = None) -> exp.Expr:
+    """``= 1`` for the newest row of its ``keys`` (the finding key; ties: the greater id, as ``_newer``
+    decides)."""
     rank = exp.Window(
         this=exp.func("ROW_NUMBER"),
-        partition_by=[column(name) for name in LATEST_KEY],
+        partition_by=[column(name, table) for name in keys],
         order=exp.Order(
             expressions=[
-                exp.Ordered(this=column(_TIME), desc=True, nulls_first=False),
-                exp.Ordered(this=column(_ID), desc=True, nulls_first=False),
+                exp.Ordered(this=column(_TIME, table), desc=True, nulls_first=False),
+                exp.Ordered(this=column(_ID, table), desc=True, nulls_first=False),
             ]
         ),
     )
@@ -185,6 +199,37 @@ def _winner_rows(fresh: str) -> exp.Expr:
 
 def _fill_latest(_: str) -> exp.Expr:
     return _insert(LATEST, exp.select(*_columns()).from_(_table(EVENTS)).qualify(_newest_first()))
+
+
+def newest_column() -> exp.Expr:
+    """DuckDB migration 5: ``latest`` gains the ``NEWEST`` flag, null on the rows it holds until the store
+    opens and sets it (``Statements.unflagged``)."""
+    flag = exp.ColumnDef(this=identifier(NEWEST), kind=exp.DataType.build("BOOLEAN"), exists=True)
+    return exp.Alter(this=_table(LATEST), kind="TABLE", actions=[flag])
+
+
+def _flag_newest(touched: str) -> exp.Expr:
+    """Set ``NEWEST`` from the rows ``latest`` holds, for the findings of the table ``touched`` (every
+    finding when ``""``); only the rows whose flag changes are written. A missing ``finding.id`` is one
+    finding, as ``dedup`` partitions it."""
+    first = _newest_first(("finding.id",), "l")
+    ranked = exp.select(
+        exp.alias_(column(_ID, "l"), identifier("id")), exp.alias_(first, identifier("first"))
+    ).from_(_table(LATEST, "l"))
+    if touched:
+        same = exp.NullSafeEQ(this=column("finding.id", "w"), expression=column("finding.id", "l"))
+        held = exp.select(exp.Literal.number(1)).from_(_table(touched, "w")).where(same)
+        ranked = ranked.where(exp.Exists(this=held))
+    changed = exp.and_(
+        exp.EQ(this=column(_ID, LATEST), expression=column("id", "r")),
+        exp.NullSafeNEQ(this=column(NEWEST, LATEST), expression=column("first", "r")),
+    )
+    return exp.Update(
+        this=_table(LATEST),
+        expressions=[exp.EQ(this=column(NEWEST), expression=column("first", "r"))],
+        from_=exp.From(this=exp.Subquery(this=ranked, alias=exp.TableAlias(this=identifier("r")))),
+        where=exp.Where(this=changed),
+    )
 
 
 def _latest_state_ddl(_: str) -> exp.Expr:
@@ -276,6 +321,13 @@ _TREES: dict[str, Callable[[str], exp.Expr]] = {
     "insert_winners": _insert_winners,
     "clear_latest": lambda _: exp.Delete(this=_table(LATEST)),
     "fill_latest": _fill_latest,
+    "flag_newest": _flag_newest,
+    "unflagged": lambda _: (
+        exp.select(exp.Literal.number(1))
+        .from_(_table(LATEST))
+        .where(exp.Is(this=column(NEWEST), expression=exp.null()))
+        .limit(1)
+    ),
     "latest_state_ddl": _latest_state_ddl,
     "init_latest_state": _init_latest_state,
     "read_latest_folded": lambda _: exp.select(column("folded")).from_(_table(LATEST_STATE)),

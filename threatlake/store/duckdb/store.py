@@ -37,7 +37,7 @@ from threatlake.store.migrations import MigrationReport
 from threatlake.store.protocol import Bucket, Interrupt, Params, TriageRow, WriteResult
 from threatlake.store.schema import EVENTS, LATEST
 
-__all__ = ["DEFAULT_RETENTION_DAYS", "FILE_NAME", "DuckDBStore"]
+__all__ = ["DEFAULT_RETENTION_DAYS", "FILE_NAME", "FOLD_BYTES", "DuckDBStore"]
 
 FILE_NAME = "threatlake.duckdb"
 DEFAULT_RETENTION_DAYS = 365
@@ -52,6 +52,9 @@ _MENTIONS_LATEST = re.compile(rf"\b{LATEST}\b", re.IGNORECASE)
 #: A batch of at most this share of the stored rows looks its ids up in the index (~20 µs an id) rather
 #: than scanning every stored id (~0.1 µs a row).
 _LOOKUP_SHARE = 1 / 500
+#: Bytes of pending rows folded per statement run: folding a run is exact whatever the runs (each upsert
+#: keeps the newer row), and a run stays far below pyarrow's 2 GiB of strings per array.
+FOLD_BYTES = 256 * 1024 * 1024
 
 
 def _render(statement: exp.Expr) -> str:
@@ -71,6 +74,21 @@ def _open_failure(path: str, error: str) -> str:
         f"the store {path} is in use by another process (PID {held['pid']}, {program}); one process at a "
         "time can open it: stop that process or let it finish, then try again"
     )
+
+
+def _chunks(tables: list[pa.Table], most: int) -> Iterator[list[pa.Table]]:
+    """``tables`` in order, in runs of at most ``most`` bytes (a single larger table alone): a fold of a
+    long backlog in one piece would gather more than pyarrow's 2 GiB of strings per array."""
+    run: list[pa.Table] = []
+    size = 0
+    for table in tables:
+        if run and size + table.nbytes > most:
+            yield run
+            run, size = [], 0
+        run.append(table)
+        size += table.nbytes
+    if run:
+        yield run
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -141,6 +159,8 @@ class DuckDBStore:
         self._pending = Pending(folded=self._scalar(self._statements.read_latest_folded()) is True)
         if not self._pending.folded:
             self._rebuild_latest()
+        elif self._scalar(self._statements.unflagged()) is not None:  # migration 5 just added the flag
+            self._conn.execute(self._statements.flag_newest()).fetchall()
         self._newest = self._scalar(self._statements.newest_latest())
         self._started = True
 
@@ -234,26 +254,36 @@ class DuckDBStore:
             self._pending.folding = False
 
     def _fold_taken(self, tables: list[pa.Table], since: float) -> None:
-        table = pa.concat_tables(tables)
-        table = table.append_column(ROW, pa.array(range(table.num_rows), type=pa.int64()))
+        """Fold ``tables`` in one transaction; on any failure it is rolled back and they stay pending."""
         try:
             self._conn.begin()
-            with self._registered(_FRESH, table):
-                rows = self._conn.sql(self._statements.winner_rows(_FRESH)).to_arrow_table().column(0)
-            winners = table if len(rows) == table.num_rows else table.take(rows)
-            with self._registered(_WINNERS, winners):
-                for statement in self._statements.fold_latest(_WINNERS):
-                    self._conn.execute(statement).fetchall()
+            for chunk in _chunks(tables, FOLD_BYTES):
+                self._fold_chunk(chunk)
             self._conn.execute(self._statements.set_latest_folded(), [True]).fetchall()
             self._conn.commit()
-        except duckdb.Error as error:
+        except BaseException as error:  # pyarrow's ArrowInvalid too: never an open transaction, never lost
             self._rollback()
             self._pending.put_back(tables, since)
+            if not isinstance(error, Exception):
+                raise
             raise StoreError(f"folding latest in {self.path} failed: {error}", retryable=True) from None
         self._pending.folded = True
-        newest = pc.max(winners.column("timestamp")).as_py()
-        if newest is not None and (self._newest is None or newest > self._newest):
-            self._newest = newest
+        for table in tables:
+            newest = pc.max(table.column("timestamp")).as_py()
+            if newest is not None and (self._newest is None or newest > self._newest):
+                self._newest = newest
+
+    def _fold_chunk(self, tables: list[pa.Table]) -> None:
+        """Upsert the newest row per finding key of ``tables`` into ``latest`` (inside the fold's
+        transaction)."""
+        table = pa.concat_tables(tables)
+        table = table.append_column(ROW, pa.array(range(table.num_rows), type=pa.int64()))
+        with self._registered(_FRESH, table):
+            rows = self._conn.sql(self._statements.winner_rows(_FRESH)).to_arrow_table().column(0)
+        winners = table if len(rows) == table.num_rows else table.take(rows)
+        with self._registered(_WINNERS, winners):
+            for statement in self._statements.fold_latest(_WINNERS):
+                self._conn.execute(statement).fetchall()
 
     def _rebuild_latest(self) -> None:
         self._conn.begin()
@@ -324,11 +354,17 @@ class DuckDBStore:
             cursor.close()
 
     def _for_latest(self, sql: str, params: Params) -> str:
-        """``sql`` made to see every write in ``latest``, reading it for the latest-state idiom if it can."""
+        """``sql`` made to see every write in ``latest``, reading it for the latest-state idiom if it can.
+
+        The idiom is looked for first: a text naming ``latest`` may only alias a column so (``max(timestamp)
+        AS latest``), and ``rewrite`` folds what is pending before it answers, as a read of ``latest`` must.
+        """
+        rewritten = rewrite(sql, params, DIALECT, self._catch_up)
+        if rewritten is not None:
+            return rewritten
         if _MENTIONS_LATEST.search(sql) is not None:
             self._catch_up()
-            return sql
-        return rewrite(sql, params, DIALECT, self._catch_up) or sql
+        return sql
 
     def _catch_up(self) -> datetime | None:
         """Fold what is pending; the greatest ``timestamp`` in ``latest`` then."""
@@ -374,7 +410,8 @@ class DuckDBStore:
                 if not removed:
                     raise StoreError(f"bucket {name!r} does not exist")
                 deleted = self._count(self._statements.delete_events(EVENTS), [name])
-                self._count(self._statements.delete_events(LATEST), [name])
+                if self._count(self._statements.delete_events(LATEST), [name]):
+                    self._conn.execute(self._statements.flag_newest()).fetchall()
                 self._conn.commit()
             except BaseException:
                 self._rollback()
@@ -391,7 +428,8 @@ class DuckDBStore:
                 self._conn.begin()
                 try:
                     deleted += self._count(self._statements.expire(EVENTS), [bucket.name, cutoff])
-                    self._count(self._statements.expire(LATEST), [bucket.name, cutoff])
+                    if self._count(self._statements.expire(LATEST), [bucket.name, cutoff]):
+                        self._conn.execute(self._statements.flag_newest()).fetchall()
                     self._conn.commit()
                 except BaseException:
                     self._rollback()

@@ -1,7 +1,7 @@
 """Threats & Exploits lists: ``/threats``, ``/vulnerabilities``, ``/compliance`` (and ``.csv``, ``.json``).
 
-One mechanic for the three kinds (a table entry each, ``KINDS``): the newest version of each finding of the
-kind in the timeframe, narrowed by facet values (``provider=``, ``not_provider=`` ...), a text search
+One mechanic for the three kinds (a table entry each, ``KINDS``): the newest version of each finding in the
+timeframe, of the kind, narrowed by facet values (``provider=``, ``not_provider=`` ...), a text search
 (``q=``), grouped (``group=``), sorted (``sort=-risk``), paginated (``page=``, ``size=``) — every bit of
 state in the URL. The facets' counts come from one query (``facets_query``: the findings counted per
 combination of facet values, summed per facet here; with the list's count), plus one per facet with a
@@ -235,10 +235,11 @@ def list_query(kind: Kind, state: ListState, *, skip: str = "", reads: Sequence[
         carried = kind.fields() if reads is None else _carried(kind, state, reads)
         lines.append(f"| fields {', '.join(carried)}")
     lines += [
-        # the kind first: ranking only its events costs less than ranking every finding's newest version
-        # (measured in docs/performance.md), though this way the store cannot answer from ``latest``
-        f"| filter event.type == {dql_string(kind.event_type)}",
+        # the newest version of each finding first, then its kind: the store keeps the newest version per
+        # finding, so this reads it without ranking (docs/performance.md); a finding whose kind changed
+        # between versions is listed under its newest kind only
         "| dedup {finding.id}, sort:{timestamp desc}",
+        f"| filter event.type == {dql_string(kind.event_type)}",
         TRIAGE_LOOKUP,
     ]
     if state.text:  # every field, as ``search`` looks in all of them

@@ -1,0 +1,37 @@
+"""``bench/http_ingest.py --paced``: the maximum rate of a real server, then 80 % of it, p50/p99 there."""
+
+from __future__ import annotations
+
+import re
+import socket
+
+from tests.bench.conftest import RunBench
+
+PHASE = re.compile(
+    r"^ +(?P<label>max|80% of max): +(?P<rate>[\d,]+) findings/s acknowledged \(durable 202\)"
+    r"(?: \(target (?P<target>[\d,]+): each client every (?P<every>\d+) ms\))?, (?P<requests>\d+) requests, "
+    r"refused: none; latency p50 [\d,]+ ms, p99 [\d,]+ ms$"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_max_then_paced_at_80_percent(run_bench: RunBench) -> None:
+    output = run_bench(
+        "http_ingest.py", "--seconds", "1.5", "--clients", "2", "--batch", "5", "--paced", "0.8",
+        "--port", str(_free_port()),
+    )  # fmt: skip
+    phases = [match for line in output.splitlines() if (match := PHASE.match(line))]
+    assert [match["label"] for match in phases] == ["max", "80% of max"], output
+    fastest, paced = phases
+    assert fastest["target"] is None and int(fastest["requests"]) > 0
+    # the pace comes from the measured maximum: 80 % of it, each of the 2 clients posting on a schedule
+    rate = float(fastest["rate"].replace(",", ""))
+    target = float(paced["target"].replace(",", ""))
+    assert abs(target - 0.8 * rate) <= 0.01 * rate + 1, (target, rate)
+    assert int(paced["every"]) > 0 and int(paced["requests"]) > 0
+    assert "1.00x of map_workers=0" in output
