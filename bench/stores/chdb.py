@@ -2,9 +2,10 @@
 
 chDB runs one engine per process on one directory (``<root>/chdb``), so every store of a benchmark is a
 database on it: ``gen_<size>`` generated, any other name a copy. The generated corpus goes in with one
-``INSERT ... SELECT`` over ``numbers(size)`` inside the engine (streamed in blocks), then ``OPTIMIZE ...
-FINAL`` merges the parts once, as the background merges of a long-running server would. A copy attaches
-the generated parts (``ATTACH PARTITION ALL FROM``: hard links, no rewrite).
+``INSERT ... SELECT`` over ``numbers(size)`` inside the engine (streamed in blocks; the materialized view
+fills ``latest_rows`` as it goes), then ``OPTIMIZE ... FINAL`` merges the parts of both tables once, as the
+background merges of a long-running server would. A copy attaches the generated parts of both
+(``ATTACH PARTITION ALL FROM``: hard links, no rewrite).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bench.stores.generator import select
 from bench.stores.sizes import ColumnBytes, Disk
 from threatlake.store import Store
 from threatlake.store.clickhouse import ChdbClient, ClickHouseStore
+from threatlake.store.clickhouse.latest import ROWS
 from threatlake.store.clickhouse.schema import PHYSICAL
 from threatlake.store.clickhouse.store import named
 from threatlake.store.schema import EVENTS
@@ -61,9 +63,11 @@ class Chdb:
         if self._count(store) != size:
             client = self._clients[database]
             client.command(f"TRUNCATE TABLE {EVENTS}")
+            client.command(f"TRUNCATE TABLE {ROWS}")
             if size:
                 client.command(f"INSERT INTO {EVENTS} {select('clickhouse', size)}")
                 client.command(f"OPTIMIZE TABLE {EVENTS} FINAL")
+                client.command(f"OPTIMIZE TABLE {ROWS} FINAL")
         return store
 
     def copy(self, name: str, size: int) -> Store:
@@ -71,7 +75,10 @@ class Chdb:
         store = self._open(name)
         if size:
             self.generated(size).close()
-            self._clients[name].command(f"ALTER TABLE {EVENTS} ATTACH PARTITION ALL FROM gen_{size}.{EVENTS}")
+            for table in (EVENTS, ROWS):
+                self._clients[name].command(
+                    f"ALTER TABLE {table} ATTACH PARTITION ALL FROM gen_{size}.{table}"
+                )
         return store
 
     def discard(self, name: str) -> None:
@@ -105,7 +112,8 @@ class Chdb:
         return self._open(name)
 
     def disk(self, name: str) -> Disk:
-        """Active parts of ``events`` after a final merge (``system.parts``), per column too."""
+        """Active parts of ``events`` after a final merge (``system.parts``), per column too (``latest_rows``
+        is a second copy of each key's newest row, not counted here)."""
         store = self._open(name)
         self._clients[name].command(f"OPTIMIZE TABLE {EVENTS} FINAL")
         bound = {"db": name, "t": EVENTS}
@@ -115,5 +123,5 @@ class Chdb:
             for row in store.execute(_COLUMNS, bound).to_pylist()
         ]
         store.close()
-        note = "active parts of events after OPTIMIZE FINAL (latest is a view: no second copy)"
+        note = "active parts of events after OPTIMIZE FINAL (latest_rows, one row per finding key, apart)"
         return Disk(int(parts["disk"] or 0), int(parts["n"] or 0), note, columns)

@@ -50,15 +50,21 @@ def test_every_duckdb_statement_parses_in_duckdb() -> None:
 
 @pytest.mark.parametrize("name", ["clickhouse.sql", "clickhouse-cluster.sql"])
 def test_every_clickhouse_statement_parses_with_sqlglot(name: str) -> None:
-    """Each statement creates (``IF NOT EXISTS``), adds columns (``IF NOT EXISTS``) or materializes
-    columns (a mutation that may run again)."""
+    """Every statement idempotent: ``CREATE … IF NOT EXISTS``, ``ALTER … ADD COLUMN IF NOT EXISTS``,
+    ``DROP … IF EXISTS`` (migration 5 replaces the ``latest`` view), the backfill of ``latest_rows``
+    (rows a re-run adds again change nothing) or ``MATERIALIZE COLUMN`` (a mutation that may run again)."""
+    kinds = {
+        sqlglot.exp.Create: "IF NOT EXISTS",
+        sqlglot.exp.Alter: "IF NOT EXISTS",
+        sqlglot.exp.Drop: "IF EXISTS",
+        sqlglot.exp.Insert: "latest_rows",
+    }
     for statement in _statements(Path(__file__).parent / "golden" / name):
         parsed = sqlglot.parse_one(statement, read="clickhouse")
         if " MATERIALIZE COLUMN " in statement:
             assert isinstance(parsed, sqlglot.exp.Alter | sqlglot.exp.Command), statement
             continue
-        assert "IF NOT EXISTS" in statement
-        assert isinstance(parsed, sqlglot.exp.Create | sqlglot.exp.Alter)
+        assert type(parsed) in kinds and kinds[type(parsed)] in statement, statement[:80]
 
 
 @pytest.mark.parametrize("name", ["clickhouse.sql", "clickhouse-cluster.sql"])
@@ -69,14 +75,15 @@ def test_clickhouse_parses_every_statement(chdb_root: Path, name: str) -> None:
     try:
         for statement in _statements(Path(__file__).parent / "golden" / name):
             tree = client.query(f"EXPLAIN AST {statement}", {}, {}).column(0).to_pylist()
-            assert tree[0].startswith(("CreateQuery", "AlterQuery")), tree
+            assert tree[0].startswith(("CreateQuery", "AlterQuery", "DropQuery", "InsertQuery")), tree
     finally:
         client.close()
 
 
 def test_the_cluster_form_follows_the_design() -> None:
     statements = _statements(Path(__file__).parent / "golden" / "clickhouse-cluster.sql")
-    assert all(f'ON CLUSTER "{CLUSTER}"' in statement for statement in statements)
+    ddl = [statement for statement in statements if not statement.startswith("INSERT")]  # INSERT has none
+    assert all(f'ON CLUSTER "{CLUSTER}"' in statement for statement in ddl)
     created = r"^CREATE TABLE IF NOT EXISTS \"threatlake\"\.events(_local)? ON CLUSTER"
     local, distributed = (s for s in statements if re.search(created, s))
     assert (
@@ -125,7 +132,7 @@ def test_migrating_chdb_twice_applies_nothing_the_second_time(chdb_root: Path) -
         ]
         assert _physical_rows(store) == len(versions)
         names = set(store.execute(tables, {"d": store.database}).column("name").to_pylist())
-        assert names == {"buckets", "events", "latest", "triage", MIGRATIONS}
+        assert names == {"buckets", "events", "latest", "latest_feed", "latest_rows", "triage", MIGRATIONS}
         assert [bucket.name for bucket in store.list_buckets()] == ["default_securityevents"]
     finally:
         store.close()
@@ -230,7 +237,12 @@ def test_a_cluster_store_writes_synchronously_and_deletes_on_each_shard() -> Non
     assert engine.inserts[0][0] == "events" and engine.inserts[0][1]["insert_distributed_sync"] == 1
     store.sweep_retention(datetime.now(UTC))
     deletes = [sql for sql in engine.commands if sql.startswith("DELETE FROM")]
-    assert deletes and all(
-        sql.startswith('DELETE FROM "db".events_local ON CLUSTER "prod" WHERE') for sql in deletes
+    shards = (
+        'DELETE FROM "db".events_local ON CLUSTER "prod" WHERE',
+        'DELETE FROM "db".latest_rows_local ON CLUSTER "prod" WHERE',
+    )
+    assert deletes and all(sql.startswith(shards) for sql in deletes)
+    assert any(sql.startswith(shards[0]) for sql in deletes) and any(
+        sql.startswith(shards[1]) for sql in deletes
     )
     store.close()

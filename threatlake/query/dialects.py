@@ -150,7 +150,10 @@ def _strftime(args: list[exp.Expression]) -> exp.Expression:
 
 
 def _map_value(args: list[exp.Expression]) -> exp.Expression:
-    return exp.Bracket(this=args[0], expressions=[args[1]])
+    """``m[k]``, null where ``m`` has no key ``k`` (as DuckDB's; ClickHouse reads the type's default)."""
+    found = exp.Anonymous(this="mapContains", expressions=[args[0], args[1]])
+    value = exp.Bracket(this=args[0].copy(), expressions=[args[1].copy()])
+    return exp.If(this=found, true=value, false=exp.null())
 
 
 #: DuckDB operation name → the ClickHouse expression for it.

@@ -107,6 +107,106 @@ ENGINE = ReplacingMergeTree ORDER BY name;
 CREATE TABLE IF NOT EXISTS "threatlake".triage ("finding.id" String, "triage.status" Nullable(String), "triage.assignee" Nullable(String), "triage.expires" Nullable(DateTime64(6)), "triage.modified" Nullable(DateTime64(6)), "triage.modified_by" Nullable(String))
 ENGINE = MergeTree ORDER BY "finding.id";
 
+-- migration 5: latest table
+DROP VIEW IF EXISTS "threatlake".latest;
+
+CREATE TABLE IF NOT EXISTS "threatlake".latest_rows (
+  "timestamp" Nullable(DateTime64(6)),
+  "event.id" Nullable(String),
+  "event.kind" Nullable(String),
+  "event.type" Nullable(String),
+  "event.provider" Nullable(String),
+  "event.name" Nullable(String),
+  "event.description" Nullable(String) CODEC(ZSTD(3)),
+  "product.vendor" Nullable(String),
+  "product.name" Nullable(String),
+  "finding.id" Nullable(String),
+  "finding.title" Nullable(String),
+  "finding.description" Nullable(String) CODEC(ZSTD(3)),
+  "finding.type" Nullable(String),
+  "finding.types" Array(String),
+  "finding.severity" Nullable(String),
+  "finding.score" Nullable(Float64),
+  "finding.time.created" Nullable(String),
+  "finding.time.updated" Nullable(String),
+  "finding.status" Nullable(String),
+  "finding.record_state" Nullable(String),
+  "finding.count" Nullable(Int64),
+  "finding.url" Nullable(String),
+  "finding.result" Nullable(String),
+  "dt.security.risk.level" Nullable(String),
+  "dt.security.risk.score" Nullable(Float64),
+  "object.id" Nullable(String),
+  "object.name" Nullable(String),
+  "object.type" Nullable(String),
+  "aws.account.id" Nullable(String),
+  "aws.region" Nullable(String),
+  "aws.availability_zone" Nullable(String),
+  "aws.resource.id" Nullable(String),
+  "aws.resource.type" Nullable(String),
+  "aws.resource.name" Nullable(String),
+  "cloud.provider" Nullable(String),
+  "dt.system.bucket" Nullable(String),
+  "dt.openpipeline.source" Nullable(String),
+  "dt.ingest.connection" Nullable(String),
+  "dt.ingest.time" Nullable(DateTime64(6)),
+  "dt.raw_data" Nullable(String) CODEC(ZSTD(3)),
+  "container.id" Nullable(String),
+  "container.name" Nullable(String),
+  "container.image.name" Nullable(String),
+  "container.image.version" Nullable(String),
+  "k8s.cluster.name" Nullable(String),
+  "k8s.namespace.name" Nullable(String),
+  "k8s.pod.name" Nullable(String),
+  "k8s.pod.uid" Nullable(String),
+  "detection.type" Nullable(String),
+  "actor.ips" Array(String),
+  "actor.geo.country.name" Nullable(String),
+  "threat.purpose" Nullable(String),
+  "network.direction" Nullable(String),
+  "network.port" Nullable(Int64),
+  "network.protocol" Nullable(String),
+  "vulnerability.id" Nullable(String),
+  "vulnerability.title" Nullable(String),
+  "vulnerability.description" Nullable(String) CODEC(ZSTD(3)),
+  "vulnerability.references.cve" Array(String),
+  "vulnerability.cvss.base_score" Nullable(Float64),
+  "vulnerability.cvss.version" Nullable(String),
+  "vulnerability.exploit_available" Nullable(String),
+  "vulnerability.fix_available" Nullable(String),
+  "component.name" Nullable(String),
+  "component.version" Nullable(String),
+  "component.fixed_version" Nullable(String),
+  "container_image.repository" Nullable(String),
+  "container_image.digest" Nullable(String),
+  "container_image.tags" Array(String),
+  "rule.id" Nullable(String),
+  "rule.name" Nullable(String),
+  "compliance.control" Nullable(String),
+  "compliance__standards" Array(String),
+  "compliance.standards" Array(String) ALIAS "compliance__standards",
+  "compliance__requirements" Array(String),
+  "compliance.requirements" Array(String) ALIAS "compliance__requirements",
+  "compliance.status" Nullable(String),
+  "extra" Nullable(String) CODEC(ZSTD(3)),
+  "retention_days" UInt16 DEFAULT 365,
+  "absent_arrays" Array(LowCardinality(String)),
+  version UInt256
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (ifNull("finding.id", ''), ifNull("object.id", ''), ifNull("vulnerability.id", ''), ifNull("component.name", ''), isNull("finding.id"), isNull("object.id"), isNull("vulnerability.id"), isNull("component.name"))
+TTL toDateTime(coalesce("dt.ingest.time", "timestamp", toDateTime64('2105-12-31 00:00:00', 6))) + toIntervalDay("retention_days");
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS "threatlake".latest_feed TO "threatlake".latest_rows AS
+SELECT "timestamp", "event.id", "event.kind", "event.type", "event.provider", "event.name", "event.description", "product.vendor", "product.name", "finding.id", "finding.title", "finding.description", "finding.type", "finding.types", "finding.severity", "finding.score", "finding.time.created", "finding.time.updated", "finding.status", "finding.record_state", "finding.count", "finding.url", "finding.result", "dt.security.risk.level", "dt.security.risk.score", "object.id", "object.name", "object.type", "aws.account.id", "aws.region", "aws.availability_zone", "aws.resource.id", "aws.resource.type", "aws.resource.name", "cloud.provider", "dt.system.bucket", "dt.openpipeline.source", "dt.ingest.connection", "dt.ingest.time", "dt.raw_data", "container.id", "container.name", "container.image.name", "container.image.version", "k8s.cluster.name", "k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "detection.type", "actor.ips", "actor.geo.country.name", "threat.purpose", "network.direction", "network.port", "network.protocol", "vulnerability.id", "vulnerability.title", "vulnerability.description", "vulnerability.references.cve", "vulnerability.cvss.base_score", "vulnerability.cvss.version", "vulnerability.exploit_available", "vulnerability.fix_available", "component.name", "component.version", "component.fixed_version", "container_image.repository", "container_image.digest", "container_image.tags", "rule.id", "rule.name", "compliance.control", "compliance__standards", "compliance__requirements", "compliance.status", "extra", "retention_days", "absent_arrays", bitOr(bitShiftLeft(toUInt256(ifNull(toUnixTimestamp64Micro("timestamp") + 2208988800000001, 0)), 200), reinterpretAsUInt256(reverse(rightPad(substring(ifNull("event.id", ''), 1, 25), 25, '\0')))) AS version
+FROM "threatlake".events;
+
+CREATE VIEW IF NOT EXISTS "threatlake".latest AS
+SELECT "timestamp", "event.id", "event.kind", "event.type", "event.provider", "event.name", "event.description", "product.vendor", "product.name", "finding.id", "finding.title", "finding.description", "finding.type", "finding.types", "finding.severity", "finding.score", "finding.time.created", "finding.time.updated", "finding.status", "finding.record_state", "finding.count", "finding.url", "finding.result", "dt.security.risk.level", "dt.security.risk.score", "object.id", "object.name", "object.type", "aws.account.id", "aws.region", "aws.availability_zone", "aws.resource.id", "aws.resource.type", "aws.resource.name", "cloud.provider", "dt.system.bucket", "dt.openpipeline.source", "dt.ingest.connection", "dt.ingest.time", "dt.raw_data", "container.id", "container.name", "container.image.name", "container.image.version", "k8s.cluster.name", "k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "detection.type", "actor.ips", "actor.geo.country.name", "threat.purpose", "network.direction", "network.port", "network.protocol", "vulnerability.id", "vulnerability.title", "vulnerability.description", "vulnerability.references.cve", "vulnerability.cvss.base_score", "vulnerability.cvss.version", "vulnerability.exploit_available", "vulnerability.fix_available", "component.name", "component.version", "component.fixed_version", "container_image.repository", "container_image.digest", "container_image.tags", "rule.id", "rule.name", "compliance.control", "compliance.standards", "compliance.requirements", "compliance.status", "extra", "absent_arrays" FROM "threatlake".latest_rows FINAL;
+
+INSERT INTO "threatlake".latest_rows ("timestamp", "event.id", "event.kind", "event.type", "event.provider", "event.name", "event.description", "product.vendor", "product.name", "finding.id", "finding.title", "finding.description", "finding.type", "finding.types", "finding.severity", "finding.score", "finding.time.created", "finding.time.updated", "finding.status", "finding.record_state", "finding.count", "finding.url", "finding.result", "dt.security.risk.level", "dt.security.risk.score", "object.id", "object.name", "object.type", "aws.account.id", "aws.region", "aws.availability_zone", "aws.resource.id", "aws.resource.type", "aws.resource.name", "cloud.provider", "dt.system.bucket", "dt.openpipeline.source", "dt.ingest.connection", "dt.ingest.time", "dt.raw_data", "container.id", "container.name", "container.image.name", "container.image.version", "k8s.cluster.name", "k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "detection.type", "actor.ips", "actor.geo.country.name", "threat.purpose", "network.direction", "network.port", "network.protocol", "vulnerability.id", "vulnerability.title", "vulnerability.description", "vulnerability.references.cve", "vulnerability.cvss.base_score", "vulnerability.cvss.version", "vulnerability.exploit_available", "vulnerability.fix_available", "component.name", "component.version", "component.fixed_version", "container_image.repository", "container_image.digest", "container_image.tags", "rule.id", "rule.name", "compliance.control", "compliance__standards", "compliance__requirements", "compliance.status", "extra", "retention_days", "absent_arrays", version)
+SELECT "timestamp", "event.id", "event.kind", "event.type", "event.provider", "event.name", "event.description", "product.vendor", "product.name", "finding.id", "finding.title", "finding.description", "finding.type", "finding.types", "finding.severity", "finding.score", "finding.time.created", "finding.time.updated", "finding.status", "finding.record_state", "finding.count", "finding.url", "finding.result", "dt.security.risk.level", "dt.security.risk.score", "object.id", "object.name", "object.type", "aws.account.id", "aws.region", "aws.availability_zone", "aws.resource.id", "aws.resource.type", "aws.resource.name", "cloud.provider", "dt.system.bucket", "dt.openpipeline.source", "dt.ingest.connection", "dt.ingest.time", "dt.raw_data", "container.id", "container.name", "container.image.name", "container.image.version", "k8s.cluster.name", "k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "detection.type", "actor.ips", "actor.geo.country.name", "threat.purpose", "network.direction", "network.port", "network.protocol", "vulnerability.id", "vulnerability.title", "vulnerability.description", "vulnerability.references.cve", "vulnerability.cvss.base_score", "vulnerability.cvss.version", "vulnerability.exploit_available", "vulnerability.fix_available", "component.name", "component.version", "component.fixed_version", "container_image.repository", "container_image.digest", "container_image.tags", "rule.id", "rule.name", "compliance.control", "compliance__standards", "compliance__requirements", "compliance.status", "extra", "retention_days", "absent_arrays", bitOr(bitShiftLeft(toUInt256(ifNull(toUnixTimestamp64Micro("timestamp") + 2208988800000001, 0)), 200), reinterpretAsUInt256(reverse(rightPad(substring(ifNull("event.id", ''), 1, 25), 25, '\0')))) AS version
+FROM "threatlake".events FINAL;
+
 -- migration 6: extra maps and promoted keys
 ALTER TABLE "threatlake".events ADD COLUMN IF NOT EXISTS "extra_string" Map(LowCardinality(String), String) MATERIALIZED mapApply((k, v) -> (k, JSONExtractString(v)), mapFilter((k, v) -> JSONType(v) = 'String', CAST(JSONExtractKeysAndValuesRaw(ifNull(extra, '')) AS Map(LowCardinality(String), String)))), ADD COLUMN IF NOT EXISTS "extra_long" Map(LowCardinality(String), Int64) MATERIALIZED mapApply((k, v) -> (k, JSONExtractInt(v)), mapFilter((k, v) -> JSONType(v) = 'Int64' AND toString(JSONExtractInt(v)) = v, CAST(JSONExtractKeysAndValuesRaw(ifNull(extra, '')) AS Map(LowCardinality(String), String)))), ADD COLUMN IF NOT EXISTS "extra_double" Map(LowCardinality(String), Float64) MATERIALIZED mapApply((k, v) -> (k, toFloat64(v)), mapFilter((k, v) -> JSONType(v) = 'Double' AND toString(toFloat64(v)) = v, CAST(JSONExtractKeysAndValuesRaw(ifNull(extra, '')) AS Map(LowCardinality(String), String)))), ADD COLUMN IF NOT EXISTS "extra_bool" Map(LowCardinality(String), Bool) MATERIALIZED mapApply((k, v) -> (k, v = 'true'), mapFilter((k, v) -> JSONType(v) = 'Bool', CAST(JSONExtractKeysAndValuesRaw(ifNull(extra, '')) AS Map(LowCardinality(String), String)))), ADD COLUMN IF NOT EXISTS "extra.service.action" Nullable(String) MATERIALIZED multiIf(mapContains("extra_string", 'service.action'), replaceAll(toJSONString("extra_string"['service.action']), '\\/', '/'), mapContains("extra_long", 'service.action'), toString("extra_long"['service.action']), mapContains("extra_double", 'service.action'), toString("extra_double"['service.action']), mapContains("extra_bool", 'service.action'), if("extra_bool"['service.action'], 'true', 'false'), nullIf(JSONExtractRaw(extra, 'service.action'), ''));
 

@@ -29,6 +29,7 @@ from sqlglot import exp
 from threatlake.errors import StoreError
 from threatlake.model.fields import ABSENT_ARRAYS, CLICKHOUSE_STORAGE_TYPES, FieldType
 from threatlake.store.clickhouse import extra
+from threatlake.store.clickhouse.latest import LatestShape, latest_statements
 from threatlake.store.migrations import MIGRATIONS, Migration, check_plan
 from threatlake.store.schema import (
     BUCKETS,
@@ -197,6 +198,15 @@ def _latest(target: Target) -> str:
     )
 
 
+def _latest_table(target: Target) -> tuple[str, ...]:
+    """Migration 5: ``latest`` as a small table fed by a materialized view (``latest.py``)."""
+    definitions = _event_columns(codecs=True)
+    stored = [text.split(" ", 1)[0].strip('"') for text in definitions if " ALIAS " not in text]
+    shown = [col.name for col in COLUMNS] + [ABSENT_ARRAYS]
+    shape = LatestShape(definitions, stored, shown, _arrival(), RETENTION)
+    return latest_statements(target, shape)
+
+
 def _buckets(target: Target) -> str:
     return (
         f"CREATE TABLE IF NOT EXISTS {target.table(BUCKETS)}{target.on} "
@@ -244,6 +254,7 @@ def plan(target: Target) -> list[Migration]:
                 Migration(2, "latest view", (_latest(target),)),
                 Migration(3, "buckets", (_buckets(target),)),
                 Migration(4, "triage mirror", (_triage(target),)),
+                Migration(5, "latest table", _latest_table(target)),
                 _extra_maps(target),
             ]
         )

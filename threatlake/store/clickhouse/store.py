@@ -4,9 +4,12 @@ Writes: a batch is deduplicated in memory, its ids already stored are looked up 
 ``event.id``) and left out, and the rest goes in as one Arrow insert with an ``insert_deduplication_token``
 made of its ids, so a re-sent batch is not stored twice. The lookup makes the duplicate counts exact for one
 writer; with several writers at once they are best effort, and ``ReplacingMergeTree`` merges any duplicate
-that slips through (reads run with ``final = 1``, so no answer counts it). Each row carries its bucket's
-``retention_days``; the row TTL expires it, and ``sweep_retention`` deletes expired rows at once as well
-(lightweight ``DELETE``), counting them. ``latest`` is a view (``schema.py``), exact on every read.
+that slips through (reads run with ``final = 1``, so no answer counts it; the id lookup needs no ``final``:
+whether an id is stored does not depend on merges). Each row carries its bucket's ``retention_days``; the
+row TTL expires it, and ``sweep_retention`` deletes expired rows at once as well (lightweight ``DELETE``),
+counting them. ``latest`` is a small table fed by a materialized view (``latest.py``), exact on every read;
+a statement holding the latest-state idiom reads it (``rewrite.py``), and a bucket delete or a retention
+sweep deletes the finding keys whose ``latest`` row it deletes, as on DuckDB.
 
 ``migrate`` applies ``schema.plan`` and records it in ``threatlake_migrations``. On a cluster (``events`` a
 ``Distributed`` table, made by ``threatlake migrate --cluster NAME``) the store finds the cluster's name in
@@ -33,7 +36,9 @@ from threatlake.model import DEFAULT_BUCKET, Event
 from threatlake.model.fields import NULL_MARK
 from threatlake.store.arrow import dedupe, to_table, triage_arrow
 from threatlake.store.clickhouse.client import Client
+from threatlake.store.clickhouse.latest import ROWS, key_tuple, newest_statement
 from threatlake.store.clickhouse.migrate import apply, events_engine, found_cluster
+from threatlake.store.clickhouse.rewrite import rewrite
 from threatlake.store.clickhouse.schema import (
     ABSENT_ARRAYS,
     ARRAY_COLUMNS,
@@ -45,7 +50,7 @@ from threatlake.store.clickhouse.schema import (
 )
 from threatlake.store.migrations import MigrationReport
 from threatlake.store.protocol import Bucket, Interrupt, Params, TriageRow, WriteResult
-from threatlake.store.schema import BUCKETS, EVENTS, TRIAGE
+from threatlake.store.schema import BUCKETS, EVENTS, LATEST, TRIAGE
 
 __all__ = ["DIALECT", "ClickHouseStore"]
 
@@ -130,8 +135,11 @@ class ClickHouseStore:
         self._closed = False
         self._now = now
         self.cluster = found_cluster(events_engine(client, database))
+        self._latest_table = False  # whether ``latest_rows`` exists (migration 5): the idiom may read it
         if migrate:
             self.migrate()
+        else:
+            self._latest_table = self._has_latest_table()
 
     # -- schema ------------------------------------------------------------------------------------------
 
@@ -143,6 +151,7 @@ class ClickHouseStore:
             target = Target(self.database, cluster or self.cluster)
             outcome = apply(self._client, target, self.name)
             self.cluster = target.cluster
+            self._latest_table = True
         if not any(bucket.name == DEFAULT_BUCKET for bucket in self.list_buckets()):
             self.create_bucket(DEFAULT_BUCKET, DEFAULT_RETENTION_DAYS, now=self._now or datetime.now(UTC))
         return outcome
@@ -168,7 +177,9 @@ class ClickHouseStore:
         for start in range(0, len(ids), _LOOKUP):
             chunk = ids[start : start + _LOOKUP]
             found = self._read(
-                f"SELECT {_ID} AS id FROM {EVENTS} WHERE {_ID} IN {{ids:Array(String)}}", {"ids": chunk}
+                f"SELECT {_ID} AS id FROM {EVENTS} WHERE {_ID} IN {{ids:Array(String)}}",
+                {"ids": chunk},
+                final=False,  # existence: any copy of an id, merged or not, says it is stored
             )
             known += found.column("id").to_pylist()
         if not known:
@@ -220,11 +231,32 @@ class ClickHouseStore:
         """``interrupt`` is not honoured: chDB has no way to stop a running statement from another thread
         (a cancelled query runs on to ``max_execution_time``, its answer dropped)."""
         self._check_open()
-        return null_absent(self._read(sql, params, timeout=timeout))
+        rewritten = rewrite(sql, params, self._newest) if self._latest_table else None
+        if rewritten is None:
+            return null_absent(self._read(sql, params, timeout=timeout))
+        final = not rewritten.only_latest
+        return null_absent(self._read(rewritten.sql, params, timeout=timeout, final=final))
 
-    def _read(self, sql: str, params: Params, *, timeout: float | None = None) -> pa.Table:
+    def _has_latest_table(self) -> bool:
+        found = self._read(
+            "SELECT count() AS n FROM system.tables WHERE database = {d:String} AND name = {t:String}",
+            {"d": self.database, "t": ROWS},
+            final=False,
+        )
+        return bool(found.column("n")[0].as_py())
+
+    def _newest(self) -> datetime | None:
+        """The greatest stored ``timestamp`` (from ``latest_rows``: each key's newest row is there)."""
+        found = self._read(newest_statement(), None, final=False).column("newest")[0].as_py()
+        return found if isinstance(found, datetime) else None
+
+    def _read(
+        self, sql: str, params: Params, *, timeout: float | None = None, final: bool = True
+    ) -> pa.Table:
+        """``final``: every table read as ``FINAL`` (merged: no duplicate seen); off where an answer cannot
+        depend on merges."""
         text, bound = named(sql.rstrip().rstrip(";"), params)
-        settings: dict[str, Any] = {"final": 1}
+        settings: dict[str, Any] = {"final": int(final)}
         if timeout is not None:
             settings["max_execution_time"] = max(timeout, 0.001)
         return self._client.query(text, bound, settings)
@@ -269,6 +301,16 @@ class ClickHouseStore:
         result = self._read(f"SELECT count() AS n FROM {EVENTS} WHERE {where}", params)
         return int(result.column("n")[0].as_py())
 
+    def _delete(self, where: str, params: Mapping[str, Any]) -> None:
+        """The events matching ``where``, and the finding keys whose ``latest`` row matches it (DuckDB
+        deletes the ``latest`` rows matching it: a key's older rows must go too, or they would show)."""
+        keys = f"({key_tuple()})"
+        self._client.command(
+            f"DELETE FROM {self._sharded(ROWS)} WHERE {keys} IN (SELECT {keys} FROM {LATEST} WHERE {where})",
+            params,
+        )
+        self._client.command(f"DELETE FROM {self._sharded(EVENTS)} WHERE {where}", params)
+
     def delete_bucket(self, name: str) -> int:
         if name == DEFAULT_BUCKET:
             raise StoreError(f"bucket {name!r} is the default bucket and cannot be deleted")
@@ -278,7 +320,7 @@ class ClickHouseStore:
                 raise StoreError(f"bucket {name!r} does not exist")
             where = f"{_BUCKET} = {{b:String}}"
             deleted = self._count(where, {"b": name})
-            self._client.command(f"DELETE FROM {self._sharded(EVENTS)} WHERE {where}", {"b": name})
+            self._delete(where, {"b": name})
             self._client.command(f"DELETE FROM {BUCKETS} WHERE name = {{b:String}}", {"b": name})
         return deleted
 
@@ -293,7 +335,7 @@ class ClickHouseStore:
                 self._check_open()
                 count = self._count(where, values)
                 if count:
-                    self._client.command(f"DELETE FROM {self._sharded(EVENTS)} WHERE {where}", values)
+                    self._delete(where, values)
             deleted += count
         return deleted
 
