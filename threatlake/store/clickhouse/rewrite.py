@@ -21,12 +21,12 @@ import sqlglot
 from sqlglot import exp
 
 from threatlake.model.fields import ABSENT_ARRAYS
-from threatlake.store.schema import COLUMNS, EVENTS, LATEST, LATEST_KEY
+from threatlake.store.idiom import bound_allows, conjuncts, newest_per_key_part
+from threatlake.store.schema import COLUMNS, EVENTS, LATEST
 
 __all__ = ["Rewritten", "rewrite"]
 
 _DIALECT = "clickhouse"
-_TIME = "timestamp"
 #: Text every candidate holds (a cheap test before parsing).
 _HINT = "ROW_NUMBER() OVER (PARTITION BY"
 _CLAUSES = ("joins", "laterals", "group", "having", "distinct", "windows", "prewhere", "settings")
@@ -55,7 +55,11 @@ def rewrite(sql: str, params: Bound, newest: Callable[[], datetime | None]) -> R
     if rewritten is None:
         return None
     end = newest()
-    return rewritten if all(_bound_allows(bound, params, end) for bound in bounds) else None
+    return (
+        rewritten
+        if all(bound_allows(bound, lambda value: _bound(value, params), end) for bound in bounds)
+        else None
+    )
 
 
 @lru_cache(maxsize=256)
@@ -70,9 +74,7 @@ def _parsed(sql: str) -> tuple[Rewritten | None, tuple[exp.Expr, ...]]:
     bounds: list[exp.Expr] = []
     for table in tables:
         select = table.parent_select
-        where = select.args.get("where") if select is not None else None
-        if where is not None:
-            bounds += list(where.this.flatten()) if isinstance(where.this, exp.And) else [where.this]
+        bounds += conjuncts(select.args.get("where") if select is not None else None)
         table.set("this", exp.to_identifier(LATEST, quoted=True))
     if not tables:
         return None, ()
@@ -93,41 +95,7 @@ def _idiom_source(select: exp.Select) -> exp.Table | None:
         return None
     if any(column.name not in SHOWN for column in select.find_all(exp.Column)):
         return None
-    return table if _newest_per_key_part(select.args.get("qualify")) else None
-
-
-def _newest_per_key_part(qualify: exp.Expr | None) -> bool:
-    """``QUALIFY ROW_NUMBER() OVER (PARTITION BY <key columns> ORDER BY timestamp DESC) = 1``."""
-    rank = qualify.this if qualify is not None else None
-    if not isinstance(rank, exp.EQ) or rank.expression != exp.Literal.number(1):
-        return False
-    window = rank.this
-    if not isinstance(window, exp.Window) or not isinstance(window.this, exp.RowNumber):
-        return False
-    parts = window.args.get("partition_by") or []
-    if not parts or not all(isinstance(part, exp.Column) and part.name in LATEST_KEY for part in parts):
-        return False
-    order = window.args.get("order")
-    keys = order.expressions if order is not None else []
-    newest = [_TIME, "event.id"][: len(keys)]  # ties: the greater id, as ``latest`` keeps (fetch order)
-    return 1 <= len(keys) <= 2 and all(
-        isinstance(key.this, exp.Column) and key.this.name == name and bool(key.args.get("desc"))
-        for key, name in zip(keys, newest, strict=True)
-    )
-
-
-def _bound_allows(condition: exp.Expr, params: Bound, newest: datetime | None) -> bool:
-    """A timeframe bound on ``timestamp`` that keeps the newest stored row (lower bounds always do)."""
-    if not isinstance(condition, exp.GT | exp.GTE | exp.LT | exp.LTE):
-        return False
-    if not isinstance(condition.this, exp.Column) or condition.this.name != _TIME:
-        return False
-    bound = _bound(condition.expression, params)
-    if bound is None:
-        return False
-    if isinstance(condition, exp.GT | exp.GTE):
-        return True
-    return newest is None or (bound > newest if isinstance(condition, exp.LT) else bound >= newest)
+    return table if newest_per_key_part(select.args.get("qualify")) else None
 
 
 def _bound(value: exp.Expr, params: Bound) -> datetime | None:

@@ -36,6 +36,7 @@ import sqlglot
 from sqlglot import exp
 
 from threatlake.store.duckdb.statements import NEWEST
+from threatlake.store.idiom import bound_allows, conjuncts, newest_per_key_part
 from threatlake.store.schema import EVENTS, LATEST, LATEST_KEY
 
 __all__ = ["DEFAULT_LAG", "Folder", "Pending", "rewrite"]
@@ -48,7 +49,6 @@ DEFAULT_LAG = 1.0
 #: long as the last one took, so folding holds the writer at most a fifth of the time.
 FOLD_SPACING = 4.0
 
-_TIME = "timestamp"
 #: Text every candidate for ``rewrite`` holds (a cheap test before parsing).
 _HINT = "ROW_NUMBER() OVER (PARTITION BY"
 
@@ -138,7 +138,11 @@ def rewrite(
     if rewritten is None:
         return None
     end = newest()
-    return rewritten if all(_bound_allows(bound, params, end) for bound in bounds) else None
+    return (
+        rewritten
+        if all(bound_allows(bound, lambda value: _bound(value, params), end) for bound in bounds)
+        else None
+    )
 
 
 @lru_cache(maxsize=256)
@@ -154,7 +158,7 @@ def _parsed(sql: str, dialect: str) -> tuple[str | None, tuple[exp.Expr, ...]]:
     bounds: list[exp.Expr] = []
     for table in tables:
         select = table.parent_select
-        bounds += _conjuncts(select.args.get("where") if select is not None else None)
+        bounds += conjuncts(select.args.get("where") if select is not None else None)
         table.set("this", exp.to_identifier(LATEST, quoted=True))
         if select is not None:
             _without_window(select)
@@ -173,12 +177,6 @@ def _without_window(select: exp.Select) -> None:
         select.where(exp.column(NEWEST, quoted=True), copy=False)
 
 
-def _conjuncts(where: exp.Expr | None) -> list[exp.Expr]:
-    if where is None:
-        return []
-    return list(where.this.flatten()) if isinstance(where.this, exp.And) else [where.this]
-
-
 def _idiom_source(select: exp.Select) -> exp.Table | None:
     """The ``events`` table of ``select`` when it keeps the newest row per part of the finding key and
     has no other clause that would see the rows ``latest`` does not hold (its timeframe is checked apart)."""
@@ -190,43 +188,7 @@ def _idiom_source(select: exp.Select) -> exp.Table | None:
         return None
     if any(item.find(exp.Window, exp.AggFunc, exp.Subquery) for item in select.expressions):
         return None
-    return table if _newest_per_key_part(select.args.get("qualify")) else None
-
-
-def _newest_per_key_part(qualify: exp.Expr | None) -> bool:
-    """``QUALIFY ROW_NUMBER() OVER (PARTITION BY <key columns> ORDER BY timestamp DESC) = 1``."""
-    rank = qualify.this if qualify is not None else None
-    if not isinstance(rank, exp.EQ) or rank.expression != exp.Literal.number(1):
-        return False
-    window = rank.this
-    if not isinstance(window, exp.Window) or not isinstance(window.this, exp.RowNumber):
-        return False
-    parts = window.args.get("partition_by") or []
-    if not parts or not all(isinstance(part, exp.Column) and part.name in LATEST_KEY for part in parts):
-        return False
-    order = window.args.get("order")
-    keys = order.expressions if order is not None else []
-    newest = [_TIME, "event.id"][: len(keys)]  # ties: the greater id, as ``latest`` keeps (fetch order)
-    return 1 <= len(keys) <= 2 and all(
-        isinstance(key.this, exp.Column) and key.this.name == name and bool(key.args.get("desc"))
-        for key, name in zip(keys, newest, strict=True)
-    )
-
-
-def _bound_allows(
-    condition: exp.Expr, params: Sequence[Any] | Mapping[str, Any] | None, newest: datetime | None
-) -> bool:
-    """A timeframe bound on ``timestamp`` that keeps the newest stored row (lower bounds always do)."""
-    if not isinstance(condition, exp.GT | exp.GTE | exp.LT | exp.LTE):
-        return False
-    if not isinstance(condition.this, exp.Column) or condition.this.name != _TIME:
-        return False
-    if isinstance(condition, exp.GT | exp.GTE):
-        return _bound(condition.expression, params) is not None
-    end = _bound(condition.expression, params)
-    if end is None:
-        return False
-    return newest is None or (end > newest if isinstance(condition, exp.LT) else end >= newest)
+    return table if newest_per_key_part(select.args.get("qualify")) else None
 
 
 def _bound(value: exp.Expr, params: Sequence[Any] | Mapping[str, Any] | None) -> datetime | None:
