@@ -9,8 +9,11 @@ B, ...), and prints each run's rate against the first setting's in the same roun
 ``--paced 0.8`` then runs each server on at 80 % of the maximum it just measured: every client posts on a
 fixed schedule, a request's latency counted from when it was due (a client that falls behind reports the
 wait too), and prints p50/p99 there. ``--data-dir DIR`` keeps the generated stores for later runs.
+``--code A B`` alternates servers running two source trees (each server imports ``threatlake`` from that
+directory: e.g. a ``git worktree`` of main beside this branch), each run's rate printed against the first
+tree's in the same round, with the load average at its end.
 Usage: ``python bench/http_ingest.py [--seconds 30] [--clients 8] [--batch 100 500] [--stored 0 1000000]
-[--map-workers 0 2] [--rounds 3] [--paced 0.8] [--data-dir DIR]``.
+[--map-workers 0 2] [--rounds 3] [--paced 0.8] [--code DIR DIR] [--data-dir DIR]``.
 """
 
 from __future__ import annotations
@@ -169,25 +172,47 @@ def main() -> int:
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="keep the generated stores here, reuse them"
     )
+    parser.add_argument(
+        "--code", type=Path, nargs="+", default=[ROOT], help="source trees whose server to run, alternated"
+    )
     args = parser.parse_args()
-    rates: dict[tuple[int, int, int, int], float] = {}
+    rates: dict[tuple[int, int, int, Path, int], float] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for stored in args.stored:
             template = _template(args.data_dir or Path(scratch), stored)
             for batch in args.batch:
                 for turn in range(args.rounds):
                     for workers in args.map_workers:
-                        rate = _run(args, batch, template, workers)
-                        rates[stored, batch, workers, turn] = rate
-                        empty = rates.get((0, batch, workers, turn))
-                        share = f"  ({rate / empty:.2f}x of the empty store)" if empty and stored else ""
-                        first = rates[stored, batch, args.map_workers[0], turn]
-                        against = f", {rate / first:.2f}x of map_workers={args.map_workers[0]}"
-                        print(f"stored before: {stored:,}{share}; map_workers={workers}{against}\n")
+                        for code in args.code:
+                            rate = _run(args, batch, template, workers, code)
+                            rates[stored, batch, workers, code, turn] = rate
+                            _compared(args, rates, (stored, batch, workers, code, turn))
     return 0
 
 
-def _run(args: argparse.Namespace, batch: int, template: Path | None, workers: int = 0) -> float:
+def _compared(
+    args: argparse.Namespace,
+    rates: dict[tuple[int, int, int, Path, int], float],
+    key: tuple[int, int, int, Path, int],
+) -> None:
+    """A run's rate against the empty store's, the first ``map_workers`` setting's and the first tree's."""
+    stored, batch, workers, code, turn = key
+    rate = rates[key]
+    empty = rates.get((0, batch, workers, code, turn))
+    share = f"  ({rate / empty:.2f}x of the empty store)" if empty and stored else ""
+    first = rates[stored, batch, args.map_workers[0], code, turn]
+    against = f", {rate / first:.2f}x of map_workers={args.map_workers[0]}"
+    tree = ""
+    if len(args.code) > 1:
+        base = rates[stored, batch, workers, args.code[0], turn]
+        tree = f"; code {code}, {rate / base:.2f}x of {args.code[0]}"
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    print(f"stored before: {stored:,}{share}; map_workers={workers}{against}{tree}; load {' '.join(load)}\n")
+
+
+def _run(
+    args: argparse.Namespace, batch: int, template: Path | None, workers: int = 0, code: Path = ROOT
+) -> float:
     """One server: the maximum rate (clients back to back), then with ``--paced`` that share of it."""
     *bodies, warm_up = _bodies(max(200, int(args.seconds * 40)) + 1, batch)
     with tempfile.TemporaryDirectory() as tmp:
@@ -204,10 +229,12 @@ def _run(args: argparse.Namespace, batch: int, template: Path | None, workers: i
             [sys.executable, "-m", "threatlake", "serve", "--data-dir", str(data), "--port", str(args.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            cwd=code,
             env={
                 "THREATLAKE_LOG_LEVEL": "WARNING",
                 "PATH": "/usr/bin:/bin",
                 "THREATLAKE_MAP_WORKERS": str(workers),
+                "PYTHONPATH": str(code),
             },
         )
         url = f"http://127.0.0.1:{args.port}"
@@ -227,7 +254,9 @@ def _run(args: argparse.Namespace, batch: int, template: Path | None, workers: i
             # one per client at once, which starts every map worker.
             httpx.post(f"{url}{INGEST}", content=warm_up[0], headers=headers, timeout=300).raise_for_status()
             asyncio.run(_warm(url, headers, warm_up[0], args.clients))
-            print(f"{args.clients} clients, {batch} events/request (gzip), map_workers={workers}")
+            print(
+                f"{args.clients} clients, {batch} events/request (gzip), map_workers={workers}, code {code}"
+            )
             rate = _phase(args, url, token=token, bodies=bodies, interval=0.0, label="max")
             if args.paced:
                 per_request = sum(findings for _, findings in bodies) / len(bodies)

@@ -14,8 +14,11 @@ in ``--data-dir`` if given) and per batch size, alternating stores and kinds in 
   waits for before its 202 (DuckDB's fold of ``latest`` runs beside it, off the write's path);
 - store write + fold: the same writes until ``close`` has returned, which folds what ``latest`` still lacks:
   the sustained rate, the second copy of every row included;
-- Arrow write, acknowledged / Arrow write + fold: the same two without the dict → Arrow conversion, so the
-  ratios say where the rest goes;
+- rows write, acknowledged / rows write + fold: ``Store.write_rows`` of the same events already prepared
+  (``threatlake.store.rows.prepare``: dedupe + dict → Arrow, outside the clock), which is what the service's
+  writer thread now does (the conversion runs in the request's thread or a map worker);
+- prepare: the conversion alone (``prepare`` of each batch), as events/s and µs an event, so the note can
+  say what moved off the writer;
 - raw insert: events/s of the engine alone for the same rows, already in Arrow, into the same ``events``
   table: DuckDB ``INSERT ... SELECT`` + ``COMMIT`` per batch; chDB one Arrow insert per batch (no id lookup,
   no deduplication token);
@@ -39,7 +42,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -54,7 +56,9 @@ from threatlake.sources import source_for
 from threatlake.sources.envelope import unwrap
 from threatlake.state import memory_state
 from threatlake.store import Store
-from threatlake.store.arrow import dedupe, to_table
+from threatlake.store.arrow import dedupe
+from threatlake.store.protocol import Rows
+from threatlake.store.rows import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_DIRS = (ROOT.parent / "shared" / "samples", ROOT / "tests" / "fixtures" / "findings")
@@ -124,37 +128,48 @@ def _store_write(engine: Engine, name: str, stored: int, batches: list[list[Even
     return _timed_writes(engine, name, stored, write)
 
 
-def _store_write_arrow(engine: Engine, name: str, stored: int, tables: list[pa.Table]) -> tuple[float, float]:
-    """``Store.write`` past its dict → Arrow step (the same statements, from prebuilt tables)."""
+def _store_write_rows(engine: Engine, name: str, stored: int, rows: list[Rows]) -> tuple[float, float]:
+    """``Store.write_rows`` per batch, from rows prepared before (what the service's writer thread does)."""
 
     def write(store: Store) -> None:
-        for table in tables:
-            engine.write_arrow(store, table)
+        for part in rows:
+            store.write_rows(part)
 
     return _timed_writes(engine, name, stored, write)
+
+
+def _prepare(batches: list[list[Event]]) -> float:
+    """Seconds ``prepare`` (dedupe + dict → Arrow) takes over every batch: the conversion alone."""
+    started = time.perf_counter()
+    for batch in batches:
+        prepare(batch)
+    return time.perf_counter() - started
 
 
 KINDS = (
     "write, acknowledged",
     "write + fold",
-    "Arrow write, acknowledged",
-    "Arrow write + fold",
+    "rows write, acknowledged",
+    "rows write + fold",
     "raw insert",
 )
 
 
 def _compare(chosen: list[Engine], events: list[Event], batch: int, rounds: int, stored: int) -> None:
     batches = [events[offset : offset + batch] for offset in range(0, len(events), batch)]
-    tables = [to_table(dedupe(part)[0]) for part in batches]
+    rows = [prepare(part) for part in batches]
+    tables = [part.table for part in rows]
     for engine in chosen:
         engine.generated(stored).close()  # made before the clock starts
     work: dict[str, Callable[[Engine, str], tuple[float, ...]]] = {
         "write": lambda engine, name: _store_write(engine, name, stored, batches),
-        "Arrow write": lambda engine, name: _store_write_arrow(engine, name, stored, tables),
+        "rows write": lambda engine, name: _store_write_rows(engine, name, stored, rows),
         "raw insert": lambda engine, name: (engine.raw_insert(name, stored, tables),),
     }
     runs: dict[tuple[str, str], list[float]] = {}
+    conversion: list[float] = []
     for number in range(rounds):
+        conversion.append(_prepare(batches))
         for engine in chosen:  # alternated, so load on the machine hits every store and kind alike
             for index, (kind, run) in enumerate(work.items()):
                 name = f"bench_{index}_{batch}_{stored}_{number}"
@@ -165,6 +180,13 @@ def _compare(chosen: list[Engine], events: list[Event], batch: int, rounds: int,
                     runs.setdefault((engine.name, label), []).append(len(events) / elapsed)
     first = chosen[0].name
     print(f"batches of {batch:,} events, {stored:,} stored before, {rounds} rounds (median, min-max):")
+    converting = statistics.median(conversion)
+    print(
+        f"  prepare (dedupe + dict → Arrow, off the writer): {len(events) / converting:10,.0f} events/s "
+        f"({1e6 * converting / len(events):.1f} µs an event, {1e6 * min(conversion) / len(events):.1f}-"
+        f"{1e6 * max(conversion) / len(events):.1f})",
+        flush=True,
+    )
     for engine in chosen:
         raw = statistics.median(runs[(engine.name, "raw insert")])
         for kind in KINDS:

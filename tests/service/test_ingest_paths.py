@@ -24,6 +24,8 @@ from threatlake.service.access import create_token
 from threatlake.state import open_state
 from threatlake.store import Store, WriteResult, open_store
 from threatlake.store.duckdb import DuckDBStore
+from threatlake.store.protocol import Rows
+from threatlake.store.rows import prepare
 from threatlake.web import create_app
 
 INGEST = "/platform/ingest/v1/security.events"
@@ -105,10 +107,12 @@ class _HeldStore:
         self.writes: list[int] = []
 
     def write(self, events: Iterable[Event]) -> WriteResult:
+        return self.write_rows(prepare(events))
+
+    def write_rows(self, rows: Rows) -> WriteResult:
         self.release.wait(10)
-        batch = list(events)
-        self.writes.append(len(batch))
-        return self.inner.write(batch)
+        self.writes.append(rows.events)
+        return self.inner.write_rows(rows)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

@@ -14,6 +14,8 @@ from starlette.applications import Starlette
 from threatlake.errors import QueryTimeoutError
 from threatlake.model import Event
 from threatlake.store import WriteResult
+from threatlake.store.protocol import Rows
+from threatlake.store.rows import prepare
 
 
 class GatedStore:
@@ -28,12 +30,14 @@ class GatedStore:
         self.executed = 0
 
     def write(self, events: Iterable[Event]) -> WriteResult:
+        return self.write_rows(prepare(events))
+
+    def write_rows(self, rows: Rows) -> WriteResult:
         self.gate.wait(10)
-        batch = list(events)
-        self.writes.append(len(batch))
-        new = {event["event.id"] for event in batch} - self.ids
+        self.writes.append(rows.events)
+        new = set(rows.table.column("event.id").to_pylist()) - self.ids
         self.ids |= new
-        return WriteResult(len(new), len(batch) - len(new), frozenset(new))
+        return rows.result(sorted(new))
 
     def execute(
         self, sql: str, params: Any = None, *, timeout: float | None = None, interrupt: object = None

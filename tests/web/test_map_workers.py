@@ -7,6 +7,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -148,3 +149,67 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"  # a zombie has exited
+
+
+PIPELINE = """
+name: vulns
+endpoint: vulns
+processors:
+  - type: drop
+    condition: dt.security.risk.level == "NONE" or dt.security.risk.level == "LOW"
+  - type: fieldsAdd
+    fields:
+      team: concat("sec-", lower(dt.security.risk.level))
+"""
+ROWS = (
+    'SELECT "event.id", "dt.system.bucket", "dt.security.risk.level", "finding.title", "dt.raw_data", extra '
+    'FROM events ORDER BY "event.id"'
+)
+
+
+def _in_process(data_dir: Path, workers: int) -> list[tuple[int, dict[str, object]]]:
+    """The answers of one app (``map_workers`` = ``workers``) to overlapping and bad bodies on the built-in
+    endpoint (rows prepared in the worker) and a custom one with a pipeline (rows prepared here), and the
+    rows it stored."""
+    from tests import golden
+    from tests.web.fakes import AppClient
+    from threatlake.config import Config
+    from threatlake.service.access import create_token
+    from threatlake.state import open_state
+    from threatlake.store import open_store
+    from threatlake.web import create_app
+
+    store, state = open_store(data_dir), open_state(data_dir)
+    state.pipelines.put("vulns", PIPELINE)
+    now = datetime.now(UTC)
+    scopes = ["openpipeline.events_security", "openpipeline.events_security.custom"]
+    token = create_token(state, scopes, now=now)[1]
+    headers = {"Authorization": f"Api-Token {token}", "Content-Type": "application/json"}
+    findings = [orjson.loads(path.read_bytes()) for path in golden.inputs() if path.suffix == ".json"][:24]
+    bad = {**TEMPLATE, "detail": {**TEMPLATE["detail"], "id": 5}}
+    bodies = [findings[:10], findings[5:15], [*findings[12:20], bad, "text"], findings[15:24]]
+    answers: list[tuple[int, dict[str, object]]] = []
+    try:
+        with AppClient(create_app(Config(data_dir=data_dir, map_workers=workers), store, state)) as client:
+            for path in (
+                "/platform/ingest/v1/security.events",
+                "/platform/ingest/custom/security.events/vulns",
+            ):
+                for body in bodies:
+                    response = client.post(path, content=orjson.dumps(body), headers=headers)
+                    answers.append((response.status_code, response.json()))
+            client.app.state.services.ingest.close()
+        answers.append((0, {"rows": store.execute(ROWS).to_pylist()}))
+    finally:
+        store.close()
+        state.close()
+    return answers
+
+
+def test_rows_prepared_in_a_map_worker_store_what_the_service_would(tmp_path: Path) -> None:
+    expected = _in_process(tmp_path / "plain", 0)
+    assert [status for status, _ in expected[:-1]] == [202] * 8
+    counts = [(body["stored"], body["duplicates"], body["rejected"]) for _, body in expected[:4]]
+    assert counts[0][0] > 0 and counts[1][1] > 0 and counts[2][2] >= 1  # new, repeated, rejected
+    assert any(body["dropped"] for _, body in expected[4:8])  # the pipeline dropped some
+    assert _in_process(tmp_path / "pooled", 1) == expected

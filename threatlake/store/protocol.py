@@ -18,7 +18,7 @@ import pyarrow as pa
 from threatlake.model import Event
 from threatlake.store.migrations import MigrationReport
 
-__all__ = ["Bucket", "Interrupt", "Params", "Store", "TriageRow", "WriteResult"]
+__all__ = ["Bucket", "Interrupt", "Params", "Rows", "Store", "TriageRow", "WriteResult"]
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
@@ -87,6 +87,25 @@ class WriteResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Rows:
+    """Events ready to write (``threatlake.store.rows.prepare``): a table with the events schema holding one
+    row per distinct ``event.id``, and how many events were left out as repeats of an id in it."""
+
+    table: pa.Table
+    repeats: int = 0
+
+    @property
+    def events(self) -> int:
+        """How many events these rows stand for (what a write of them counts)."""
+        rows: int = self.table.num_rows
+        return rows + self.repeats
+
+    def result(self, new_ids: Sequence[str]) -> WriteResult:
+        """The outcome of a write of these rows that newly stored ``new_ids`` (all others: duplicates)."""
+        return WriteResult(len(new_ids), self.events - len(new_ids), frozenset(new_ids))
+
+
+@dataclass(frozen=True, slots=True)
 class Bucket:
     """A named home for events with its own retention (``dt.system.bucket`` names it on each event)."""
 
@@ -122,6 +141,11 @@ class Store(Protocol):
         Returns once the new events are durable (committed); the ``latest`` table may follow later, but a
         query that reads it sees every committed write.
         """
+        ...
+
+    def write_rows(self, rows: Rows) -> WriteResult:
+        """``write`` of events already prepared (``threatlake.store.rows.prepare``): the same outcome as
+        writing the events the rows were made from. ``write(events)`` is ``write_rows(prepare(events))``."""
         ...
 
     def execute(

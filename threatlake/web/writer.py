@@ -1,8 +1,12 @@
 """The one writer: a thread draining a bounded queue of event batches into the store, with group commit.
 
-Request handlers ``await writer.write(events)``; the call returns once the store's ``write`` that contains
-those events has returned (committed, durable), so a 202 always means stored. When several requests wait,
-the writer folds their batches into one ``store.write`` (one commit for all: group commit) and answers each.
+Request handlers ``await writer.write(events, rows)``; the call returns once the store's write that contains
+those events has returned (committed, durable), so a 202 always means stored. ``rows`` are the events already
+converted for the store (``threatlake.store.rows.prepare``, done in the request's worker thread or a map
+worker): the writer thread, the one serialized resource, then only joins them and runs the database work
+(events queued without rows are prepared here). When several requests wait, the writer joins their rows
+(``combine``: the first request carrying an id keeps it) into one ``store.write_rows`` (one commit for all:
+group commit) and answers each with its exact part.
 A full queue is refused at once with ``OverloadedError`` (429 + ``Retry-After``) instead of buffering without
 bound; a closed writer refuses with ``UnavailableError`` (503). ``close`` drains what was queued first.
 """
@@ -21,6 +25,8 @@ from threatlake.errors import OverloadedError, StoreError, UnavailableError
 from threatlake.model import Event
 from threatlake.service.ingest import event_key
 from threatlake.store import Store, WriteResult
+from threatlake.store.protocol import Rows
+from threatlake.store.rows import combine, prepare
 
 __all__ = ["GROUP_EVENTS", "Writer"]
 
@@ -33,6 +39,7 @@ GROUP_EVENTS = 50_000
 @dataclass(slots=True)
 class _Job:
     events: list[Event]
+    rows: Rows | None
     done: Future[WriteResult]
 
 
@@ -68,25 +75,27 @@ class Writer:
         self._open = True
         self._thread.start()
 
-    def submit(self, events: list[Event]) -> Future[WriteResult]:
-        """Queue ``events``; the future resolves once they are stored. Refuses when full or closed."""
+    def submit(self, events: list[Event], rows: Rows | None = None) -> Future[WriteResult]:
+        """Queue ``events`` (with their ``rows`` when prepared); the future resolves once they are stored.
+        Refuses when full or closed."""
         done: Future[WriteResult] = Future()
         with self._lock:
             if not self.running:
                 raise UnavailableError("The service is starting or stopping; retry shortly", retry_after=1)
             try:
-                self._queue.put_nowait(_Job(events, done))
+                self._queue.put_nowait(_Job(events, rows, done))
             except queue.Full:
                 raise OverloadedError(
                     "The store cannot keep up right now; retry after the delay in Retry-After", retry_after=1
                 ) from None
         return done
 
-    async def write(self, events: list[Event]) -> WriteResult:
-        """Store ``events`` durably: returns once the commit containing them has returned."""
+    async def write(self, events: list[Event], rows: Rows | None = None) -> WriteResult:
+        """Store ``events`` (``rows``: them prepared) durably: returns once the commit containing them has
+        returned."""
         if not events:
             return WriteResult()
-        return await asyncio.wrap_future(self.submit(events))
+        return await asyncio.wrap_future(self.submit(events, rows))
 
     def close(self, timeout: float | None = None) -> None:
         """Refuse new batches, store every queued one, then stop the thread."""
@@ -123,7 +132,8 @@ class Writer:
     def _write(self, group: list[_Job]) -> None:
         events = group[0].events if len(group) == 1 else [e for job in group for e in job.events]
         try:
-            result = self._store.write(events)
+            rows = combine([job.rows if job.rows is not None else prepare(job.events) for job in group])
+            result = self._store.write_rows(rows)
         except Exception as error:
             log.error("store write of %d events failed: %s", len(events), error)
             failure = error if isinstance(error, StoreError) else StoreError(f"write failed: {error}")

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from threatlake.errors import StoreError
 from threatlake.model import DEFAULT_BUCKET, Event
 from threatlake.model.fields import NULL_MARK
-from threatlake.store.arrow import dedupe, to_table, triage_arrow
+from threatlake.store.arrow import triage_arrow
 from threatlake.store.clickhouse.client import Client
 from threatlake.store.clickhouse.latest import ROWS, key_tuple, newest_statement
 from threatlake.store.clickhouse.migrate import apply, events_engine, found_cluster
@@ -49,7 +49,8 @@ from threatlake.store.clickhouse.schema import (
     quoted,
 )
 from threatlake.store.migrations import MigrationReport
-from threatlake.store.protocol import Bucket, Interrupt, Params, TriageRow, WriteResult
+from threatlake.store.protocol import Bucket, Interrupt, Params, Rows, TriageRow, WriteResult
+from threatlake.store.rows import prepare
 from threatlake.store.schema import BUCKETS, EVENTS, LATEST, TRIAGE
 
 __all__ = ["DIALECT", "ClickHouseStore"]
@@ -159,17 +160,17 @@ class ClickHouseStore:
     # -- writing -----------------------------------------------------------------------------------------
 
     def write(self, events: Iterable[Event]) -> WriteResult:
-        unique, repeats = dedupe(events)
-        if not unique:
-            return WriteResult(0, repeats)
-        table = to_table(unique)
+        return self.write_rows(prepare(events))
+
+    def write_rows(self, rows: Rows) -> WriteResult:
+        if not rows.table.num_rows:
+            return rows.result([])
         with self._lock:
             self._check_open()
-            table = self._new_rows(table)
+            table = self._new_rows(rows.table)
             if table.num_rows:
                 self._insert(table)
-        new_ids: list[str] = table.column("event.id").to_pylist()
-        return WriteResult(len(new_ids), repeats + len(unique) - len(new_ids), frozenset(new_ids))
+        return rows.result(table.column("event.id").to_pylist())
 
     def _new_rows(self, table: pa.Table) -> pa.Table:
         ids = table.column("event.id").to_pylist()

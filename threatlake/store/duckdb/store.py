@@ -27,14 +27,15 @@ from sqlglot import exp
 
 from threatlake.errors import QueryTimeoutError, StoreError
 from threatlake.model import DEFAULT_BUCKET, Event
-from threatlake.store.arrow import dedupe, to_table, triage_arrow
+from threatlake.store.arrow import triage_arrow
 from threatlake.store.duckdb import statements as sql
 from threatlake.store.duckdb.latest import DEFAULT_LAG, Folder, Pending, rewrite
 from threatlake.store.duckdb.migrate import apply
 from threatlake.store.duckdb.schema import plan
 from threatlake.store.duckdb.statements import LOOKUP_IDS, ROW
 from threatlake.store.migrations import MigrationReport
-from threatlake.store.protocol import Bucket, Interrupt, Params, TriageRow, WriteResult
+from threatlake.store.protocol import Bucket, Interrupt, Params, Rows, TriageRow, WriteResult
+from threatlake.store.rows import prepare
 from threatlake.store.schema import EVENTS, LATEST
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "FILE_NAME", "FOLD_BYTES", "DuckDBStore"]
@@ -167,22 +168,22 @@ class DuckDBStore:
     # -- writing -----------------------------------------------------------------------------------------
 
     def write(self, events: Iterable[Event]) -> WriteResult:
-        unique, repeats = dedupe(events)
-        if not unique:
-            return WriteResult(0, repeats)
-        table = to_table(unique)  # built outside the lock: only the database work is serialized
+        return self.write_rows(prepare(events))  # prepared outside the lock: only the database is serialized
+
+    def write_rows(self, rows: Rows) -> WriteResult:
+        if not rows.table.num_rows:
+            return rows.result([])
         with self._lock:
             self._check_open()
             try:
-                fresh = self._insert(table)
+                fresh = self._insert(rows.table)
             except duckdb.Error as error:
                 self._rollback()
                 raise StoreError(f"write to {self.path} failed: {error}", retryable=True) from None
             self._pending.add(fresh)
         if fresh.num_rows:
             self._folder.poke()
-        new_ids: list[str] = fresh.column("event.id").to_pylist()
-        return WriteResult(len(new_ids), repeats + len(unique) - len(new_ids), frozenset(new_ids))
+        return rows.result(fresh.column("event.id").to_pylist())
 
     @property
     def latest_lag(self) -> float:

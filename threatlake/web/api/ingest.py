@@ -1,8 +1,11 @@
 """Ingest: ``POST /platform/ingest/v1/security.events`` (and its aliases and custom endpoints).
 
 A request is read within the limits and decoded here; ``threatlake.service.ingest`` unwraps and maps it and
-runs the pipeline of its endpoint (docs/pipelines.md; none by default), off the event loop; the events go to
-the writer, and the 202 goes out only once the writer's commit containing its events has returned. Every
+runs the pipeline of its endpoint (docs/pipelines.md; none by default), off the event loop, and the events are
+converted for the store there too (``threatlake.store.rows.prepare``), so the one writer thread only writes;
+the events and their rows go to the writer, and the 202 goes out only once the writer's commit containing
+them has returned. With ``map_workers`` a worker process decodes and maps, and, when the endpoint has no
+pipeline, prepares the rows as well and sends them back as Arrow IPC (``map_and_prepare``). Every
 malformed finding is reported with its location (array index); its neighbours are still stored. A body
 where nothing could be used is a 400 listing every error.
 """
@@ -23,7 +26,9 @@ from starlette.responses import Response
 
 from threatlake.errors import BodyTooLargeError, RequestError
 from threatlake.pipeline.mapping import Batch, IngestContext, Rejection
-from threatlake.service.ingest import Processed, map_body
+from threatlake.service.ingest import Ingest, Processed, map_body
+from threatlake.store.protocol import Rows
+from threatlake.store.rows import from_ipc, prepare, to_ipc
 from threatlake.web.body import Limits, decode_body, read_body
 from threatlake.web.openapi import OBJECT, Operation, Schema, json_body, path_parameter
 from threatlake.web.principal import caller
@@ -96,15 +101,19 @@ async def _ingest(request: Request, source: str, endpoint: str | None = None) ->
     )
     mappers = found.ingest.mappers
 
-    def work() -> tuple[Batch, int, Processed]:
+    def work() -> tuple[Batch, int, Processed, Rows]:
         batch, accepted = decode_and_map(delivery)
-        return batch, accepted, found.ingest.process(batch, ctx.received_at, endpoint)
+        return batch, accepted, *_processed(found.ingest, batch, ctx.received_at, endpoint)
 
     if mappers is None:
-        batch, accepted, processed = await run_in_threadpool(work)
-    else:  # map_workers: decode + map in a worker process, the pipeline here
+        batch, accepted, processed, rows = await run_in_threadpool(work)
+    elif found.ingest.pipeline(endpoint).noop:  # map_workers: decode, map and prepare in a worker process
+        mapped = await asyncio.wrap_future(mappers.run(map_and_prepare, delivery))
+        batch, accepted, processed = mapped.batch, mapped.accepted, Processed(mapped.batch.events)
+        rows = from_ipc(mapped.rows, mapped.repeats)
+    else:  # decode + map in a worker process, the pipeline (and the rows) here
         batch, accepted = await asyncio.wrap_future(mappers.run(decode_and_map, delivery))
-        processed = await run_in_threadpool(found.ingest.process, batch, ctx.received_at, endpoint)
+        processed, rows = await run_in_threadpool(_processed, found.ingest, batch, ctx.received_at, endpoint)
     events, dropped = processed.events, processed.dropped
     rejected = len(batch.rejections)
     errors = [_error(rejection) for rejection in batch.rejections[:_MAX_ERRORS]]
@@ -117,7 +126,7 @@ async def _ingest(request: Request, source: str, endpoint: str | None = None) ->
         )
     if not accepted and not rejected:
         raise RequestError("The body holds no findings")
-    written = await found.writer.write(events)
+    written = await found.writer.write(events, rows)
     request.state.events = len(events)
     found.metrics.ingest_seconds.observe(time.perf_counter() - started)
     body = {
@@ -157,6 +166,30 @@ def decode_and_map(delivery: Delivery) -> tuple[Batch, int]:
     _cap("findings", batch.findings, max_findings, "max_findings_per_request")
     _cap("events", len(batch.events), delivery.max_events, "max_events_per_request")
     return batch, accepted
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Mapped:
+    """What a map worker sends back for an endpoint without a pipeline: the batch, the findings accepted,
+    and its events prepared for the store (Arrow IPC bytes and the repeats count)."""
+
+    batch: Batch
+    accepted: int
+    rows: bytes
+    repeats: int
+
+
+def map_and_prepare(delivery: Delivery) -> Mapped:
+    """``decode_and_map`` and then the events' rows (``prepare``), for an endpoint without a pipeline. Pure:
+    it runs in a map worker process."""
+    batch, accepted = decode_and_map(delivery)
+    return Mapped(batch, accepted, *to_ipc(prepare(batch.events)))
+
+
+def _processed(ingest: Ingest, batch: Batch, now: datetime, endpoint: str | None) -> tuple[Processed, Rows]:
+    """The endpoint's pipeline over ``batch`` and the rows of what remains (blocking: off the event loop)."""
+    processed = ingest.process(batch, now, endpoint)
+    return processed, prepare(processed.events)
 
 
 async def ingest(request: Request) -> Response:
