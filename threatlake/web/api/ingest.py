@@ -16,6 +16,7 @@ import asyncio
 import dataclasses
 import re
 import time
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,9 +109,8 @@ async def _ingest(request: Request, source: str, endpoint: str | None = None) ->
     if mappers is None:
         batch, accepted, processed, rows = await run_in_threadpool(work)
     elif found.ingest.pipeline(endpoint).noop:  # map_workers: decode, map and prepare in a worker process
-        mapped = await asyncio.wrap_future(mappers.run(map_and_prepare, delivery))
+        mapped, rows = await asyncio.wrap_future(_with_rows(mappers.run(map_and_prepare, delivery)))
         batch, accepted, processed = mapped.batch, mapped.accepted, Processed(mapped.batch.events)
-        rows = from_ipc(mapped.rows, mapped.repeats)
     else:  # decode + map in a worker process, the pipeline (and the rows) here
         batch, accepted = await asyncio.wrap_future(mappers.run(decode_and_map, delivery))
         processed, rows = await run_in_threadpool(_processed, found.ingest, batch, ctx.received_at, endpoint)
@@ -184,6 +184,22 @@ def map_and_prepare(delivery: Delivery) -> Mapped:
     it runs in a map worker process."""
     batch, accepted = decode_and_map(delivery)
     return Mapped(batch, accepted, *to_ipc(prepare(batch.events)))
+
+
+def _with_rows(mapping: Future[Mapped]) -> Future[tuple[Mapped, Rows]]:
+    """A map worker's answer and its rows, read (no copy, ~0.1 ms for 500 events) in the thread that
+    receives the answer rather than on the event loop."""
+    read: Future[tuple[Mapped, Rows]] = Future()
+
+    def settle(done: Future[Mapped]) -> None:
+        try:
+            mapped = done.result()
+            read.set_result((mapped, from_ipc(mapped.rows, mapped.repeats)))
+        except Exception as error:
+            read.set_exception(error)
+
+    mapping.add_done_callback(settle)
+    return read
 
 
 def _processed(ingest: Ingest, batch: Batch, now: datetime, endpoint: str | None) -> tuple[Processed, Rows]:
