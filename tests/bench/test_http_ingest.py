@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import socket
+from pathlib import Path
 
-from tests.bench.conftest import RunBench
+from tests.bench.conftest import ROOT, RunBench
 
 PHASE = re.compile(
     r"^ +(?P<label>max|80% of max): +(?P<rate>[\d,]+) findings/s acknowledged \(durable 202\)"
@@ -35,3 +36,16 @@ def test_max_then_paced_at_80_percent(run_bench: RunBench) -> None:
     assert abs(target - 0.8 * rate) <= 0.01 * rate + 1, (target, rate)
     assert int(paced["every"]) > 0 and int(paced["requests"]) > 0
     assert "1.00x of map_workers=0" in output
+
+
+def test_code_alternates_source_trees(run_bench: RunBench, tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    base.symlink_to(ROOT, target_is_directory=True)  # a second tree (e.g. a worktree of main)
+    output = run_bench(
+        "http_ingest.py", "--seconds", "1", "--clients", "2", "--batch", "5", "--port", str(_free_port()),
+        "--code", str(base), str(ROOT),
+    )  # fmt: skip
+    headers = re.findall(r"^2 clients, 5 events/request \(gzip\), map_workers=0, code (\S+)$", output, re.M)
+    assert headers == [str(base), str(ROOT)], output
+    compared = re.findall(rf"; code (\S+), ([\d.]+)x of {re.escape(str(base))}; load [\d. ]+$", output, re.M)
+    assert [code for code, _ in compared] == [str(base), str(ROOT)] and compared[0][1] == "1.00"

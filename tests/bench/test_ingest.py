@@ -1,4 +1,5 @@
-"""``bench/ingest.py``: per stored size and batch, five kinds per store, ratios to raw and to DuckDB."""
+"""``bench/ingest.py``: per stored size and batch, the conversion apart, five kinds per store, ratios to raw
+and to DuckDB."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ import pytest
 from tests.bench.conftest import RunBench
 
 LINE = re.compile(
-    r"^  (?P<store>duckdb|chdb) +(?P<kind>(?:Arrow )?write(?:, acknowledged| \+ fold)|raw insert) *: "
+    r"^  (?P<store>duckdb|chdb) +(?P<kind>(?:rows )?write(?:, acknowledged| \+ fold)|raw insert) *: "
     r"+[\d,]+ events/s "
     r"\( *[\d,]+-[\d,]+\) +(?P<raw>[\d.]+)x raw(?: +(?P<versus>[\d.]+)x duckdb)?$"
 )
 KINDS = [
     "write, acknowledged",
     "write + fold",
-    "Arrow write, acknowledged",
-    "Arrow write + fold",
+    "rows write, acknowledged",
+    "rows write + fold",
     "raw insert",
 ]
 
@@ -33,6 +34,13 @@ def test_both_stores_at_each_stored_size(run_bench: RunBench) -> None:
         "batches of 200 events, 0 stored before, 1 rounds (median, min-max):",
         "batches of 200 events, 1,000 stored before, 1 rounds (median, min-max):",
     ]
+    prepared = re.findall(
+        r"^  prepare \(dedupe \+ dict → Arrow, off the writer\): +[\d,]+ events/s \([\d.]+ µs an event, "
+        r"[\d.]+-[\d.]+\)$",
+        output,
+        re.MULTILINE,
+    )
+    assert len(prepared) == 2  # once per stored size and batch, beside the writes
     lines = [match for line in output.splitlines() if (match := LINE.match(line))]
     assert [(m["store"], m["kind"]) for m in lines] == [
         (store, kind) for store in ("duckdb", "chdb") for kind in KINDS
@@ -46,7 +54,7 @@ def test_both_stores_at_each_stored_size(run_bench: RunBench) -> None:
         for m in lines[:10]
     }
     for store in ("duckdb", "chdb"):  # the fold comes after the acknowledgement: never sooner
-        for kind in ("write", "Arrow write"):
+        for kind in ("write", "rows write"):
             assert rates[store, f"{kind}, acknowledged"] >= rates[store, f"{kind} + fold"]
     for store in ("duckdb", "chdb"):
         assert re.search(rf"^{store} +end to end : +[\d,]+ findings/s", output, re.MULTILINE)
