@@ -29,6 +29,7 @@ from threatlake.errors import QueryTimeoutError, StoreError
 from threatlake.model import DEFAULT_BUCKET, Event
 from threatlake.store.arrow import dedupe, to_table, triage_arrow
 from threatlake.store.duckdb import statements as sql
+from threatlake.store.duckdb.fold import FoldStatements
 from threatlake.store.duckdb.latest import DEFAULT_LAG, Folder, Pending, rewrite
 from threatlake.store.duckdb.migrate import apply
 from threatlake.store.duckdb.schema import plan
@@ -47,6 +48,8 @@ MAX_RETENTION_DAYS = 36_500  # a hundred years: the column is a 32-bit integer, 
 _STAGING = "_threatlake_staging"
 _FRESH = "_threatlake_fresh"
 _WINNERS = "_threatlake_winners"
+_CANDIDATES = "_threatlake_candidates"
+_PLAN = "_threatlake_plan"
 _TRIAGE_STAGING = "_threatlake_triage"
 _MENTIONS_LATEST = re.compile(rf"\b{LATEST}\b", re.IGNORECASE)
 #: A batch of at most this share of the stored rows looks its ids up in the index (~20 µs an id) rather
@@ -126,6 +129,7 @@ class DuckDBStore:
         self._lock = threading.Lock()
         self._closed = False
         self._statements = sql.Statements(_render)
+        self._folding = FoldStatements(_render)
         self._now = now
         self._pending = Pending(folded=True)  # until ``_start_locked``
         self._newest: datetime | None = None
@@ -159,8 +163,11 @@ class DuckDBStore:
         self._pending = Pending(folded=self._scalar(self._statements.read_latest_folded()) is True)
         if not self._pending.folded:
             self._rebuild_latest()
-        elif self._scalar(self._statements.unflagged()) is not None:  # migration 5 just added the flag
-            self._conn.execute(self._statements.flag_newest()).fetchall()
+        else:
+            if self._scalar(self._statements.stale_digest()) is not None:  # migration 6, or a new engine
+                self._conn.execute(self._statements.set_digests()).fetchall()
+            if self._scalar(self._statements.unflagged()) is not None:  # migration 5 just added the flag
+                self._conn.execute(self._statements.flag_newest()).fetchall()
         self._newest = self._scalar(self._statements.newest_latest())
         self._started = True
 
@@ -275,15 +282,19 @@ class DuckDBStore:
 
     def _fold_chunk(self, tables: list[pa.Table]) -> None:
         """Upsert the newest row per finding key of ``tables`` into ``latest`` (inside the fold's
-        transaction)."""
+        transaction), working on the rows of the findings it touches alone (``fold.py``)."""
         table = pa.concat_tables(tables)
         table = table.append_column(ROW, pa.array(range(table.num_rows), type=pa.int64()))
         with self._registered(_FRESH, table):
             rows = self._conn.sql(self._statements.winner_rows(_FRESH)).to_arrow_table().column(0)
         winners = table if len(rows) == table.num_rows else table.take(rows)
         with self._registered(_WINNERS, winners):
-            for statement in self._statements.fold_latest(_WINNERS):
-                self._conn.execute(statement).fetchall()
+            candidates = self._conn.sql(self._folding.candidates(_WINNERS)).to_arrow_table()
+            with self._registered(_CANDIDATES, candidates):
+                plan = self._conn.sql(self._folding.plan(_WINNERS, _CANDIDATES)).to_arrow_table()
+            with self._registered(_PLAN, plan):
+                for statement in self._folding.apply(_WINNERS, _PLAN):
+                    self._conn.execute(statement).fetchall()
 
     def _rebuild_latest(self) -> None:
         self._conn.begin()
