@@ -153,20 +153,20 @@ def test_a_fold_failing_outside_duckdb_rolls_back_and_keeps_the_pending_writes(
     events = _corpus()
     with DuckDBStore(tmp_path / "db", lag=3600) as store:
         store.write(events[:40])
-        registered = store._registered
+        registered = store_module._registered
 
         @contextmanager
-        def failing(name: str, table: pa.Table) -> Iterator[None]:
+        def failing(conn: Any, name: str, table: pa.Table) -> Iterator[None]:
             if name == store_module._WINNERS:
                 raise pa.ArrowInvalid("offset overflow while concatenating arrays")
-            with registered(name, table):
+            with registered(conn, name, table):
                 yield
 
-        monkeypatch.setattr(store, "_registered", failing)
+        monkeypatch.setattr(store_module, "_registered", failing)
         with pytest.raises(StoreError, match=r"folding latest .* failed: offset overflow"):
             store.execute("SELECT count(*) FROM latest")
         assert store.latest_lag > 0  # still pending
-        monkeypatch.setattr(store, "_registered", registered)
+        monkeypatch.setattr(store_module, "_registered", registered)
         assert store.write(events[40:]).stored == 40  # no transaction left open
         assert _idiom(store) == _window(store)
         held = store.execute("SELECT count(*) AS n FROM latest").to_pylist()
