@@ -15,7 +15,7 @@ from threatlake.store.clickhouse.schema import Target, plan
 __all__ = ["chdb_root"]  # the session fixture, used here
 
 STEPS = ["events", "latest table", "buckets", "triage mirror"]
-DUCKDB_STEPS = [*STEPS, "latest newest per finding"]  # DuckDB's 5: latest.newest_of_finding
+DUCKDB_STEPS = [*STEPS, "latest newest per finding", "latest finding digest"]  # DuckDB: 5, 6 on latest
 
 
 def test_migrate_applies_then_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -25,13 +25,13 @@ def test_migrate_applies_then_skips(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert out.splitlines() == [
         f"migration {n} ({name}): applied in the store's form" for n, name in enumerate(DUCKDB_STEPS, 1)
     ]
-    assert err == "5 applied, 0 already applied\n"
+    assert err == "6 applied, 0 already applied\n"
     assert main(["migrate", "--data-dir", data]) == 0
     out, err = capsys.readouterr()
     assert out.splitlines() == [
         f"migration {n} ({name}): already applied" for n, name in enumerate(DUCKDB_STEPS, 1)
     ]
-    assert err == "0 applied, 5 already applied\n"
+    assert err == "0 applied, 6 already applied\n"
 
 
 def test_cluster_on_duckdb_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,7 @@ from threatlake.model import DEFAULT_BUCKET
 from threatlake.model.fields import FIELDS, FieldType
 from threatlake.store import Store, WriteResult, open_store
 from threatlake.store.duckdb import FILE_NAME, DuckDBStore
-from threatlake.store.duckdb.statements import NEWEST
+from threatlake.store.duckdb.statements import DIGEST, NEWEST
 from threatlake.store.protocol import TriageRow
 
 SAMPLE_VALUES: dict[FieldType, Any] = {
@@ -128,6 +128,8 @@ def test_latest_rows_carry_every_column(store: Store) -> None:
     store.write([event])
     latest = _rows(store, "latest")
     assert [row.pop(NEWEST) for row in latest] == [True]  # and the flag: the newest row of its finding
+    (digest,) = store.execute("SELECT hash('f-1') AS d").column("d").to_pylist()
+    assert [row.pop(DIGEST) for row in latest] == [digest]  # and the finding's digest
     assert latest == _rows(store)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from threatlake.query import compile_query
 from threatlake.store import Store
 from threatlake.store.duckdb import DuckDBStore
 from threatlake.store.duckdb import statements as statements_module
+from threatlake.store.duckdb import store as store_module
 from threatlake.store.duckdb.latest import rewrite
 
 NOW = datetime(2025, 9, 1, tzinfo=UTC)
@@ -101,6 +103,47 @@ def test_latest_is_rebuilt_after_a_kill_between_write_and_fold(tmp_path: Path) -
         {"finding.id": "a", "finding.status": "NEW", "timestamp": datetime(2025, 8, 4)},
         {"finding.id": "b", "finding.status": None, "timestamp": datetime(2025, 8, 3)},
     ]
+
+
+def test_writes_go_on_while_a_fold_runs_and_the_crash_flag_waits_for_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fold runs on a connection of its own: a write is acknowledged while a fold is under way, and
+    ``latest_state`` says folded only once no committed write is left out of ``latest``."""
+    events = _corpus()
+    inside, release = threading.Event(), threading.Event()
+    registered = store_module._registered
+
+    def slow(conn: Any, name: str, table: Any) -> Any:
+        if name == store_module._PLAN:
+            inside.set()
+            assert release.wait(30)
+        return registered(conn, name, table)
+
+    def folded(store: DuckDBStore) -> bool:
+        return bool(store.execute("SELECT folded FROM latest_state").column(0)[0].as_py())
+
+    with DuckDBStore(tmp_path / "db", lag=3600) as store:
+        store.write(events[:50])
+        assert not folded(store)
+        monkeypatch.setattr(store_module, "_registered", slow)
+        folding = threading.Thread(target=store._fold)
+        folding.start()
+        assert inside.wait(30)
+        assert store.write(events[50:100]).stored == 50  # acknowledged while the fold waits
+        count = store.execute("SELECT count(*) AS n FROM events").to_pylist()
+        assert count == [{"n": 100}]  # reads of events do not wait either
+        release.set()
+        folding.join(30)
+        assert not folding.is_alive()
+        assert not folded(store)  # the second write is not in latest yet: a crash now rebuilds it
+        monkeypatch.setattr(store_module, "_registered", registered)
+        store.write(events[100:])
+        store._fold()
+        assert folded(store)
+        text = "fetch security.events | dedup {finding.id, object.id}, sort:{timestamp desc} "
+        summary = "| summarize n = count(), by:{dt.security.risk.level} | sort dt.security.risk.level asc"
+        assert _dql(store, text + summary) == _raw_latest(store, '"finding.id", "object.id"')
 
 
 def test_a_deleted_bucket_does_not_come_back_with_a_later_fold(tmp_path: Path) -> None:

@@ -172,10 +172,11 @@ def test_duckdb_migrates_once_and_refuses_a_cluster(tmp_path: Path) -> None:
             "buckets",
             "triage mirror",
             "latest newest per finding",
+            "latest finding digest",
         ]
         assert not store.migrate().applied
         count = store.execute(f"SELECT count(*) AS n FROM {MIGRATIONS}").column("n")[0].as_py()
-        assert count == 5
+        assert count == 6
         with pytest.raises(
             StoreError, match="is one embedded file on one machine; cluster DDL is for a ClickHouse"
         ):

@@ -22,7 +22,7 @@ from threatlake.query import compile_query
 from threatlake.store.duckdb import DuckDBStore
 from threatlake.store.duckdb import store as store_module
 from threatlake.store.duckdb.latest import rewrite
-from threatlake.store.duckdb.statements import NEWEST
+from threatlake.store.duckdb.statements import DIGEST, NEWEST
 
 NOW = datetime(2025, 9, 1, tzinfo=UTC)
 FROM = datetime(2025, 8, 1, tzinfo=UTC)
@@ -136,12 +136,13 @@ def test_a_store_of_before_the_flag_migrates_on_open(tmp_path: Path) -> None:
         store.write(_corpus())
     with DuckDBStore(path, migrate=False) as old:  # the store as migration 4 left it
         old.execute(f"ALTER TABLE latest DROP COLUMN {NEWEST}")
-        old.execute("DELETE FROM threatlake_migrations WHERE version = 5")
+        old.execute(f"ALTER TABLE latest DROP COLUMN {DIGEST}")
+        old.execute("DELETE FROM threatlake_migrations WHERE version >= 5")
     with DuckDBStore(path) as migrated:
         assert set(_flags(migrated).values()) == {True, False}
         assert _idiom(migrated) == _window(migrated)
         versions = migrated.execute("SELECT max(version) AS v FROM threatlake_migrations").to_pylist()
-        assert versions == [{"v": 5}]
+        assert versions == [{"v": 6}]
 
 
 def test_a_fold_failing_outside_duckdb_rolls_back_and_keeps_the_pending_writes(
@@ -152,20 +153,20 @@ def test_a_fold_failing_outside_duckdb_rolls_back_and_keeps_the_pending_writes(
     events = _corpus()
     with DuckDBStore(tmp_path / "db", lag=3600) as store:
         store.write(events[:40])
-        registered = store._registered
+        registered = store_module._registered
 
         @contextmanager
-        def failing(name: str, table: pa.Table) -> Iterator[None]:
+        def failing(conn: Any, name: str, table: pa.Table) -> Iterator[None]:
             if name == store_module._WINNERS:
                 raise pa.ArrowInvalid("offset overflow while concatenating arrays")
-            with registered(name, table):
+            with registered(conn, name, table):
                 yield
 
-        monkeypatch.setattr(store, "_registered", failing)
+        monkeypatch.setattr(store_module, "_registered", failing)
         with pytest.raises(StoreError, match=r"folding latest .* failed: offset overflow"):
             store.execute("SELECT count(*) FROM latest")
         assert store.latest_lag > 0  # still pending
-        monkeypatch.setattr(store, "_registered", registered)
+        monkeypatch.setattr(store_module, "_registered", registered)
         assert store.write(events[40:]).stored == 40  # no transaction left open
         assert _idiom(store) == _window(store)
         held = store.execute("SELECT count(*) AS n FROM latest").to_pylist()

@@ -16,3 +16,6 @@ CREATE TABLE IF NOT EXISTS triage ("finding.id" TEXT PRIMARY KEY, "triage.status
 -- migration 5: latest newest per finding
 ALTER TABLE "latest" ADD COLUMN IF NOT EXISTS "newest_of_finding" BOOLEAN;
 
+-- migration 6: latest finding digest
+ALTER TABLE "latest" ADD COLUMN IF NOT EXISTS "finding_digest" UBIGINT;
+

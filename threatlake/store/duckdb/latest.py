@@ -6,7 +6,8 @@ duration, when folds get slow), in one transaction for every write of that inter
 ``latest`` folds what is pending first, so it sees every committed event.
 
 Crash safety: the first write after a fold sets a flag (``latest_state.folded = false``) in its own
-transaction, and each fold sets it back. A store opened with the flag false (killed between a write and its
+transaction, and a fold sets it back once no committed write is left out of ``latest`` (a write committed
+while the fold ran keeps it false). A store opened with the flag false (killed between a write and its
 fold) recomputes ``latest`` from ``events`` before it serves anything.
 
 ``rewrite`` lets the latest-state idiom read ``latest``: a ``SELECT`` over ``events`` whose only filter is a
@@ -45,8 +46,8 @@ log = logging.getLogger("threatlake.store")
 
 #: Most seconds ``latest`` trails the last write, while folding is quick.
 DEFAULT_LAG = 1.0
-#: A fold costs a scan of ``latest``, growing with it: the next fold waits at least this many times as
-#: long as the last one took, so folding holds the writer at most a fifth of the time.
+#: A fold costs a scan of ``latest``'s digests, growing with it: the next fold waits at least this many
+#: times as long as the last one took, so folding takes at most a fifth of a core from the writes beside it.
 FOLD_SPACING = 4.0
 
 #: Text every candidate for ``rewrite`` holds (a cheap test before parsing).

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from threatlake.errors import StoreError
-from threatlake.store.duckdb.statements import newest_column
+from threatlake.store.duckdb.statements import digest_column, newest_column
 from threatlake.store.migrations import MIGRATIONS, Migration, check_plan
 from threatlake.store.schema import (
     BUCKETS,
@@ -102,6 +102,7 @@ def plan(cluster: str | None = None, location: str = "") -> list[Migration]:
         (3, "buckets", (buckets_ddl(),)),
         (4, "triage mirror", (triage_ddl(),)),
         (5, "latest newest per finding", (newest_column(),)),
+        (6, "latest finding digest", (digest_column(),)),
     ]
     return list(
         check_plan(

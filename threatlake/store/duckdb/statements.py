@@ -25,7 +25,19 @@ from threatlake.store.schema import (
     identifier,
 )
 
-__all__ = ["LOOKUP_IDS", "NEWEST", "ROW", "Statements", "newest_column"]
+__all__ = [
+    "DIGEST",
+    "LOOKUP_IDS",
+    "NEWEST",
+    "ROW",
+    "Statements",
+    "digest_column",
+    "newer",
+    "newest_column",
+    "newest_first",
+    "same_key",
+    "table",
+]
 
 #: Ids looked up per statement by ``lookup_ids`` (a fixed count, so one prepared text serves every batch).
 LOOKUP_IDS = 2048
@@ -34,12 +46,15 @@ ROW = "_threatlake_row"
 #: ``latest``'s flag (not an event field): true on the newest row of its ``finding.id`` among the rows
 #: ``latest`` holds (ties: the greater ``event.id``), i.e. the newest stored version of that finding.
 NEWEST = "newest_of_finding"
+#: ``latest``'s 64-bit hash of ``finding.id`` (not an event field): a fold finds the rows of the findings it
+#: touches by this one integer column (``fold.py``).
+DIGEST = "finding_digest"
 _ID = "event.id"
 _TIME = "timestamp"
 _BUCKET = "dt.system.bucket"
 
 
-def _table(name: str, alias: str | None = None) -> exp.Table:
+def table(name: str, alias: str | None = None) -> exp.Table:
     table = exp.Table(this=identifier(name))
     return table.as_(identifier(alias)) if alias else table  # type: ignore[return-value]
 
@@ -50,12 +65,12 @@ def _columns(table: str | None = None) -> list[exp.Expr]:
 
 def _insert(target: str, source: exp.Select) -> exp.Insert:
     return exp.Insert(
-        this=exp.Schema(this=_table(target), expressions=[identifier(col.name) for col in COLUMNS]),
+        this=exp.Schema(this=table(target), expressions=[identifier(col.name) for col in COLUMNS]),
         expression=source,
     )
 
 
-def _same_key(left: str, right: str) -> exp.Expr:
+def same_key(left: str, right: str) -> exp.Expr:
     """Both rows describe the same finding state (a missing key part matches a missing one)."""
     return exp.and_(
         *(exp.NullSafeEQ(this=column(name, left), expression=column(name, right)) for name in LATEST_KEY)
@@ -68,7 +83,7 @@ def _version(table: str) -> exp.Expr:
     return exp.func("COALESCE", column(_TIME, table), floor)
 
 
-def _newer(new: str, old: str) -> exp.Expr:
+def newer(new: str, old: str) -> exp.Expr:
     """``new`` supersedes ``old``: a later version, or the same one with a greater id (a stable tie-break)."""
     later = exp.GT(this=_version(new), expression=_version(old))
     same = exp.EQ(this=_version(new), expression=_version(old))
@@ -105,15 +120,20 @@ class Statements:
         """The ``ROW`` column of the newest row per finding key of ``fresh`` (one row per key)."""
         return self._render(("winner_rows", fresh))
 
-    def fold_latest(self, winners: str) -> list[str]:
-        """Upsert ``winners`` (one row per finding key) into ``latest``; older never replaces newer; then
-        set ``NEWEST`` again for the findings of ``winners``."""
-        names = ("drop_superseded", "insert_winners", "flag_newest")
-        return [self._render((name, winners)) for name in names]
-
     def rebuild_latest(self) -> list[str]:
-        """Recompute ``latest`` from ``events`` (after a crash left it behind), ``NEWEST`` with it."""
-        return [self._render((name, "")) for name in ("clear_latest", "fill_latest", "flag_newest")]
+        """Recompute ``latest`` from ``events`` (after a crash left it behind), ``DIGEST`` and ``NEWEST``
+        with it."""
+        names = ("clear_latest", "fill_latest", "set_digests", "flag_newest")
+        return [self._render((name, "")) for name in names]
+
+    def stale_digest(self) -> str:
+        """One row when a row of ``latest`` has no ``DIGEST`` or one this engine's hash does not give (just
+        migrated, or a new engine version hashing differently)."""
+        return self._render(("stale_digest", ""))
+
+    def set_digests(self) -> str:
+        """Set ``DIGEST`` on every row of ``latest`` that ``stale_digest`` would find."""
+        return self._render(("set_digests", ""))
 
     def flag_newest(self) -> str:
         """Set ``NEWEST`` on every row of ``latest`` (after rows of it were deleted)."""
@@ -163,20 +183,20 @@ class Statements:
 
 
 def _known_ids(staging: str) -> exp.Expr:
-    ids = exp.select(column(_ID)).from_(_table(staging))
+    ids = exp.select(column(_ID)).from_(table(staging))
     return (
         exp.select(column(_ID, "e"))
-        .from_(_table(EVENTS, "e"))
+        .from_(table(EVENTS, "e"))
         .where(exp.In(this=column(_ID, "e"), query=exp.Subquery(this=ids)))
     )
 
 
 def _lookup_ids(_: str) -> exp.Expr:
     wanted = [exp.Placeholder() for _ in range(LOOKUP_IDS)]
-    return exp.select(column(_ID)).from_(_table(EVENTS)).where(exp.In(this=column(_ID), expressions=wanted))
+    return exp.select(column(_ID)).from_(table(EVENTS)).where(exp.In(this=column(_ID), expressions=wanted))
 
 
-def _newest_first(keys: tuple[str, ...] = LATEST_KEY, table: str | None = None) -> exp.Expr:
+def newest_first(keys: tuple[str, ...] = LATEST_KEY, table: str | None = None) -> exp.Expr:
     """``= 1`` for the newest row of its ``keys`` (the finding key; ties: the greater id, as ``_newer``
     decides)."""
     rank = exp.Window(
@@ -194,38 +214,51 @@ def _newest_first(keys: tuple[str, ...] = LATEST_KEY, table: str | None = None) 
 
 def _winner_rows(fresh: str) -> exp.Expr:
     """The ``ROW`` numbers of the newest row per finding key in ``fresh``."""
-    return exp.select(column(ROW)).from_(_table(fresh)).qualify(_newest_first())
+    return exp.select(column(ROW)).from_(table(fresh)).qualify(newest_first())
 
 
 def _fill_latest(_: str) -> exp.Expr:
-    return _insert(LATEST, exp.select(*_columns()).from_(_table(EVENTS)).qualify(_newest_first()))
+    return _insert(LATEST, exp.select(*_columns()).from_(table(EVENTS)).qualify(newest_first()))
 
 
 def newest_column() -> exp.Expr:
     """DuckDB migration 5: ``latest`` gains the ``NEWEST`` flag, null on the rows it holds until the store
     opens and sets it (``Statements.unflagged``)."""
     flag = exp.ColumnDef(this=identifier(NEWEST), kind=exp.DataType.build("BOOLEAN"), exists=True)
-    return exp.Alter(this=_table(LATEST), kind="TABLE", actions=[flag])
+    return exp.Alter(this=table(LATEST), kind="TABLE", actions=[flag])
+
+
+def digest_column() -> exp.Expr:
+    """DuckDB migration 6: ``latest`` gains ``DIGEST``, null on the rows it holds until the store opens and
+    sets it (``Statements.stale_digest``)."""
+    digest = exp.ColumnDef(
+        this=identifier(DIGEST), kind=exp.DataType.build("UBIGINT", dialect="duckdb"), exists=True
+    )
+    return exp.Alter(this=table(LATEST), kind="TABLE", actions=[digest])
+
+
+def _stale(_: str = "") -> exp.Expr:
+    return exp.NullSafeNEQ(this=column(DIGEST), expression=exp.func("HASH", column("finding.id")))
 
 
 def _flag_newest(touched: str) -> exp.Expr:
     """Set ``NEWEST`` from the rows ``latest`` holds, for the findings of the table ``touched`` (every
     finding when ``""``); only the rows whose flag changes are written. A missing ``finding.id`` is one
     finding, as ``dedup`` partitions it."""
-    first = _newest_first(("finding.id",), "l")
+    first = newest_first(("finding.id",), "l")
     ranked = exp.select(
         exp.alias_(column(_ID, "l"), identifier("id")), exp.alias_(first, identifier("first"))
-    ).from_(_table(LATEST, "l"))
+    ).from_(table(LATEST, "l"))
     if touched:
         same = exp.NullSafeEQ(this=column("finding.id", "w"), expression=column("finding.id", "l"))
-        held = exp.select(exp.Literal.number(1)).from_(_table(touched, "w")).where(same)
+        held = exp.select(exp.Literal.number(1)).from_(table(touched, "w")).where(same)
         ranked = ranked.where(exp.Exists(this=held))
     changed = exp.and_(
         exp.EQ(this=column(_ID, LATEST), expression=column("id", "r")),
         exp.NullSafeNEQ(this=column(NEWEST, LATEST), expression=column("first", "r")),
     )
     return exp.Update(
-        this=_table(LATEST),
+        this=table(LATEST),
         expressions=[exp.EQ(this=column(NEWEST), expression=column("first", "r"))],
         from_=exp.From(this=exp.Subquery(this=ranked, alias=exp.TableAlias(this=identifier("r")))),
         where=exp.Where(this=changed),
@@ -239,35 +272,21 @@ def _latest_state_ddl(_: str) -> exp.Expr:
         constraints=[exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())],
     )
     return exp.Create(
-        this=exp.Schema(this=_table(LATEST_STATE), expressions=[folded]), kind="TABLE", exists=True
+        this=exp.Schema(this=table(LATEST_STATE), expressions=[folded]), kind="TABLE", exists=True
     )
 
 
 def _init_latest_state(_: str) -> exp.Expr:
     """The flag's one row, ``true``: a new store is folded, and so is one kept by the synchronous fold."""
-    held = exp.select(exp.Literal.number(1)).from_(_table(LATEST_STATE))
+    held = exp.select(exp.Literal.number(1)).from_(table(LATEST_STATE))
     return exp.Insert(
-        this=_table(LATEST_STATE),
+        this=table(LATEST_STATE),
         expression=exp.select(exp.true()).where(exp.Not(this=exp.Exists(this=held))),
     )
 
 
-def _drop_superseded(winners: str) -> exp.Expr:
-    return exp.Delete(
-        this=_table(LATEST),
-        using=[_table(winners, "w")],
-        where=exp.Where(this=exp.and_(_same_key("w", LATEST), _newer("w", LATEST))),
-    )
-
-
-def _insert_winners(winners: str) -> exp.Expr:
-    held = exp.select(exp.Literal.number(1)).from_(_table(LATEST, "l")).where(_same_key("l", "w"))
-    absent = exp.Not(this=exp.Exists(this=held))
-    return _insert(LATEST, exp.select(*_columns("w")).from_(_table(winners, "w")).where(absent))
-
-
-def _delete_where(table: str, condition: exp.Expr) -> exp.Expr:
-    return exp.Delete(this=_table(table), where=exp.Where(this=condition))
+def _delete_where(target: str, condition: exp.Expr) -> exp.Expr:
+    return exp.Delete(this=table(target), where=exp.Where(this=condition))
 
 
 _BUCKET_COLUMNS = ("name", "retention_days", "created")
@@ -275,13 +294,13 @@ _BUCKET_COLUMNS = ("name", "retention_days", "created")
 
 def _list_buckets(_: str) -> exp.Expr:
     names = [column(name) for name in _BUCKET_COLUMNS]
-    return exp.select(*names).from_(_table(BUCKETS)).order_by(column("name"))
+    return exp.select(*names).from_(table(BUCKETS)).order_by(column("name"))
 
 
 def _insert_bucket(_: str) -> exp.Expr:
     placeholders = exp.Tuple(expressions=[exp.Placeholder() for _ in _BUCKET_COLUMNS])
     return exp.Insert(
-        this=exp.Schema(this=_table(BUCKETS), expressions=[identifier(name) for name in _BUCKET_COLUMNS]),
+        this=exp.Schema(this=table(BUCKETS), expressions=[identifier(name) for name in _BUCKET_COLUMNS]),
         expression=exp.Values(expressions=[placeholders]),
     )
 
@@ -299,40 +318,44 @@ def _expire(table: str) -> exp.Expr:
 
 
 def _drop_triage(staging: str) -> exp.Expr:
-    ids = exp.select(column("finding.id")).from_(_table(staging))
+    ids = exp.select(column("finding.id")).from_(table(staging))
     return _delete_where(TRIAGE, exp.In(this=column("finding.id"), query=exp.Subquery(this=ids)))
 
 
 def _insert_triage(staging: str) -> exp.Expr:
     names = list(TRIAGE_COLUMNS)
     return exp.Insert(
-        this=exp.Schema(this=_table(TRIAGE), expressions=[identifier(name) for name in names]),
-        expression=exp.select(*[column(name) for name in names]).from_(_table(staging)),
+        this=exp.Schema(this=table(TRIAGE), expressions=[identifier(name) for name in names]),
+        expression=exp.select(*[column(name) for name in names]).from_(table(staging)),
     )
 
 
 _TREES: dict[str, Callable[[str], exp.Expr]] = {
     "known_ids": _known_ids,
     "lookup_ids": _lookup_ids,
-    "count_events": lambda _: exp.select(exp.func("COUNT", exp.Star())).from_(_table(EVENTS)),
-    "insert_events": lambda fresh: _insert(EVENTS, exp.select(*_columns()).from_(_table(fresh))),
+    "count_events": lambda _: exp.select(exp.func("COUNT", exp.Star())).from_(table(EVENTS)),
+    "insert_events": lambda fresh: _insert(EVENTS, exp.select(*_columns()).from_(table(fresh))),
     "winner_rows": _winner_rows,
-    "drop_superseded": _drop_superseded,
-    "insert_winners": _insert_winners,
-    "clear_latest": lambda _: exp.Delete(this=_table(LATEST)),
+    "clear_latest": lambda _: exp.Delete(this=table(LATEST)),
     "fill_latest": _fill_latest,
     "flag_newest": _flag_newest,
+    "stale_digest": lambda _: exp.select(exp.Literal.number(1)).from_(table(LATEST)).where(_stale()).limit(1),
+    "set_digests": lambda _: exp.Update(
+        this=table(LATEST),
+        expressions=[exp.EQ(this=column(DIGEST), expression=exp.func("HASH", column("finding.id")))],
+        where=exp.Where(this=_stale()),
+    ),
     "unflagged": lambda _: (
         exp.select(exp.Literal.number(1))
-        .from_(_table(LATEST))
+        .from_(table(LATEST))
         .where(exp.Is(this=column(NEWEST), expression=exp.null()))
         .limit(1)
     ),
     "latest_state_ddl": _latest_state_ddl,
     "init_latest_state": _init_latest_state,
-    "read_latest_folded": lambda _: exp.select(column("folded")).from_(_table(LATEST_STATE)),
-    "set_latest_folded": lambda _: exp.update(_table(LATEST_STATE), {"folded": exp.Placeholder()}),
-    "newest_latest": lambda _: exp.select(exp.func("MAX", column(_TIME))).from_(_table(LATEST)),
+    "read_latest_folded": lambda _: exp.select(column("folded")).from_(table(LATEST_STATE)),
+    "set_latest_folded": lambda _: exp.update(table(LATEST_STATE), {"folded": exp.Placeholder()}),
+    "newest_latest": lambda _: exp.select(exp.func("MAX", column(_TIME))).from_(table(LATEST)),
     "list_buckets": _list_buckets,
     "insert_bucket": _insert_bucket,
     "delete_bucket": _delete_bucket,
@@ -340,5 +363,5 @@ _TREES: dict[str, Callable[[str], exp.Expr]] = {
     "expire": _expire,
     "drop_triage": _drop_triage,
     "insert_triage": _insert_triage,
-    "clear_triage": lambda _: exp.Delete(this=_table(TRIAGE)),
+    "clear_triage": lambda _: exp.Delete(this=table(TRIAGE)),
 }

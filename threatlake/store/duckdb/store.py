@@ -4,8 +4,9 @@ One writer: every write goes through a single connection under a lock, in one tr
 returns only after ``COMMIT`` (durable). A batch is one Arrow table stored by one ``INSERT ... SELECT``: the
 primary key on ``event.id`` rejects a batch holding a stored id, and only then are the stored ids looked up
 (in the key's index for a small batch, by one semi-join for a large one) and left out. ``latest`` is folded
-after the commit, off the write (``latest.py``). Reads run on a cursor of their own (DuckDB's MVCC
-gives them a consistent snapshot beside the writer).
+after the commit, off the write (``latest.py``, ``fold.py``), on a connection of its own: a fold never
+holds the writer (its transaction writes only ``latest``, which no write touches). Reads run on a cursor of
+their own (DuckDB's MVCC gives them a consistent snapshot beside the writer and the fold).
 DuckDB lets one process at a time open a file for writing; a second process gets a retryable ``StoreError``.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -29,6 +30,7 @@ from threatlake.errors import QueryTimeoutError, StoreError
 from threatlake.model import DEFAULT_BUCKET, Event
 from threatlake.store.arrow import triage_arrow
 from threatlake.store.duckdb import statements as sql
+from threatlake.store.duckdb.fold import FoldStatements
 from threatlake.store.duckdb.latest import DEFAULT_LAG, Folder, Pending, rewrite
 from threatlake.store.duckdb.migrate import apply
 from threatlake.store.duckdb.schema import plan
@@ -48,6 +50,8 @@ MAX_RETENTION_DAYS = 36_500  # a hundred years: the column is a 32-bit integer, 
 _STAGING = "_threatlake_staging"
 _FRESH = "_threatlake_fresh"
 _WINNERS = "_threatlake_winners"
+_CANDIDATES = "_threatlake_candidates"
+_PLAN = "_threatlake_plan"
 _TRIAGE_STAGING = "_threatlake_triage"
 _MENTIONS_LATEST = re.compile(rf"\b{LATEST}\b", re.IGNORECASE)
 #: A batch of at most this share of the stored rows looks its ids up in the index (~20 µs an id) rather
@@ -92,6 +96,22 @@ def _chunks(tables: list[pa.Table], most: int) -> Iterator[list[pa.Table]]:
         yield run
 
 
+@contextmanager
+def _registered(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    conn.register(name, table)
+    try:
+        yield
+    finally:
+        conn.unregister(name)
+
+
+def _rollback(conn: duckdb.DuckDBPyConnection) -> None:
+    with suppress(duckdb.Error):  # a failed statement leaves its result open
+        conn.abort()
+    with suppress(duckdb.Error):  # no transaction was open
+        conn.rollback()
+
+
 def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
@@ -124,9 +144,16 @@ class DuckDBStore:
             self._conn = duckdb.connect(self.path, config=config)
         except duckdb.IOException as error:
             raise StoreError(_open_failure(self.path, str(error)), retryable=True) from None
-        self._lock = threading.Lock()
+        # The writer's lock: writes, bucket and triage changes on ``_conn``, and the pending list. Folds run
+        # on a connection of their own (``_fold_conn``) beside the writes, one at a time (``_fold_lock``,
+        # always taken before ``_lock``); they hold ``_lock`` only to take what is pending and to record
+        # that ``latest`` caught up. Re-entrant: a bucket deletion folds while it holds it.
+        self._lock = threading.RLock()
+        self._fold_lock = threading.Lock()
+        self._fold_conn = self._conn.cursor()
         self._closed = False
         self._statements = sql.Statements(_render)
+        self._folding = FoldStatements(_render)
         self._now = now
         self._pending = Pending(folded=True)  # until ``_start_locked``
         self._newest: datetime | None = None
@@ -160,8 +187,11 @@ class DuckDBStore:
         self._pending = Pending(folded=self._scalar(self._statements.read_latest_folded()) is True)
         if not self._pending.folded:
             self._rebuild_latest()
-        elif self._scalar(self._statements.unflagged()) is not None:  # migration 5 just added the flag
-            self._conn.execute(self._statements.flag_newest()).fetchall()
+        else:
+            if self._scalar(self._statements.stale_digest()) is not None:  # migration 6, or a new engine
+                self._conn.execute(self._statements.set_digests()).fetchall()
+            if self._scalar(self._statements.unflagged()) is not None:  # migration 5 just added the flag
+                self._conn.execute(self._statements.flag_newest()).fetchall()
         self._newest = self._scalar(self._statements.newest_latest())
         self._started = True
 
@@ -240,35 +270,45 @@ class DuckDBStore:
 
     def _fold(self) -> None:
         """Fold every pending write into ``latest`` in one transaction (a no-op when none is pending)."""
-        with self._lock:
+        with self._fold_lock:
             if not self._closed:
-                self._fold_locked()
+                self._fold_pending()
 
-    def _fold_locked(self) -> None:
-        since = self._pending.since
-        if not self._pending.tables or since is None:
-            return
-        self._pending.folding = True  # before the take: a reader that finds no tables waits for this fold
+    def _fold_pending(self) -> None:
+        """Fold what is pending on the fold's connection; the caller holds ``_fold_lock``. Writes go on
+        meanwhile; whatever they add waits for the next fold."""
+        with self._lock:
+            since = self._pending.since
+            if not self._pending.tables or since is None:
+                return
+            self._pending.folding = True  # before the take: a reader that finds no tables waits for it
+            tables = self._pending.take()
         try:
-            self._fold_taken(self._pending.take(), since)
+            self._fold_taken(tables, since)
         finally:
             self._pending.folding = False
 
     def _fold_taken(self, tables: list[pa.Table], since: float) -> None:
-        """Fold ``tables`` in one transaction; on any failure it is rolled back and they stay pending."""
+        """Fold ``tables`` in one transaction; on any failure it is rolled back and they stay pending.
+        ``latest_state`` says folded again only if no write committed since the take (under the writer's
+        lock, on its connection: the fold's transaction never writes a row a write does)."""
+        conn = self._fold_conn
         try:
-            self._conn.begin()
+            conn.begin()
             for chunk in _chunks(tables, FOLD_BYTES):
                 self._fold_chunk(chunk)
-            self._conn.execute(self._statements.set_latest_folded(), [True]).fetchall()
-            self._conn.commit()
+            conn.commit()
         except BaseException as error:  # pyarrow's ArrowInvalid too: never an open transaction, never lost
-            self._rollback()
-            self._pending.put_back(tables, since)
+            _rollback(conn)
+            with self._lock:
+                self._pending.put_back(tables, since)
             if not isinstance(error, Exception):
                 raise
             raise StoreError(f"folding latest in {self.path} failed: {error}", retryable=True) from None
-        self._pending.folded = True
+        with self._lock:
+            if not self._pending.tables and not self._pending.folded:
+                self._conn.execute(self._statements.set_latest_folded(), [True]).fetchall()
+                self._pending.folded = True
         for table in tables:
             newest = pc.max(table.column("timestamp")).as_py()
             if newest is not None and (self._newest is None or newest > self._newest):
@@ -276,15 +316,20 @@ class DuckDBStore:
 
     def _fold_chunk(self, tables: list[pa.Table]) -> None:
         """Upsert the newest row per finding key of ``tables`` into ``latest`` (inside the fold's
-        transaction)."""
+        transaction), working on the rows of the findings it touches alone (``fold.py``)."""
+        conn = self._fold_conn
         table = pa.concat_tables(tables)
         table = table.append_column(ROW, pa.array(range(table.num_rows), type=pa.int64()))
-        with self._registered(_FRESH, table):
-            rows = self._conn.sql(self._statements.winner_rows(_FRESH)).to_arrow_table().column(0)
+        with _registered(conn, _FRESH, table):
+            rows = conn.sql(self._statements.winner_rows(_FRESH)).to_arrow_table().column(0)
         winners = table if len(rows) == table.num_rows else table.take(rows)
-        with self._registered(_WINNERS, winners):
-            for statement in self._statements.fold_latest(_WINNERS):
-                self._conn.execute(statement).fetchall()
+        with _registered(conn, _WINNERS, winners):
+            candidates = conn.sql(self._folding.candidates(_WINNERS)).to_arrow_table()
+            with _registered(conn, _CANDIDATES, candidates):
+                plan = conn.sql(self._folding.plan(_WINNERS, _CANDIDATES)).to_arrow_table()
+            with _registered(conn, _PLAN, plan):
+                for statement in self._folding.apply(_WINNERS, _PLAN):
+                    conn.execute(statement).fetchall()
 
     def _rebuild_latest(self) -> None:
         self._conn.begin()
@@ -302,19 +347,11 @@ class DuckDBStore:
         rows = self._conn.execute(statement).fetchall()
         return rows[0][0] if rows else None
 
-    @contextmanager
-    def _registered(self, name: str, table: pa.Table) -> Iterator[None]:
-        self._conn.register(name, table)
-        try:
-            yield
-        finally:
-            self._conn.unregister(name)
+    def _registered(self, name: str, table: pa.Table) -> AbstractContextManager[None]:
+        return _registered(self._conn, name, table)
 
     def _rollback(self) -> None:
-        with suppress(duckdb.Error):  # a failed statement leaves its result open
-            self._conn.abort()
-        with suppress(duckdb.Error):  # no transaction was open
-            self._conn.rollback()
+        _rollback(self._conn)
 
     # -- reading -----------------------------------------------------------------------------------------
 
@@ -370,9 +407,9 @@ class DuckDBStore:
     def _catch_up(self) -> datetime | None:
         """Fold what is pending; the greatest ``timestamp`` in ``latest`` then."""
         if self._pending.tables or self._pending.folding:  # folding: the fold thread took them
-            with self._lock:
+            with self._fold_lock:
                 self._check_open()
-                self._fold_locked()
+                self._fold_pending()
         return self._newest
 
     # -- buckets and retention ---------------------------------------------------------------------------
@@ -402,9 +439,9 @@ class DuckDBStore:
     def delete_bucket(self, name: str) -> int:
         if name == DEFAULT_BUCKET:
             raise StoreError(f"bucket {name!r} is the default bucket and cannot be deleted")
-        with self._lock:
+        with self._fold_lock, self._lock:
             self._check_open()
-            self._fold_locked()  # or a later fold would bring the deleted rows back into latest
+            self._fold_pending()  # or a later fold would bring the deleted rows back into latest
             self._conn.begin()
             try:
                 removed = self._count(self._statements.delete_bucket(), [name])
@@ -423,9 +460,9 @@ class DuckDBStore:
         deleted = 0
         for bucket in self.list_buckets():
             cutoff = _naive_utc(now) - timedelta(days=bucket.retention_days)
-            with self._lock:
+            with self._fold_lock, self._lock:
                 self._check_open()
-                self._fold_locked()
+                self._fold_pending()
                 self._conn.begin()
                 try:
                     deleted += self._count(self._statements.expire(EVENTS), [bucket.name, cutoff])
@@ -467,11 +504,12 @@ class DuckDBStore:
 
     def close(self) -> None:
         self._folder.close()
-        with self._lock:
+        with self._fold_lock, self._lock:
             if not self._closed:
                 with suppress(StoreError):  # left behind, latest is rebuilt on the next open
-                    self._fold_locked()
+                    self._fold_pending()
                 self._closed = True
+                self._fold_conn.close()
                 self._conn.close()
 
     def __enter__(self) -> DuckDBStore:
