@@ -11,9 +11,13 @@ fixed schedule, a request's latency counted from when it was due (a client that 
 wait too), and prints p50/p99 there. ``--data-dir DIR`` keeps the generated stores for later runs.
 ``--code A B`` alternates servers running two source trees (each server imports ``threatlake`` from that
 directory: e.g. a ``git worktree`` of main beside this branch), each run's rate printed against the first
-tree's in the same round, with the load average at its end.
+tree's in the same round, with the load average at its end. ``--lone`` ends each server with one client
+alone, back to back: a request's own latency with nothing queued before it (the floor under any p99).
+After each phase a line gives the CPU time per acknowledged finding spent by the server, its map workers
+and the clients (this process), and the rate the machine's cores would allow at that cost: where the
+maximum is bound by CPU, not by waiting.
 Usage: ``python bench/http_ingest.py [--seconds 30] [--clients 8] [--batch 100 500] [--stored 0 1000000]
-[--map-workers 0 2] [--rounds 3] [--paced 0.8] [--code DIR DIR] [--data-dir DIR]``.
+[--map-workers 0 2] [--rounds 3] [--paced 0.8] [--lone] [--code DIR DIR] [--data-dir DIR]``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import argparse
 import asyncio
 import copy
 import gzip
+import os
 import shutil
 import statistics
 import subprocess
@@ -146,6 +151,40 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(server: int) -> dict[str, float]:
+    """CPU seconds so far of the server, its children (the map workers) and this process (the clients)."""
+    return {
+        "server": _cpu_seconds(server),
+        "map workers": sum(_cpu_seconds(child) for child in _children(server)),
+        "clients": _cpu_seconds(os.getpid()),
+    }
+
+
+def _cpu_line(before: dict[str, float], after: dict[str, float], findings: int, rate: float) -> str:
+    """CPU per acknowledged finding by process, and the rate the machine's cores allow at that cost."""
+    if not findings:
+        return "  CPU per finding: no finding acknowledged"
+    used = {name: (after[name] - before[name]) * 1e6 / findings for name in before}
+    total = sum(used.values())
+    cores = os.cpu_count() or 1
+    ceiling = cores * 1e6 / total if total else 0.0
+    parts = ", ".join(f"{name} {micros:,.0f} µs" for name, micros in used.items())
+    reached = f" ({rate / ceiling:.2f}x of it reached)" if ceiling else ""
+    return (
+        f"  CPU per finding: {parts}; total {total:,.0f} µs -> {cores} cores allow "
+        f"{ceiling:,.0f} findings/s at this cost{reached}"
+    )
+
+
 def _template(root: Path, stored: int) -> Path | None:
     """A data directory holding ``stored`` generated events with ``latest`` folded (None for none)."""
     if not stored:
@@ -168,6 +207,11 @@ def main() -> int:
         type=float,
         default=0.0,
         help="after the maximum rate, run at this share of it (e.g. 0.8) and print p50/p99 there",
+    )
+    parser.add_argument(
+        "--lone",
+        action="store_true",
+        help="then one client alone, back to back: the latency of a request with nothing queued before it",
     )
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="keep the generated stores here, reuse them"
@@ -257,7 +301,7 @@ def _run(
             print(
                 f"{args.clients} clients, {batch} events/request (gzip), map_workers={workers}, code {code}"
             )
-            rate = _phase(args, url, token=token, bodies=bodies, interval=0.0, label="max")
+            rate = _phase(args, url, server.pid, token=token, bodies=bodies, interval=0.0, label="max")
             if args.paced:
                 per_request = sum(findings for _, findings in bodies) / len(bodies)
                 requests = args.paced * rate / per_request  # per second, all clients together
@@ -265,10 +309,16 @@ def _run(
                 _phase(
                     args,
                     url,
+                    server.pid,
                     token=token,
                     bodies=fresh,
                     interval=args.clients / requests,
                     label=f"{args.paced:.0%} of max",
+                )
+            if args.lone:  # one request at a time: a request's own latency, nothing queued before it
+                lone = _bodies(max(20, int(args.seconds * 4)), batch, first=2 * 10**8)
+                _phase(
+                    args, url, server.pid, token=token, bodies=lone, interval=0.0, label="1 client", clients=1
                 )
             rss, peak = _rss_mib(server.pid)
             children = sum(_rss_mib(child)[0] for child in _children(server.pid))
@@ -282,15 +332,20 @@ def _run(
 def _phase(
     args: argparse.Namespace,
     url: str,
+    server: int,
     *,
     token: str,
     bodies: list[tuple[bytes, int]],
     interval: float,
     label: str,
+    clients: int | None = None,
 ) -> float:
-    """``args.seconds`` of posting (``interval``: each client's pace, 0 back to back); prints and returns
-    the findings/s acknowledged."""
+    """``args.seconds`` of posting by ``clients`` (``args.clients`` unless given; ``interval``: each
+    client's pace, 0 back to back); prints the findings/s acknowledged, the latencies and the CPU each
+    process spent per finding (``server``: the service's pid), and returns the rate."""
+    clients = clients or args.clients
     out: dict[str, Any] = {"latencies": [], "findings": 0, "refused": {}}
+    cpu = _cpu(server)
     started = time.perf_counter()
     until = started + args.seconds
 
@@ -302,29 +357,30 @@ def _phase(
                     token,
                     bodies=bodies,
                     start=n,
-                    step=args.clients,
+                    step=clients,
                     until=until,
                     out=out,
                     interval=interval,
                 )
-                for n in range(args.clients)
+                for n in range(clients)
             )
         )
 
     asyncio.run(run())
     elapsed = time.perf_counter() - started
+    spent = _cpu(server)
     latencies = sorted(out["latencies"])
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000
     rate = float(out["findings"] / elapsed)
     per_request = sum(findings for _, findings in bodies) / len(bodies)
-    due = per_request * args.clients / interval if interval else 0.0
+    due = per_request * clients / interval if interval else 0.0
     pace = f" (target {due:,.0f}: each client every {interval * 1000:.0f} ms)" if interval else ""
     print(
         f"  {label:>10}: {rate:8,.0f} findings/s acknowledged (durable 202){pace}, {len(latencies)} requests"
         f", refused: {out['refused'] or 'none'}; latency p50 {p50:,.0f} ms, p99 {p99:,.0f} ms",
-        flush=True,
     )
+    print(_cpu_line(cpu, spent, out["findings"], rate), flush=True)
     return rate
 
 
